@@ -1,0 +1,1 @@
+namespace SuperCloud.Crds; internal static class Placeholder { }
