@@ -32,7 +32,7 @@ run "$kubectl" version
 
 step "Install the SuperCloud API (CRDs generated from the C# types)"
 run "$kubectl" apply -f "$repo/crds/generated/"
-run "$kubectl" wait --for=condition=Established --timeout=30s crd -l app.kubernetes.io/part-of=supercloud
+run "$kubectl" wait --for=condition=Established --timeout=30s -f "$repo/crds/generated/"
 run "$kubectl" api-resources --categories=supercloud
 
 step "Describe three clouds, a spot migration policy, a stub and two SuperPods"

@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+using SuperCloud.Crds.Tests.Validation;
+
+namespace SuperCloud.Crds.Tests;
+
+/// <summary>Each cross-field rule, evaluated with the Cel package against the generated CRDs: one object it rejects and the error.</summary>
+public sealed class CelRuleTests
+{
+    private const string Pod = "SuperPod";
+    private const string PodBase = "\"resources\": {\"cpu\": 1, \"memory\": \"1Gi\"}, \"boot\": {\"kernel\": \"k\"}";
+
+    [Theory]
+    [InlineData(Pod, """{"resources": {"cpu": 1, "memory": "1Gi"}, "boot": {"initrd": "i", "disk": {"image": "d"}}}""", "spec.boot.kernel: Required value: initrd and cmdline require kernel")]
+    [InlineData(Pod, """{"resources": {"cpu": 1, "memory": "1Gi"}, "boot": {}}""", "spec.boot: Invalid value: \"object\": exactly one of kernel or disk must be set")]
+    [InlineData(Pod, "{" + PodBase + """, "clientLocations": [{"name": "a", "region": "us-east-1", "latitude": "1", "longitude": "2"}]}""", "spec.clientLocations[0]: Invalid value: \"object\": give either region or latitude and longitude")]
+    [InlineData(Pod, "{" + PodBase + """, "clientLocations": [{"name": "a"}]}""", "spec.clientLocations[0]: Invalid value: \"object\": give either region or latitude and longitude")]
+    [InlineData("SuperPodMigration", """{"superPod": "p", "limits": {"allowPostCopy": true, "allowAutoConverge": true}}""", "spec.limits.allowPostCopy: Invalid value: \"object\": allowPostCopy and allowAutoConverge cannot both be true: post-copy replaces throttling the guest")]
+    [InlineData("MigrationPolicy", """{"triggers": {"followTheSun": {"useClientLocations": true, "schedule": [{"fromHourUTC": 0, "region": "a"}]}}}""", "spec.triggers.followTheSun: Invalid value: \"object\": set either schedule or useClientLocations: true")]
+    [InlineData("MigrationPolicy", """{"triggers": {"followTheSun": {"useClientLocations": false}}}""", "spec.triggers.followTheSun: Invalid value: \"object\": set either schedule or useClientLocations: true")]
+    [InlineData("StubResource", """{"type": "Device", "location": {"cloud": "aws"}, "endpoint": {"host": "h", "port": 1}, "access": "MoveToResource"}""", "spec.location: Required value: access MoveToResource needs location.cluster or location.node to move SuperPods to")]
+    [InlineData("StubResource", """{"type": "Device", "location": {"region": "lab"}, "endpoint": {"host": "h", "port": 1}, "localAddress": {"ip": "169.254.1.1"}}""", "spec.location: Required value: set at least cloud or cluster")]
+    [InlineData("StubResource", """{"type": "Device", "location": {"cloud": "aws", "node": "n"}, "endpoint": {"host": "h", "port": 1}, "localAddress": {"ip": "169.254.1.1"}}""", "spec.location.cluster: Required value: node requires cluster")]
+    [InlineData("SuperCluster", """{"provider": "onprem", "region": "lab", "aws": {"subnetId": "subnet-01234567"}}""", "spec.aws: Forbidden: aws settings are only valid with provider aws")]
+    [InlineData("SuperCluster", """{"provider": "onprem", "region": "lab", "scaling": {"maxNodes": 3}}""", "spec.scaling: Forbidden: scaling applies to clouds the operator provisions hosts in, not onprem")]
+    [InlineData("SuperCluster", """{"provider": "aws", "region": "us-east-1", "scaling": {"minNodes": 4, "maxNodes": 3}}""", "spec.scaling.maxNodes: Invalid value: \"object\": minNodes must not be greater than maxNodes")]
+    public void Rule_rejects_the_contradiction_and_names_the_field(string kind, string spec, string expected)
+    {
+        var errors = ManifestValidator.Validate(Manifest(kind, spec));
+
+        errors.Should().Equal(expected);
+    }
+
+    [Theory]
+    [InlineData("SuperCluster", """{"provider": "aws", "region": "us-east-1"}""", """{"provider": "aws", "region": "us-west-2"}""", "spec.region: Invalid value: \"us-west-2\": region is immutable")]
+    [InlineData("SuperNode", """{"cluster": "a", "agentEndpoint": "h:1"}""", """{"cluster": "b", "agentEndpoint": "h:1"}""", "spec.cluster: Invalid value: \"b\": cluster is immutable")]
+    [InlineData("SuperPodMigration", """{"superPod": "p"}""", """{"superPod": "p", "reason": "NodeDrain"}""", "spec: Invalid value: \"object\": spec is immutable: delete the SuperPodMigration and create a new one to retry")]
+    public void Transition_rule_rejects_the_change(string kind, string oldSpec, string newSpec, string expected)
+    {
+        ManifestValidator.Validate(Manifest(kind, newSpec), Manifest(kind, oldSpec)).Should().Equal(expected);
+    }
+
+    [Fact]
+    public void Transition_rules_do_not_run_on_create()
+    {
+        ManifestValidator.Validate(Manifest("SuperNode", """{"cluster": "b", "agentEndpoint": "h:1"}""")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void A_migration_that_only_spells_out_the_defaults_is_not_a_change()
+    {
+        // Defaults are applied to both objects first, as the API server does, so "Manual" equals an absent reason.
+        var old = Manifest("SuperPodMigration", """{"superPod": "p"}""");
+        var updated = Manifest("SuperPodMigration", """{"superPod": "p", "reason": "Manual"}""");
+
+        ManifestValidator.Validate(updated, old).Should().BeEmpty();
+    }
+
+    private static JsonObject Manifest(string kind, string spec) => new()
+    {
+        ["apiVersion"] = "supercloud.dev/v1alpha1",
+        ["kind"] = kind,
+        ["metadata"] = new JsonObject { ["name"] = "x" },
+        ["spec"] = JsonNode.Parse(spec),
+    };
+}

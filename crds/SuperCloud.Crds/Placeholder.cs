@@ -1,1 +1,0 @@
-namespace SuperCloud.Crds; internal static class Placeholder { }

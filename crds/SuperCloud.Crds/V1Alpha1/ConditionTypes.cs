@@ -1,0 +1,23 @@
+namespace SuperCloud.Crds.V1Alpha1;
+
+/// <summary>The condition types the SuperCloud controllers set in <c>status.conditions</c>.</summary>
+public static class ConditionTypes
+{
+    /// <summary>Every kind: the object is fully reconciled and usable (SuperPod running, node heartbeating, stub reachable).</summary>
+    public const string Ready = "Ready";
+
+    /// <summary>SuperPod: a node has been chosen and recorded in status.</summary>
+    public const string Scheduled = "Scheduled";
+
+    /// <summary>SuperPod: a migration is in progress.</summary>
+    public const string Migrating = "Migrating";
+
+    /// <summary>SuperPodMigration: the migration finished and the SuperPod runs on the target.</summary>
+    public const string Succeeded = "Succeeded";
+
+    /// <summary>SuperPodMigration: the migration failed; the SuperPod keeps running on the source.</summary>
+    public const string Failed = "Failed";
+
+    /// <summary>SuperNode: the cloud announced that the spot instance will be reclaimed.</summary>
+    public const string InterruptionPending = "InterruptionPending";
+}

@@ -1,0 +1,23 @@
+using SuperCloud.Crds.Schema;
+
+namespace SuperCloud.Crds.V1Alpha1;
+
+/// <summary>Counters of a memory transfer in progress.</summary>
+public sealed class MigrationProgress
+{
+    /// <summary>Bytes of guest state sent so far.</summary>
+    [Minimum(0)]
+    public long? BytesSent { get; set; }
+
+    /// <summary>Bytes still to send in the current iteration.</summary>
+    [Minimum(0)]
+    public long? BytesRemaining { get; set; }
+
+    /// <summary>How fast the guest dirties memory, in bytes per second.</summary>
+    [Minimum(0)]
+    public long? DirtyRateBytesPerSecond { get; set; }
+
+    /// <summary>Pre-copy iterations completed.</summary>
+    [Minimum(0)]
+    public int? Iterations { get; set; }
+}

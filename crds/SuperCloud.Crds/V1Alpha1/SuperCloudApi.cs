@@ -1,0 +1,17 @@
+namespace SuperCloud.Crds.V1Alpha1;
+
+/// <summary>Names shared by every SuperCloud kind: API group, version and the kubectl category.</summary>
+public static class SuperCloudApi
+{
+    /// <summary>The API group of every SuperCloud kind.</summary>
+    public const string Group = "supercloud.dev";
+
+    /// <summary>The API version this namespace describes.</summary>
+    public const string Version = "v1alpha1";
+
+    /// <summary>The <c>apiVersion</c> field value: group/version.</summary>
+    public const string GroupVersion = Group + "/" + Version;
+
+    /// <summary>The kubectl category that lists every SuperCloud kind (<c>kubectl get supercloud</c>).</summary>
+    public const string Category = "supercloud";
+}

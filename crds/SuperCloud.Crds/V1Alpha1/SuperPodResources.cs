@@ -1,0 +1,18 @@
+using k8s.Models;
+using SuperCloud.Crds.Schema;
+
+namespace SuperCloud.Crds.V1Alpha1;
+
+/// <summary>The CPUs and memory of a SuperPod's virtual machine.</summary>
+public sealed class SuperPodResources
+{
+    /// <summary>Virtual CPUs, as a quantity: <c>2</c>, or <c>500m</c> for half a host CPU shared.</summary>
+    [Pattern(Patterns.NonNegativeQuantity)]
+    [Minimum(0)]
+    public required ResourceQuantity Cpu { get; set; }
+
+    /// <summary>Guest memory in bytes, as a quantity: <c>512Mi</c>, <c>4Gi</c>.</summary>
+    [Pattern(Patterns.NonNegativeQuantity)]
+    [Minimum(0)]
+    public required ResourceQuantity Memory { get; set; }
+}

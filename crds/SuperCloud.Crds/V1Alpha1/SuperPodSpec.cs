@@ -1,0 +1,38 @@
+using SuperCloud.Crds.Schema;
+
+namespace SuperCloud.Crds.V1Alpha1;
+
+/// <summary>The desired state of a SuperPod: its size, how it boots, its network identity and where it may run.</summary>
+public sealed class SuperPodSpec
+{
+    /// <summary>CPUs and memory of the virtual machine.</summary>
+    public required SuperPodResources Resources { get; set; }
+
+    /// <summary>How the virtual machine boots: a kernel (with optional initrd and command line) or a disk image.</summary>
+    public required BootSource Boot { get; set; }
+
+    /// <summary>Network interfaces; each keeps its overlay IP and MAC across migrations.</summary>
+    [ListMap("name")]
+    [MaxItems(8)]
+    public IList<NetworkInterface>? Networks { get; set; }
+
+    /// <summary>Where the SuperPod may run and on what kind of capacity.</summary>
+    public Placement? Placement { get; set; }
+
+    /// <summary>StubResources (in the same namespace) the SuperPod uses; each is reachable at its local address wherever the SuperPod runs.</summary>
+    [ListMap("name")]
+    [MaxItems(16)]
+    public IList<StubAttachment>? Stubs { get; set; }
+
+    /// <summary>Where the SuperPod's clients are; follow-the-sun policies move it close to the heaviest weight.</summary>
+    [ListMap("name")]
+    [MaxItems(32)]
+    public IList<ClientLocation>? ClientLocations { get; set; }
+
+    /// <summary>The MigrationPolicy that governs this SuperPod; when empty, the policies whose selectors match apply.</summary>
+    public MigrationPolicyReference? MigrationPolicy { get; set; }
+
+    /// <summary>Whether the virtual machine should run, with KubeVirt's semantics.</summary>
+    [Default("Always")]
+    public RunStrategy? RunStrategy { get; set; }
+}

@@ -1,0 +1,41 @@
+using k8s.Models;
+using SuperCloud.Crds.Schema;
+
+namespace SuperCloud.Crds.V1Alpha1;
+
+/// <summary>The observed state of a SuperPod: where it runs, its address and its migrations.</summary>
+public sealed class SuperPodStatus
+{
+    /// <summary>The metadata.generation the operator last acted on.</summary>
+    [Minimum(0)]
+    public long? ObservedGeneration { get; set; }
+
+    /// <summary>Conditions: Scheduled, Ready and Migrating.</summary>
+    [ListMap("type")]
+    [MaxItems(16)]
+    public IList<V1Condition>? Conditions { get; set; }
+
+    /// <summary>A one-word summary of the lifecycle.</summary>
+    public SuperPodPhase? Phase { get; set; }
+
+    /// <summary>The SuperNode the virtual machine runs on.</summary>
+    public string? Node { get; set; }
+
+    /// <summary>The SuperCluster of that node.</summary>
+    public string? Cluster { get; set; }
+
+    /// <summary>The cloud of that cluster.</summary>
+    public CloudProvider? Cloud { get; set; }
+
+    /// <summary>The region of that cluster.</summary>
+    public string? Region { get; set; }
+
+    /// <summary>The overlay IP of the first network interface.</summary>
+    public string? Ip { get; set; }
+
+    /// <summary>The migration in progress, if any.</summary>
+    public CurrentMigration? Migration { get; set; }
+
+    /// <summary>A summary of the last migration that finished, successfully or not.</summary>
+    public MigrationRecord? LastMigration { get; set; }
+}
