@@ -1,0 +1,90 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SuperCloud.NodeAgent.Hypervisor.Qemu;
+using SuperCloud.NodeAgent.Security;
+
+namespace SuperCloud.NodeAgent.Tests.Api;
+
+/// <summary>A real agent server on loopback with mutual TLS, a real QEMU driver, and certificates for every kind of caller.</summary>
+public sealed class AgentServerFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan Validity = TimeSpan.FromDays(1);
+    private readonly List<GrpcChannel> _channels = [];
+    private WebApplication _app = null!;
+
+    public string StateDirectory { get; } = TestEnvironment.NewTempDir("scapi");
+
+    public ClusterCertificateAuthority Ca { get; } = ClusterCertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
+
+    public ClusterCertificateAuthority ForeignCa { get; } = ClusterCertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
+
+    public X509Certificate2 OperatorCertificate { get; private set; } = null!;
+
+    public X509Certificate2 PeerAgentCertificate { get; private set; } = null!;
+
+    public X509Certificate2 ForeignOperatorCertificate { get; private set; } = null!;
+
+    public Uri Address { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        OperatorCertificate = Ca.IssueClientCertificate(NodeAgentOptions.DefaultOperatorIdentity, Validity);
+        PeerAgentCertificate = Ca.IssueServerCertificate("agent-2", ["agent-2"], [], Validity);
+        // Same CA name, same operator identity, different key: only the signature tells it apart.
+        ForeignOperatorCertificate = ForeignCa.IssueClientCertificate(NodeAgentOptions.DefaultOperatorIdentity, Validity);
+        var serverCertificate = Ca.IssueServerCertificate("agent-1", ["agent-1", "localhost"], [IPAddress.Loopback], Validity);
+        var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = StateDirectory }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        var options = new NodeAgentOptions { NodeName = "agent-1", ListenAddress = "127.0.0.1", Port = 0, Cloud = "aws", Region = "eu-west-1", Zone = "eu-west-1a", Spot = true, ReservedMemoryMib = 128 };
+        _app = AgentServer.Build(options, Ca.Certificate, serverCertificate, driver, TimeProvider.System, b => b.Logging.ClearProviders());
+        await _app.StartAsync();
+        Address = AgentServer.ListeningAddress(_app);
+    }
+
+    public async Task DisposeAsync()
+    {
+        var driver = _app.Services.GetRequiredService<SuperCloud.NodeAgent.Hypervisor.IHypervisorDriver>();
+        try
+        {
+            foreach (var vm in await driver.ListAsync(CancellationToken.None))
+            {
+                await driver.DeleteAsync(vm.Id, CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await QemuLeftovers.KillAllAsync(StateDirectory);
+        }
+
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Directory.Delete(StateDirectory, recursive: true);
+    }
+
+    /// <summary>A channel that trusts only the cluster CA for the server and presents <paramref name="clientCertificate"/> (or none).</summary>
+    public GrpcChannel Channel(X509Certificate2? clientCertificate)
+    {
+        var channel = GrpcChannel.ForAddress(LocalhostAddress, new GrpcChannelOptions { HttpHandler = Handler(clientCertificate), DisposeHttpClient = true });
+        lock (_channels)
+        {
+            _channels.Add(channel);
+        }
+
+        return channel;
+    }
+
+    /// <summary>The server address by the name its certificate carries.</summary>
+    public Uri LocalhostAddress => new UriBuilder(Address) { Host = "localhost" }.Uri;
+
+    /// <summary>An HTTP/2 handler with mutual TLS as the operator would configure it.</summary>
+    public SocketsHttpHandler Handler(X509Certificate2? clientCertificate) => TestTls.Handler(Ca.Certificate, clientCertificate);
+}

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+
+namespace SuperCloud.NodeAgent.Tests.Guest;
+
+// The checker is a static Linux binary, so it runs on the build host too: its logic is tested here in milliseconds,
+// and inside a real guest by the QEMU driver tests.
+public sealed class GuestCheckerTests
+{
+    private static string Checker
+    {
+        get
+        {
+            _ = GuestImage.Initrd; // builds the guest (and the checker beside it) if needed
+            return Path.Combine(GuestImage.OutDir, "checker");
+        }
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(psi)!;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var output = await process.StandardOutput.ReadToEndAsync(cts.Token);
+        var error = await process.StandardError.ReadToEndAsync(cts.Token);
+        await process.WaitForExitAsync(cts.Token);
+        return (process.ExitCode, output + error);
+    }
+
+    [Fact]
+    public async Task Checker_prints_heartbeats_every_period_and_memcheck_ok()
+    {
+        var (exit, output) = await RunAsync(Checker, "mem_mib=4", "dirty_pages_per_sec=2000", "heartbeat_ms=50", "run_seconds=1");
+
+        exit.Should().Be(0);
+        output.Should().StartWith("CHECKER START mem_mib=4 dirty_pages_per_sec=2000 heartbeat_ms=50\n");
+        ConsoleLog.LastHeartbeat(output).Should().BeInRange(15, 21, "one heartbeat per 50 ms for one second");
+        ConsoleLog.HasMemcheckOk(output).Should().BeTrue();
+        ConsoleLog.HasMemcheckFail(output).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Checker_reports_a_flipped_bit_as_a_checksum_failure_of_that_page()
+    {
+        var (_, output) = await RunAsync(Checker, "mem_mib=4", "dirty_pages_per_sec=0", "run_seconds=1", "corrupt_page=9");
+
+        output.Should().Contain("MEMCHECK FAIL 9 checksum\n");
+    }
+
+    [Fact]
+    public async Task Checker_reports_a_stale_page_with_a_valid_checksum_as_a_generation_failure()
+    {
+        // What a migration that forgot to resend a dirty page leaves behind.
+        var (_, output) = await RunAsync(Checker, "mem_mib=4", "dirty_pages_per_sec=0", "run_seconds=1", "stale_page=7");
+
+        output.Should().Contain("MEMCHECK FAIL 7 generation\n");
+    }
+
+    [Fact]
+    public async Task Checker_rejects_a_malformed_setting_naming_it()
+    {
+        var (exit, output) = await RunAsync(Checker, "mem_mib=lots");
+
+        exit.Should().Be(2);
+        output.Should().Contain("CHECKER BADARG mem_mib=lots");
+    }
+
+    [Fact]
+    public async Task Build_is_reproducible_and_a_second_run_is_a_no_op()
+    {
+        var script = Path.Combine(TestEnvironment.RepoNodeAgentDir, "guest", "build.sh");
+        var outDir = TestEnvironment.NewTempDir("scgb");
+        try
+        {
+            var first = await RunAsync("bash", script, outDir);
+            var second = await RunAsync("bash", script, outDir);
+
+            first.ExitCode.Should().Be(0, first.Output);
+            first.Output.Should().Contain("guest built");
+            second.Output.Should().Contain("guest up to date");
+            Hash(Path.Combine(outDir, "initramfs.cpio.gz")).Should().Be(Hash(GuestImage.Initrd), "the same inputs give the same bytes");
+            File.Exists(Path.Combine(outDir, "vmlinuz")).Should().BeTrue();
+        }
+        finally
+        {
+            Directory.Delete(outDir, recursive: true);
+        }
+    }
+
+    private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+}

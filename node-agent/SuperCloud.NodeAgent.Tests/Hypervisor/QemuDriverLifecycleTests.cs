@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using SuperCloud.NodeAgent.Hypervisor;
+using SuperCloud.NodeAgent.Hypervisor.Qemu;
+
+namespace SuperCloud.NodeAgent.Tests.Hypervisor;
+
+// Lifecycle transitions that do not need the guest to finish booting, so each VM costs a second of CPU at most.
+public sealed class QemuDriverLifecycleTests : IAsyncLifetime
+{
+    private readonly string _stateDir = TestEnvironment.NewTempDir("scvl");
+    private QemuDriver _driver = null!;
+
+    private QemuDriverOptions Options(string accelerator = "tcg") => new()
+    {
+        StateDirectory = _stateDir,
+        Accelerator = accelerator,
+        KvmProgressTimeout = TimeSpan.FromSeconds(4),
+    };
+
+    public async Task InitializeAsync() =>
+        _driver = await QemuDriver.OpenAsync(Options(), TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            foreach (var vm in await _driver.ListAsync(CancellationToken.None))
+            {
+                await _driver.DeleteAsync(vm.Id, CancellationToken.None);
+            }
+
+            await _driver.DisposeAsync();
+        }
+        finally
+        {
+            await QemuLeftovers.KillAllAsync(_stateDir);
+        }
+
+        Directory.Delete(_stateDir, recursive: true);
+    }
+
+    private static VmSpec Spec(string id) =>
+        new(id, 1, 64, new VmBoot(GuestImage.Kernel, GuestImage.Initrd, GuestImage.Cmdline(memMib: 8)), []);
+
+    [SkippableFact]
+    public async Task Stop_start_crash_and_delete_leave_no_process_behind()
+    {
+        Skip.If(GuestImage.Missing is not null, GuestImage.Missing);
+        await _driver.CreateAsync(Spec("cycle"), CancellationToken.None);
+
+        var running = await _driver.StartAsync("cycle", CancellationToken.None);
+        running.State.Should().Be(VmState.Running);
+        var firstPid = running.ProcessId!.Value;
+        IsQemuAlive(firstPid).Should().BeTrue();
+
+        var stopped = await _driver.StopAsync("cycle", CancellationToken.None);
+        stopped.State.Should().Be(VmState.Stopped);
+        stopped.ProcessId.Should().BeNull();
+        IsQemuAlive(firstPid).Should().BeFalse();
+
+        var restarted = await _driver.StartAsync("cycle", CancellationToken.None);
+        var secondPid = restarted.ProcessId!.Value;
+        secondPid.Should().NotBe(firstPid);
+
+        // Someone kills QEMU behind the agent's back: the driver must notice and say Crashed.
+        using (var process = Process.GetProcessById(secondPid))
+        {
+            process.Kill();
+        }
+
+        var crashed = await Poll.UntilAsync(() => _driver.GetAsync("cycle", CancellationToken.None), s => s.State == VmState.Crashed, TimeSpan.FromSeconds(10), "Crashed");
+        crashed.Reason.Should().Be("ProcessExited");
+
+        var third = await _driver.StartAsync("cycle", CancellationToken.None);
+        await _driver.DeleteAsync("cycle", CancellationToken.None);
+
+        IsQemuAlive(third.ProcessId!.Value).Should().BeFalse();
+        Directory.Exists(Path.Combine(_stateDir, "cycle")).Should().BeFalse();
+        var get = () => _driver.GetAsync("cycle", CancellationToken.None);
+        (await get.Should().ThrowAsync<VmNotFoundException>()).Which.Message.Should().Contain("'cycle'");
+    }
+
+    [SkippableFact]
+    public async Task Kvm_that_makes_no_progress_fails_cleanly_and_names_kvm()
+    {
+        Skip.If(GuestImage.Missing is not null, GuestImage.Missing);
+        Skip.IfNot(File.Exists("/dev/kvm"), "/dev/kvm absent: QEMU would refuse KVM before it could hang");
+        await using var kvmDriver = await QemuDriver.OpenAsync(Options("kvm"), TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        await kvmDriver.CreateAsync(Spec("kvm"), CancellationToken.None);
+
+        try
+        {
+            var status = await kvmDriver.StartAsync("kvm", CancellationToken.None);
+            // A host where KVM works: then the guest must really be running.
+            status.State.Should().Be(VmState.Running);
+        }
+        catch (HypervisorException ex)
+        {
+            ex.Message.Should().Contain("kvm").And.Contain("tcg");
+            var status = await kvmDriver.GetAsync("kvm", CancellationToken.None);
+            status.State.Should().Be(VmState.Stopped);
+            status.Reason.Should().Be("StartFailed");
+            var pid = QemuProcess.ReadPidFile(Path.Combine(_stateDir, "kvm", "qemu.pid"));
+            (pid is { } p && IsQemuAlive(p)).Should().BeFalse("a failed start must not leave QEMU behind");
+        }
+        finally
+        {
+            await kvmDriver.DeleteAsync("kvm", CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Invalid_spec_is_rejected_naming_every_bad_field_and_creates_nothing()
+    {
+        var spec = new VmSpec("Bad_Id", 0, 4, new VmBoot("relative/vmlinuz", "/nonexistent/initrd", "console=ttyS0"), [new VmNic("this-name-is-too-long", "zz:00")]);
+
+        var act = () => _driver.CreateAsync(spec, CancellationToken.None);
+
+        var error = (await act.Should().ThrowAsync<InvalidVmSpecException>()).Which;
+        error.Errors.Select(e => e.Field).Should().BeEquivalentTo(
+            "spec.id", "spec.vcpus", "spec.memoryMib", "spec.boot.kernel", "spec.boot.initrd", "spec.nics[0].tapDevice", "spec.nics[0].mac");
+        error.Message.Should().Contain("spec.memoryMib: must be between 16 and 1048576, got 4");
+        Directory.GetDirectories(_stateDir).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Creating_an_existing_id_is_a_conflict()
+    {
+        var kernel = Path.Combine(_stateDir, "..", Path.GetFileName(_stateDir) + ".kernel");
+        await File.WriteAllTextAsync(kernel, "not really a kernel");
+        try
+        {
+            var spec = new VmSpec("twice", 1, 64, new VmBoot(Path.GetFullPath(kernel), null, ""), []);
+            await _driver.CreateAsync(spec, CancellationToken.None);
+
+            var act = () => _driver.CreateAsync(spec, CancellationToken.None);
+
+            (await act.Should().ThrowAsync<VmAlreadyExistsException>()).Which.Message.Should().Contain("'twice'");
+        }
+        finally
+        {
+            File.Delete(kernel);
+        }
+    }
+
+    [Fact]
+    public async Task Operations_on_unknown_vm_say_not_found_with_the_operation()
+    {
+        var act = () => _driver.PauseAsync("ghost", CancellationToken.None);
+
+        (await act.Should().ThrowAsync<VmNotFoundException>()).Which.Message.Should().Be("pause VM 'ghost': no such VM on this host");
+    }
+
+    [Fact]
+    public async Task Reopening_marks_a_vm_whose_qemu_vanished_as_crashed()
+    {
+        var kernel = Path.Combine(_stateDir, "..", Path.GetFileName(_stateDir) + ".vmlinuz");
+        await File.WriteAllTextAsync(kernel, "x");
+        try
+        {
+            await _driver.CreateAsync(new VmSpec("vanished", 1, 64, new VmBoot(Path.GetFullPath(kernel), null, ""), []), CancellationToken.None);
+            // What the state directory looks like when the host rebooted under a running VM.
+            var stateFile = Path.Combine(_stateDir, "vanished", "state.json");
+            await File.WriteAllTextAsync(stateFile, (await File.ReadAllTextAsync(stateFile)).Replace("\"Created\"", "\"Running\"", StringComparison.Ordinal));
+            await File.WriteAllTextAsync(Path.Combine(_stateDir, "vanished", "qemu.pid"), "999999");
+
+            await using var reopened = await QemuDriver.OpenAsync(Options(), TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+
+            var status = await reopened.GetAsync("vanished", CancellationToken.None);
+            status.State.Should().Be(VmState.Crashed);
+            status.Reason.Should().Be("ProcessGone");
+        }
+        finally
+        {
+            File.Delete(kernel);
+        }
+    }
+
+    [Fact]
+    public async Task Options_with_unknown_accelerator_are_rejected()
+    {
+        var act = () => QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = _stateDir, Accelerator = "hvf" }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+
+        (await act.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("Qemu:Accelerator must be 'tcg' or 'kvm', got 'hvf'");
+    }
+
+    private static bool IsQemuAlive(int pid) => File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].TrimStart().StartsWith('Z');
+}

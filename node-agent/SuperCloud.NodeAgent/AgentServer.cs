@@ -1,0 +1,81 @@
+using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using SuperCloud.NodeAgent.Api;
+using SuperCloud.NodeAgent.Hypervisor;
+using SuperCloud.NodeAgent.Security;
+
+namespace SuperCloud.NodeAgent;
+
+/// <summary>Builds the agent's gRPC server: HTTP/2 over mutual TLS, the NodeAgent service and the gRPC health service.</summary>
+public static class AgentServer
+{
+    /// <summary>
+    /// Builds (does not start) the server. <paramref name="clusterCa"/> authenticates clients; <paramref name="serverCertificate"/>
+    /// (with key) is presented to them; <paramref name="driver"/> runs the VMs and is disposed with the application.
+    /// </summary>
+    public static WebApplication Build(
+        NodeAgentOptions options,
+        X509Certificate2 clusterCa,
+        X509Certificate2 serverCertificate,
+        IHypervisorDriver driver,
+        TimeProvider timeProvider,
+        Action<WebApplicationBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("invalid node agent options: " + string.Join("; ", errors), nameof(options));
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        configure?.Invoke(builder);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.UseHttps(https =>
+                {
+                    https.ServerCertificate = serverCertificate;
+                    https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                    // The certificate is requested in the handshake but judged per request by CallerAuthorizationMiddleware,
+                    // so that a rejected caller gets a gRPC status saying why instead of a bare TLS alert.
+                    https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    https.ClientCertificateValidation = static (_, _, _) => true;
+                });
+            });
+        });
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(timeProvider);
+        builder.Services.AddSingleton(driver);
+        builder.Services.AddSingleton(new ClientIdentity(clusterCa, timeProvider));
+        builder.Services.AddSingleton<HostResources>();
+        builder.Services.AddGrpc(grpc => grpc.EnableDetailedErrors = false);
+        builder.Services.AddGrpcHealthChecks()
+            .AddAsyncCheck("hypervisor", async ct =>
+            {
+                var info = await driver.GetInfoAsync(ct);
+                return info.Available ? HealthCheckResult.Healthy(info.Detail) : HealthCheckResult.Unhealthy(info.Detail);
+            });
+
+        var app = builder.Build();
+        app.UseMiddleware<CallerAuthorizationMiddleware>();
+        app.MapGrpcService<NodeAgentService>();
+        app.MapGrpcHealthChecksService();
+        app.Lifetime.ApplicationStopped.Register(() => driver.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        return app;
+    }
+
+    /// <summary>The address the started server listens on, e.g. <c>https://127.0.0.1:40123</c>.</summary>
+    public static Uri ListeningAddress(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return new Uri(app.Urls.First());
+    }
+}

@@ -1,0 +1,179 @@
+using System.Reflection;
+using Grpc.Core;
+using SuperCloud.Agent.V1;
+using SuperCloud.NodeAgent.Hypervisor;
+
+namespace SuperCloud.NodeAgent.Api;
+
+/// <summary>The <c>supercloud.agent.v1.NodeAgent</c> service: VM lifecycle, state, console and host facts over the hypervisor driver.</summary>
+/// <param name="driver">The host's hypervisor driver.</param>
+/// <param name="options">Host labels, reservations and the default deadline.</param>
+/// <param name="hostResources">Reads this host's capacity.</param>
+/// <param name="timeProvider">The clock for default deadlines.</param>
+public sealed class NodeAgentService(IHypervisorDriver driver, NodeAgentOptions options, HostResources hostResources, TimeProvider timeProvider)
+    : SuperCloud.Agent.V1.NodeAgent.NodeAgentBase
+{
+    private const int DefaultConsoleBytes = 64 * 1024;
+    private const int MaxConsoleBytes = 1024 * 1024;
+
+    private static readonly string AgentVersion =
+        typeof(NodeAgentService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    /// <inheritdoc />
+    public override Task<HostFacts> GetHostFacts(GetHostFactsRequest request, ServerCallContext context) =>
+        RunAsync(context, async ct =>
+        {
+            var info = await driver.GetInfoAsync(ct);
+            var capacity = hostResources.Read();
+            var vms = info.Available ? await driver.ListAsync(ct) : [];
+            long usedMemory = 0;
+            var usedCpus = 0;
+            foreach (var vm in vms.Where(v => v.State is not (Hypervisor.VmState.Stopped or Hypervisor.VmState.Crashed)))
+            {
+                var spec = await driver.GetSpecAsync(vm.Id, ct);
+                usedMemory += spec.MemoryMib;
+                usedCpus += spec.Vcpus;
+            }
+
+            return new HostFacts
+            {
+                NodeName = options.NodeName,
+                Capacity = new Resources { Cpus = capacity.Cpus, MemoryMib = capacity.MemoryMib },
+                Allocatable = new Resources
+                {
+                    Cpus = Math.Max(0, capacity.Cpus - options.ReservedCpus - usedCpus),
+                    MemoryMib = Math.Max(0, capacity.MemoryMib - options.ReservedMemoryMib - usedMemory),
+                },
+                Hypervisor = new SuperCloud.Agent.V1.Hypervisor { Name = info.Name, Available = info.Available, Version = info.Version, Detail = info.Detail },
+                Cloud = options.Cloud,
+                Region = options.Region,
+                Zone = options.Zone,
+                Spot = options.Spot,
+                AgentVersion = AgentVersion,
+                VmCount = vms.Count,
+            };
+        });
+
+    /// <inheritdoc />
+    public override Task<Vm> CreateVm(CreateVmRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Spec is null)
+        {
+            throw RpcErrors.InvalidArgument("spec", "is required");
+        }
+
+        if (request.Spec.Boot is null)
+        {
+            throw RpcErrors.InvalidArgument("spec.boot", "is required");
+        }
+
+        return RunAsync(context, async ct => VmMapping.ToVm(await driver.CreateAsync(VmMapping.ToSpec(request.Spec), ct)));
+    }
+
+    /// <inheritdoc />
+    public override Task<Vm> StartVm(VmRequest request, ServerCallContext context) =>
+        RunAsync(context, async ct => VmMapping.ToVm(await driver.StartAsync(RequireId(request), ct)));
+
+    /// <inheritdoc />
+    public override Task<Vm> StopVm(VmRequest request, ServerCallContext context) =>
+        RunAsync(context, async ct => VmMapping.ToVm(await driver.StopAsync(RequireId(request), ct)));
+
+    /// <inheritdoc />
+    public override Task<Vm> PauseVm(VmRequest request, ServerCallContext context) =>
+        RunAsync(context, async ct => VmMapping.ToVm(await driver.PauseAsync(RequireId(request), ct)));
+
+    /// <inheritdoc />
+    public override Task<Vm> ResumeVm(VmRequest request, ServerCallContext context) =>
+        RunAsync(context, async ct => VmMapping.ToVm(await driver.ResumeAsync(RequireId(request), ct)));
+
+    /// <inheritdoc />
+    public override Task<DeleteVmResponse> DeleteVm(VmRequest request, ServerCallContext context) =>
+        RunAsync(context, async ct =>
+        {
+            await driver.DeleteAsync(RequireId(request), ct);
+            return new DeleteVmResponse();
+        });
+
+    /// <inheritdoc />
+    public override Task<Vm> GetVm(VmRequest request, ServerCallContext context) =>
+        RunAsync(context, async ct => VmMapping.ToVm(await driver.GetAsync(RequireId(request), ct)));
+
+    /// <inheritdoc />
+    public override Task<ListVmsResponse> ListVms(ListVmsRequest request, ServerCallContext context) =>
+        RunAsync(context, async ct =>
+        {
+            var response = new ListVmsResponse();
+            response.Vms.AddRange((await driver.ListAsync(ct)).Select(VmMapping.ToVm));
+            return response;
+        });
+
+    /// <inheritdoc />
+    public override async Task WatchVm(VmRequest request, IServerStreamWriter<Vm> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var id = RequireId(request);
+        try
+        {
+            // A watch lives as long as the client wants it: only the client's own deadline (if any) ends it.
+            await foreach (var status in driver.WatchAsync(id, context.CancellationToken))
+            {
+                await responseStream.WriteAsync(VmMapping.ToVm(status), context.CancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is HypervisorException)
+        {
+            throw RpcErrors.ToRpc(ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Task<ConsoleLog> GetConsoleLog(GetConsoleLogRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = RequireId(new VmRequest { Id = request.Id });
+        if (request.MaxBytes is < 0 or > MaxConsoleBytes)
+        {
+            throw RpcErrors.InvalidArgument("max_bytes", $"must be between 0 and {MaxConsoleBytes}, got {request.MaxBytes}");
+        }
+
+        return RunAsync(context, async ct => new ConsoleLog
+        {
+            Text = await driver.ReadConsoleTailAsync(id, request.MaxBytes == 0 ? DefaultConsoleBytes : request.MaxBytes, ct),
+        });
+    }
+
+    private static string RequireId(VmRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return string.IsNullOrEmpty(request.Id) ? throw RpcErrors.InvalidArgument("id", "is required") : request.Id;
+    }
+
+    // Every unary call has a deadline: the client's, or the agent's default when the client set none.
+    private async Task<T> RunAsync<T>(ServerCallContext context, Func<CancellationToken, Task<T>> call)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        using var defaultDeadline = new CancellationTokenSource(
+            context.Deadline == DateTime.MaxValue ? options.DefaultCallDeadline : Timeout.InfiniteTimeSpan, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, defaultDeadline.Token);
+        try
+        {
+            return await call(linked.Token);
+        }
+        catch (OperationCanceledException) when (defaultDeadline.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded,
+                $"{context.Method} did not finish within the agent's default deadline of {options.DefaultCallDeadline.TotalSeconds:0.#} s (the call set none)"));
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(context.Deadline <= timeProvider.GetUtcNow().UtcDateTime ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
+                $"{context.Method} cancelled by the caller or its deadline"));
+        }
+        catch (HypervisorException ex)
+        {
+            throw RpcErrors.ToRpc(ex);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using Grpc.Core;
+using SuperCloud.NodeAgent.Hypervisor;
+
+namespace SuperCloud.NodeAgent.Api;
+
+/// <summary>Turns driver errors into gRPC statuses whose message says what went wrong and with which VM or field.</summary>
+internal static class RpcErrors
+{
+    public static RpcException ToRpc(Exception error) => error switch
+    {
+        RpcException rpc => rpc,
+        InvalidVmSpecException invalid => new RpcException(new Status(StatusCode.InvalidArgument, invalid.Message)),
+        VmNotFoundException notFound => new RpcException(new Status(StatusCode.NotFound, notFound.Message)),
+        VmAlreadyExistsException exists => new RpcException(new Status(StatusCode.AlreadyExists, exists.Message)),
+        VmStateConflictException conflict => new RpcException(new Status(StatusCode.FailedPrecondition, conflict.Message)),
+        HypervisorUnavailableException unavailable => new RpcException(new Status(StatusCode.Unavailable, unavailable.Message)),
+        HypervisorException hypervisor => new RpcException(new Status(StatusCode.Internal, hypervisor.Message)),
+        _ => new RpcException(new Status(StatusCode.Internal, "internal error: " + error.Message)),
+    };
+
+    public static RpcException InvalidArgument(string field, string message) =>
+        new(new Status(StatusCode.InvalidArgument, $"{field}: {message}"));
+}

@@ -1,0 +1,47 @@
+namespace SuperCloud.NodeAgent.Hypervisor;
+
+/// <summary>
+/// The seam between the agent and a hypervisor (QEMU through QMP, Xen through the toolstack): VM lifecycle, state and
+/// console. Every VM-level operation throws <see cref="VmNotFoundException"/> for an unknown id.
+/// </summary>
+public interface IHypervisorDriver : IAsyncDisposable
+{
+    /// <summary>The driver name, <c>qemu</c> or <c>xen</c>.</summary>
+    string Name { get; }
+
+    /// <summary>Reports whether and how the hypervisor can run VMs on this host.</summary>
+    Task<HypervisorInfo> GetInfoAsync(CancellationToken cancellationToken);
+
+    /// <summary>Defines a VM from <paramref name="spec"/> without starting it.</summary>
+    Task<VmStatus> CreateAsync(VmSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>Boots a created or stopped VM; a running VM is left as it is.</summary>
+    Task<VmStatus> StartAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Powers the VM off (its definition stays); a stopped VM is left as it is.</summary>
+    Task<VmStatus> StopAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Stops the vCPUs, keeping the VM in memory.</summary>
+    Task<VmStatus> PauseAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Restarts the vCPUs of a paused VM.</summary>
+    Task<VmStatus> ResumeAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Kills the VM if it runs and removes everything the driver kept for it.</summary>
+    Task DeleteAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Returns the VM's current status.</summary>
+    Task<VmStatus> GetAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Returns the spec the VM was created from.</summary>
+    Task<VmSpec> GetSpecAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Lists every VM this driver knows, including those re-attached after an agent restart.</summary>
+    Task<IReadOnlyList<VmStatus>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>Yields the current status, then every change, until the VM is deleted or the token fires.</summary>
+    IAsyncEnumerable<VmStatus> WatchAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Returns the last <paramref name="maxBytes"/> bytes of the VM's serial console (of its current boot).</summary>
+    Task<string> ReadConsoleTailAsync(string vmId, int maxBytes, CancellationToken cancellationToken);
+}

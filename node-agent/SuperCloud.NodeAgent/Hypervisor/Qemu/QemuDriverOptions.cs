@@ -1,0 +1,59 @@
+namespace SuperCloud.NodeAgent.Hypervisor.Qemu;
+
+/// <summary>Settings of the QEMU driver; bound from the <c>Qemu</c> configuration section.</summary>
+public sealed class QemuDriverOptions
+{
+    /// <summary>Where each VM gets its directory (spec, pid, QMP socket, console log); survives agent restarts.</summary>
+    public string StateDirectory { get; set; } = "/var/lib/supercloud/vms";
+
+    /// <summary>The QEMU binary, a path or a name on PATH.</summary>
+    public string QemuBinary { get; set; } = "qemu-system-x86_64";
+
+    /// <summary><c>tcg</c> (default, works everywhere) or <c>kvm</c>.</summary>
+    public string Accelerator { get; set; } = "tcg";
+
+    /// <summary>How long QEMU may take to daemonize and open its QMP socket.</summary>
+    public TimeSpan LaunchTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a single QMP command may take.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a stop waits for QEMU to exit after <c>quit</c> before killing it.</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// With KVM, how long the guest has to write its first console byte: on hosts where KVM is broken the vCPU spins
+    /// without progress while QMP still answers, so this is the only reliable sign.
+    /// </summary>
+    public TimeSpan KvmProgressTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Returns the problems in these options, each naming its option.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Accelerator is not ("tcg" or "kvm"))
+        {
+            errors.Add($"Qemu:Accelerator must be 'tcg' or 'kvm', got '{Accelerator}'");
+        }
+
+        if (string.IsNullOrWhiteSpace(StateDirectory) || !Path.IsPathFullyQualified(StateDirectory))
+        {
+            errors.Add($"Qemu:StateDirectory must be an absolute path, got '{StateDirectory}'");
+        }
+
+        if (string.IsNullOrWhiteSpace(QemuBinary))
+        {
+            errors.Add("Qemu:QemuBinary is required");
+        }
+
+        foreach (var (name, value) in new[] { ("LaunchTimeout", LaunchTimeout), ("CommandTimeout", CommandTimeout), ("StopTimeout", StopTimeout), ("KvmProgressTimeout", KvmProgressTimeout) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add($"Qemu:{name} must be positive, got {value}");
+            }
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,104 @@
+using System.Threading.Channels;
+using SuperCloud.NodeAgent.Qmp;
+
+namespace SuperCloud.NodeAgent.Hypervisor.Qemu;
+
+/// <summary>The driver's runtime record of one VM: its spec, files, QMP connection, status and watchers.</summary>
+internal sealed class QemuVm(VmSpec spec, QemuVmPaths paths, VmStatus initial)
+{
+    private readonly Lock _lock = new();
+    private readonly List<Channel<VmStatus>> _watchers = [];
+    private VmStatus _status = initial;
+
+    public VmSpec Spec { get; } = spec;
+
+    public QemuVmPaths Paths { get; } = paths;
+
+    /// <summary>Serializes lifecycle operations on this VM; the QMP monitor only reports, it never waits for this.</summary>
+    public SemaphoreSlim OperationLock { get; } = new(1, 1);
+
+    public QmpClient? Qmp { get; set; }
+
+    public int? Pid { get; set; }
+
+    /// <summary>Completes when the current QEMU process's QMP connection has closed and the exit has been recorded.</summary>
+    public Task Monitor { get; set; } = Task.CompletedTask;
+
+    /// <summary>Set before the driver itself ends QEMU, so the exit is recorded as Stopped rather than Crashed.</summary>
+    public volatile bool StopRequested;
+
+    public volatile bool Deleted;
+
+    public string? ShutdownReason { get; set; }
+
+    public VmStatus Status
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _status;
+            }
+        }
+    }
+
+    /// <summary>Records a new status and tells the watchers; returns false (and tells nobody) when nothing changed.</summary>
+    public bool SetStatus(VmStatus status)
+    {
+        lock (_lock)
+        {
+            if (_status.State == status.State && _status.Reason == status.Reason && _status.ProcessId == status.ProcessId)
+            {
+                return false;
+            }
+
+            _status = status;
+            foreach (var watcher in _watchers)
+            {
+                watcher.Writer.TryWrite(status);
+            }
+
+            return true;
+        }
+    }
+
+    public Channel<VmStatus> Watch()
+    {
+        var channel = Channel.CreateUnbounded<VmStatus>(new UnboundedChannelOptions { SingleReader = true });
+        lock (_lock)
+        {
+            channel.Writer.TryWrite(_status);
+            if (Deleted)
+            {
+                channel.Writer.TryComplete();
+            }
+            else
+            {
+                _watchers.Add(channel);
+            }
+        }
+
+        return channel;
+    }
+
+    public void Unwatch(Channel<VmStatus> channel)
+    {
+        lock (_lock)
+        {
+            _watchers.Remove(channel);
+        }
+    }
+
+    public void CompleteWatchers()
+    {
+        lock (_lock)
+        {
+            foreach (var watcher in _watchers)
+            {
+                watcher.Writer.TryComplete();
+            }
+
+            _watchers.Clear();
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace SuperCloud.NodeAgent.Hypervisor.Qemu;
+
+/// <summary>The files of one VM inside the driver's state directory.</summary>
+/// <param name="Directory">The VM's directory, named by its id.</param>
+internal sealed record QemuVmPaths(string Directory)
+{
+    public string Spec => Path.Combine(Directory, "spec.json");
+
+    public string State => Path.Combine(Directory, "state.json");
+
+    public string Pid => Path.Combine(Directory, "qemu.pid");
+
+    public string QmpSocket => Path.Combine(Directory, "qmp.sock");
+
+    public string ConsoleLog => Path.Combine(Directory, "console.log");
+}

@@ -1,0 +1,6 @@
+namespace SuperCloud.NodeAgent.Hypervisor;
+
+/// <summary>A VM network interface backed by a host tap device that the network layer creates and plugs.</summary>
+/// <param name="TapDevice">The host tap device name (at most 15 characters).</param>
+/// <param name="Mac">The guest MAC address, lower-case colon-separated.</param>
+public sealed record VmNic(string TapDevice, string Mac);

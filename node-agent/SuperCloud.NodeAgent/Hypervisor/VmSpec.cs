@@ -1,0 +1,100 @@
+using System.Text.RegularExpressions;
+
+namespace SuperCloud.NodeAgent.Hypervisor;
+
+/// <summary>What a hypervisor driver needs to run one VM: identity, size, boot and NICs.</summary>
+/// <param name="Id">Unique id on this host; a DNS label, because it names the VM's state directory.</param>
+/// <param name="Vcpus">Number of virtual CPUs.</param>
+/// <param name="MemoryMib">Guest memory in MiB.</param>
+/// <param name="Boot">Direct kernel boot settings.</param>
+/// <param name="Nics">Network interfaces, possibly none.</param>
+public sealed partial record VmSpec(string Id, int Vcpus, long MemoryMib, VmBoot Boot, IReadOnlyList<VmNic> Nics)
+{
+    /// <summary>The largest guest the agent accepts, in MiB (1 TiB).</summary>
+    public const long MaxMemoryMib = 1024 * 1024;
+
+    /// <summary>The most vCPUs the agent accepts.</summary>
+    public const int MaxVcpus = 256;
+
+    /// <summary>Checks every field and returns all problems found (empty when the spec is valid); file paths must exist.</summary>
+    public IReadOnlyList<VmSpecError> Validate()
+    {
+        var errors = new List<VmSpecError>();
+        if (string.IsNullOrEmpty(Id) || Id.Length > 63 || !IdPattern().IsMatch(Id))
+        {
+            errors.Add(new("spec.id", $"must be a DNS label (lower-case letters, digits and '-', at most 63 characters), got '{Id}'"));
+        }
+
+        if (Vcpus is < 1 or > MaxVcpus)
+        {
+            errors.Add(new("spec.vcpus", $"must be between 1 and {MaxVcpus}, got {Vcpus}"));
+        }
+
+        if (MemoryMib is < 16 or > MaxMemoryMib)
+        {
+            errors.Add(new("spec.memoryMib", $"must be between 16 and {MaxMemoryMib}, got {MemoryMib}"));
+        }
+
+        if (Boot is null)
+        {
+            errors.Add(new("spec.boot", "is required"));
+        }
+        else
+        {
+            CheckFile(errors, "spec.boot.kernel", Boot.Kernel, required: true);
+            CheckFile(errors, "spec.boot.initrd", Boot.Initrd, required: false);
+            if (Boot.Cmdline?.Any(char.IsControl) == true)
+            {
+                errors.Add(new("spec.boot.cmdline", "must not contain control characters"));
+            }
+        }
+
+        var nics = Nics ?? [];
+        for (var i = 0; i < nics.Count; i++)
+        {
+            var nic = nics[i];
+            if (string.IsNullOrEmpty(nic.TapDevice) || nic.TapDevice.Length > 15 || !TapPattern().IsMatch(nic.TapDevice))
+            {
+                errors.Add(new($"spec.nics[{i}].tapDevice", $"must be 1-15 characters of letters, digits, '-', '_' or '.', got '{nic.TapDevice}'"));
+            }
+
+            if (string.IsNullOrEmpty(nic.Mac) || !MacPattern().IsMatch(nic.Mac))
+            {
+                errors.Add(new($"spec.nics[{i}].mac", $"must be a MAC address like 52:54:00:12:34:56, got '{nic.Mac}'"));
+            }
+        }
+
+        return errors;
+    }
+
+    private static void CheckFile(List<VmSpecError> errors, string field, string? path, bool required)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            if (required)
+            {
+                errors.Add(new(field, "is required"));
+            }
+
+            return;
+        }
+
+        if (!Path.IsPathFullyQualified(path))
+        {
+            errors.Add(new(field, $"must be an absolute path, got '{path}'"));
+        }
+        else if (!File.Exists(path))
+        {
+            errors.Add(new(field, $"file '{path}' does not exist on this host"));
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
+    private static partial Regex TapPattern();
+
+    [GeneratedRegex("^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")]
+    private static partial Regex MacPattern();
+}

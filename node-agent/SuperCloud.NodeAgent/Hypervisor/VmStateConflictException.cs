@@ -1,0 +1,12 @@
+namespace SuperCloud.NodeAgent.Hypervisor;
+
+/// <summary>The operation is not allowed in the VM's current state (e.g. pausing a stopped VM).</summary>
+/// <param name="vmId">The VM.</param>
+/// <param name="operation">The refused operation.</param>
+/// <param name="state">The state that forbids it.</param>
+public sealed class VmStateConflictException(string vmId, string operation, VmState state)
+    : HypervisorException(vmId, operation, $"not allowed while the VM is {state}")
+{
+    /// <summary>The state that forbids the operation.</summary>
+    public VmState State { get; } = state;
+}

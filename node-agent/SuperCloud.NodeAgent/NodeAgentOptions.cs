@@ -1,0 +1,92 @@
+using System.Net;
+
+namespace SuperCloud.NodeAgent;
+
+/// <summary>Settings of the node agent; bound from the <c>NodeAgent</c> configuration section.</summary>
+public sealed class NodeAgentOptions
+{
+    /// <summary>The identity the operator's client certificate carries; the only caller of the VM API.</summary>
+    public const string DefaultOperatorIdentity = "supercloud-operator";
+
+    /// <summary>This host's name (the SuperNode name).</summary>
+    public string NodeName { get; set; } = Environment.MachineName;
+
+    /// <summary>The cloud this host belongs to (label).</summary>
+    public string Cloud { get; set; } = "";
+
+    /// <summary>The region this host is in (label).</summary>
+    public string Region { get; set; } = "";
+
+    /// <summary>The zone this host is in (label).</summary>
+    public string Zone { get; set; } = "";
+
+    /// <summary>Whether the host is a spot (preemptible) instance.</summary>
+    public bool Spot { get; set; }
+
+    /// <summary><c>qemu</c> or <c>xen</c>.</summary>
+    public string Hypervisor { get; set; } = "qemu";
+
+    /// <summary>CPUs kept for the host and the agent, not offered to VMs.</summary>
+    public int ReservedCpus { get; set; }
+
+    /// <summary>Memory kept for the host and the agent, not offered to VMs.</summary>
+    public long ReservedMemoryMib { get; set; } = 256;
+
+    /// <summary>The address the gRPC server listens on.</summary>
+    public string ListenAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>The TCP port of the gRPC server (0 picks a free port, for tests).</summary>
+    public int Port { get; set; } = 7443;
+
+    /// <summary>PEM file of the cluster CA certificate.</summary>
+    public string CaCertificatePath { get; set; } = "/etc/supercloud/tls/ca.crt";
+
+    /// <summary>PEM file of this agent's server certificate.</summary>
+    public string CertificatePath { get; set; } = "/etc/supercloud/tls/tls.crt";
+
+    /// <summary>PEM file of this agent's private key.</summary>
+    public string KeyPath { get; set; } = "/etc/supercloud/tls/tls.key";
+
+    /// <summary>The client identity allowed to call the VM API.</summary>
+    public string OperatorIdentity { get; set; } = DefaultOperatorIdentity;
+
+    /// <summary>The deadline applied to a unary call whose client set none (watch streams have none).</summary>
+    public TimeSpan DefaultCallDeadline { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Returns the problems in these options, each naming its option.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Hypervisor is not ("qemu" or "xen"))
+        {
+            errors.Add($"NodeAgent:Hypervisor must be 'qemu' or 'xen', got '{Hypervisor}'");
+        }
+
+        if (!IPAddress.TryParse(ListenAddress, out _))
+        {
+            errors.Add($"NodeAgent:ListenAddress must be an IP address, got '{ListenAddress}'");
+        }
+
+        if (Port is < 0 or > 65535)
+        {
+            errors.Add($"NodeAgent:Port must be between 0 and 65535, got {Port}");
+        }
+
+        if (ReservedCpus < 0 || ReservedMemoryMib < 0)
+        {
+            errors.Add("NodeAgent:ReservedCpus and NodeAgent:ReservedMemoryMib must not be negative");
+        }
+
+        if (string.IsNullOrWhiteSpace(OperatorIdentity))
+        {
+            errors.Add("NodeAgent:OperatorIdentity is required");
+        }
+
+        if (DefaultCallDeadline <= TimeSpan.Zero)
+        {
+            errors.Add($"NodeAgent:DefaultCallDeadline must be positive, got {DefaultCallDeadline}");
+        }
+
+        return errors;
+    }
+}

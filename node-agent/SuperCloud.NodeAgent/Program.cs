@@ -1,0 +1,67 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using SuperCloud.NodeAgent;
+using SuperCloud.NodeAgent.Hypervisor;
+using SuperCloud.NodeAgent.Hypervisor.Qemu;
+using SuperCloud.NodeAgent.Hypervisor.Xen;
+using SuperCloud.NodeAgent.Security;
+
+// supercloud-node-agent [--NodeAgent:Port=7443 ...]      run the agent (config: appsettings.json, SUPERCLOUD_ env, args)
+// supercloud-node-agent certs OUT_DIR AGENT...            write a cluster CA, the operator's and each agent's certificate
+if (args.Length > 0 && args[0] == "certs")
+{
+    if (args.Length < 2)
+    {
+        await Console.Error.WriteLineAsync("usage: supercloud-node-agent certs OUT_DIR [AGENT_NAME...]");
+        return 2;
+    }
+
+    var validity = TimeSpan.FromDays(365);
+    using var ca = ClusterCertificateAuthority.Create("supercloud-cluster-ca", validity, TimeProvider.System);
+    ClusterCertificateAuthority.WritePem(ca.Certificate, args[1], "ca");
+    using (var operatorCert = ca.IssueClientCertificate(NodeAgentOptions.DefaultOperatorIdentity, validity))
+    {
+        ClusterCertificateAuthority.WritePem(operatorCert, args[1], NodeAgentOptions.DefaultOperatorIdentity);
+    }
+
+    foreach (var agent in args.Skip(2))
+    {
+        using var cert = ca.IssueServerCertificate(agent, [agent, "localhost"], [IPAddress.Loopback], validity);
+        ClusterCertificateAuthority.WritePem(cert, args[1], agent);
+    }
+
+    Console.WriteLine($"certificates written to {args[1]}");
+    return 0;
+}
+
+var configuration = new ConfigurationBuilder()
+    .AddJsonFile("appsettings.json", optional: true)
+    .AddEnvironmentVariables("SUPERCLOUD_")
+    .AddCommandLine(args)
+    .Build();
+var options = configuration.GetSection("NodeAgent").Get<NodeAgentOptions>() ?? new NodeAgentOptions();
+var optionErrors = options.Validate();
+if (optionErrors.Count > 0)
+{
+    await Console.Error.WriteLineAsync("invalid configuration: " + string.Join("; ", optionErrors));
+    return 2;
+}
+
+using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true));
+IHypervisorDriver driver = options.Hypervisor == "xen"
+    ? new XenDriver(configuration.GetSection("Xen").Get<XenDriverOptions>() ?? new XenDriverOptions(), TimeProvider.System)
+    : await QemuDriver.OpenAsync(configuration.GetSection("Qemu").Get<QemuDriverOptions>() ?? new QemuDriverOptions(),
+        TimeProvider.System, loggerFactory.CreateLogger<QemuDriver>(), CancellationToken.None);
+
+var info = await driver.GetInfoAsync(CancellationToken.None);
+if (!info.Available)
+{
+    // The agent still serves (host facts and health say why) so the operator sees the problem instead of a crash loop.
+    loggerFactory.CreateLogger("NodeAgent").LogError("Hypervisor {Hypervisor} unavailable: {Detail}", info.Name, info.Detail);
+}
+
+using var clusterCa = X509CertificateLoader.LoadCertificateFromFile(options.CaCertificatePath);
+using var serverCert = X509Certificate2.CreateFromPemFile(options.CertificatePath, options.KeyPath);
+var app = AgentServer.Build(options, clusterCa, serverCert, driver, TimeProvider.System);
+await app.RunAsync();
+return 0;
