@@ -18,10 +18,10 @@ TEST_PROJECTS := $(sort $(wildcard crds/*.Tests/*.Tests.csproj lab/*.Tests/*.Tes
                    native-shim/*.Tests/*.Tests.csproj))
 HAS_SHIM := $(wildcard native-shim/CMakeLists.txt)
 
-.PHONY: help setup build native manifests test test-dotnet test-native e2e bench demo clean
+.PHONY: help setup build native guest manifests test test-dotnet test-native e2e bench demo clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 setup: ## install Debian packages, kubectl/helm and NuGet packages (idempotent)
 	@bash lab/setup.sh
@@ -31,6 +31,9 @@ ifneq ($(HAS_SHIM),)
 	@cmake -S native-shim -B native-shim/build -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build native-shim/build -j2 >/dev/null
 endif
+
+guest: ## build the test guest (Debian kernel + initramfs with the memory checker)
+	@bash node-agent/guest/build.sh node-agent/guest/out
 
 build: native ## build every project with warnings as errors
 	@dotnet build $(SLN) -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly

