@@ -1,0 +1,90 @@
+using SuperCloud.Operator.Runtime;
+
+namespace SuperCloud.Operator;
+
+/// <summary>The operator process's settings (section "Operator"), from flags, SUPERCLOUD_ environment variables or a JSON file.</summary>
+public sealed class OperatorOptions
+{
+    /// <summary>The configuration section these options bind to.</summary>
+    public const string Section = "Operator";
+
+    /// <summary>Path of a kubeconfig; empty means in-cluster config when running in a pod, else the default kubeconfig.</summary>
+    public string? Kubeconfig { get; set; }
+
+    /// <summary>The kubeconfig context to use; empty means the current context.</summary>
+    public string? Context { get; set; }
+
+    /// <summary>Where /metrics, /healthz and /readyz are served.</summary>
+    public string ListenAddress { get; set; } = "http://0.0.0.0:8080";
+
+    /// <summary>Restrict informers to one namespace; empty watches all namespaces.</summary>
+    public string? WatchNamespace { get; set; }
+
+    /// <summary>Workers per controller.</summary>
+    public int Workers { get; set; } = 2;
+
+    /// <summary>Leader election settings.</summary>
+    public LeaderElectionSettings LeaderElection { get; set; } = new();
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (!Uri.TryCreate(ListenAddress, UriKind.Absolute, out var listen) || listen.Scheme is not ("http" or "https"))
+        {
+            throw new ArgumentException($"Operator:ListenAddress must be an http(s) URL like http://0.0.0.0:8080, not '{ListenAddress}'", nameof(ListenAddress));
+        }
+
+        if (Workers < 1)
+        {
+            throw new ArgumentException($"Operator:Workers must be at least 1, not {Workers}", nameof(Workers));
+        }
+
+        if (!string.IsNullOrEmpty(Kubeconfig) && !File.Exists(Kubeconfig))
+        {
+            throw new ArgumentException($"Operator:Kubeconfig '{Kubeconfig}' does not exist", nameof(Kubeconfig));
+        }
+
+        LeaderElection.ToOptions().Validate();
+    }
+
+    /// <summary>Leader election settings in configuration-friendly form.</summary>
+    public sealed class LeaderElectionSettings
+    {
+        /// <summary>Whether to elect a leader.</summary>
+        public bool Enabled { get; set; } = true;
+
+        /// <summary>The Lease's namespace.</summary>
+        public string Namespace { get; set; } = "supercloud-system";
+
+        /// <summary>The Lease's name.</summary>
+        public string LeaseName { get; set; } = "supercloud-operator";
+
+        /// <summary>This replica's identity; defaults to the POD_NAME environment variable, else the host name plus a random suffix.</summary>
+        public string? Identity { get; set; }
+
+        /// <summary>Lease validity in seconds.</summary>
+        public int LeaseDurationSeconds { get; set; } = 15;
+
+        /// <summary>How long the leader tries to renew before giving up, in seconds.</summary>
+        public double RenewDeadlineSeconds { get; set; } = 10;
+
+        /// <summary>Interval between attempts, in seconds.</summary>
+        public double RetryPeriodSeconds { get; set; } = 2;
+
+        /// <summary>Converts to the runtime's options.</summary>
+        public LeaderElectionOptions ToOptions()
+        {
+            var defaults = new LeaderElectionOptions();
+            return new LeaderElectionOptions
+            {
+                Enabled = Enabled,
+                Namespace = Namespace,
+                LeaseName = LeaseName,
+                Identity = string.IsNullOrEmpty(Identity) ? Environment.GetEnvironmentVariable("POD_NAME") ?? defaults.Identity : Identity,
+                LeaseDuration = TimeSpan.FromSeconds(LeaseDurationSeconds),
+                RenewDeadline = TimeSpan.FromSeconds(RenewDeadlineSeconds),
+                RetryPeriod = TimeSpan.FromSeconds(RetryPeriodSeconds),
+            };
+        }
+    }
+}
