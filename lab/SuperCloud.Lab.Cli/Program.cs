@@ -1,1 +1,3 @@
-System.Console.WriteLine("lab");
+using SuperCloud.Lab.Cli;
+
+return await LabCommand.RunAsync(args, CancellationToken.None);

@@ -1,7 +1,0 @@
-namespace SuperCloud.Lab.Tests;
-
-public sealed class SmokeTests
-{
-    [Fact]
-    public void Runs() => (1 + 1).Should().Be(2);
-}

@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace SuperCloud.Lab.ApiServer;
+
+/// <summary>
+/// The lab's Kubernetes-API-compatible server on 127.0.0.1 over plain HTTP: start it, point kubectl, helm or
+/// the C# client at <see cref="BaseAddress"/> (or the kubeconfig from <see cref="WriteKubeconfig"/>), dispose it.
+/// </summary>
+public sealed class LabApiServer : IAsyncDisposable
+{
+    /// <summary>Name of the cluster, user and context in the kubeconfig the server writes.</summary>
+    public const string ContextName = "supercloud-lab";
+
+    private static readonly string[] InitialNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+    private readonly WebApplication _app;
+    private readonly ObjectStore _store;
+    private readonly ClusterControllers _controllers;
+    private readonly SnapshotWriter? _snapshots;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _bookmarks;
+    private int _disposed;
+
+    private LabApiServer(WebApplication app, ObjectStore store, ClusterControllers controllers, SnapshotWriter? snapshots, FaultInjector faults, LabApiServerOptions options)
+    {
+        _app = app;
+        _store = store;
+        _controllers = controllers;
+        _snapshots = snapshots;
+        Faults = faults;
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseAddress = new Uri(addresses.First());
+        _bookmarks = Task.Run(() => SendBookmarksAsync(options, _stop.Token));
+    }
+
+    /// <summary>Where the server listens, e.g. <c>http://127.0.0.1:6443/</c>.</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>Fault injection for tests.</summary>
+    public FaultInjector Faults { get; }
+
+    /// <summary>The requests handled so far (method, path, user agent, status, start and end), for tests to assert who wrote when.</summary>
+    public RequestLog Requests { get; private init; } = null!;
+
+    /// <summary>The current cluster-wide resourceVersion.</summary>
+    public long ResourceVersion => _store.ResourceVersion;
+
+    /// <summary>Starts a server: loads the snapshot from <see cref="LabApiServerOptions.DataDir"/> if any and listens.</summary>
+    public static async Task<LabApiServer> StartAsync(LabApiServerOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger<LabApiServer>();
+        var store = new ObjectStore(options.WatchHistory, options.WatcherQueueCapacity);
+        var registry = new ResourceRegistry();
+        var operations = new ResourceOperations(store, registry, options.Time);
+        string? snapshotPath = null;
+        if (options.DataDir is not null)
+        {
+            Directory.CreateDirectory(options.DataDir);
+            snapshotPath = Path.Combine(options.DataDir, SnapshotFile.FileName);
+            if (SnapshotFile.Load(snapshotPath) is { } snapshot)
+            {
+                store.Import(snapshot.ResourceVersion, snapshot.Objects);
+                operations.LoadCustomResources();
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    logger.LogInformation("Loaded snapshot {Path} with {Count} objects at resourceVersion {ResourceVersion}", snapshotPath, snapshot.Objects.Count, snapshot.ResourceVersion);
+                }
+            }
+        }
+
+        foreach (var ns in InitialNamespaces)
+        {
+            if (store.Peek(ResourceOperations.NamespaceResource, null, ns) is null)
+            {
+                operations.Create(ResourceOperations.NamespaceResource, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }, WriteOptions.Controller);
+            }
+        }
+
+        var faults = new FaultInjector(store.CloseAllWatches, store.CompactHistory);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Limits.MaxRequestBodySize = 3 * 1024 * 1024;
+            kestrel.AddServerHeader = false;
+        });
+        var app = builder.Build();
+        var handler = new ApiHandler(operations, faults, options.Time, logger);
+        var requests = new RequestLog(options.Time);
+        app.Use(requests.RecordAsync);
+        app.Run(handler.HandleAsync);
+        var controllers = new ClusterControllers(operations, logger);
+        var snapshots = snapshotPath is null ? null : new SnapshotWriter(store, snapshotPath, options.SnapshotDebounce, options.Time);
+        await app.StartAsync(cancellationToken);
+        var server = new LabApiServer(app, store, controllers, snapshots, faults, options) { Requests = requests };
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.LogInformation("API server listening on {Address}", server.BaseAddress);
+        }
+        return server;
+    }
+
+    /// <summary>The kubeconfig (YAML) whose cluster, user and context are all named <see cref="ContextName"/>.</summary>
+    public string Kubeconfig(string? defaultNamespace = null) =>
+        string.Create(CultureInfo.InvariantCulture, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: {ContextName}
+              cluster:
+                server: {BaseAddress.GetLeftPart(UriPartial.Authority)}
+            users:
+            - name: {ContextName}
+              user:
+                token: {ContextName}
+            contexts:
+            - name: {ContextName}
+              context:
+                cluster: {ContextName}
+                user: {ContextName}
+                namespace: {defaultNamespace ?? "default"}
+            current-context: {ContextName}
+            preferences: {"{}"}
+
+            """);
+
+    /// <summary>Writes <see cref="Kubeconfig"/> to <paramref name="path"/> (creating its directory).</summary>
+    public void WriteKubeconfig(string path, string? defaultNamespace = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        File.WriteAllText(path, Kubeconfig(defaultNamespace));
+    }
+
+    private async Task SendBookmarksAsync(LabApiServerOptions options, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.BookmarkInterval, options.Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                _store.EmitBookmarks();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>Stops listening, ends watches, stops the controllers and writes the final snapshot.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync();
+        await _bookmarks;
+        _store.CloseAllWatches();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            await _app.StopAsync(timeout.Token);
+        }
+
+        await _app.DisposeAsync();
+        await _controllers.DisposeAsync();
+        if (_snapshots is not null)
+        {
+            await _snapshots.DisposeAsync();
+        }
+
+        _stop.Dispose();
+    }
+}

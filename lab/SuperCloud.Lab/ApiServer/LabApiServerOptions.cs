@@ -1,0 +1,29 @@
+namespace SuperCloud.Lab.ApiServer;
+
+/// <summary>Settings of a <see cref="LabApiServer"/>.</summary>
+public sealed record LabApiServerOptions
+{
+    /// <summary>TCP port on 127.0.0.1; 0 picks a free ephemeral port.</summary>
+    public int Port { get; init; }
+
+    /// <summary>Directory for the snapshot (and the kubeconfig the CLI writes); null keeps everything in memory.</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>How many events the watch history keeps for resuming watches.</summary>
+    public int WatchHistory { get; init; } = 10_000;
+
+    /// <summary>Events a watcher may have queued before it is closed as too slow.</summary>
+    public int WatcherQueueCapacity { get; init; } = 1_000;
+
+    /// <summary>How often BOOKMARK events go to watches that allow them.</summary>
+    public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Delay between a change and the snapshot write it triggers.</summary>
+    public TimeSpan SnapshotDebounce { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Clock for timestamps; the system clock by default.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Logger factory; nothing is logged when null.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+}

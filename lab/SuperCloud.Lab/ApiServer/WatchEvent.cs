@@ -1,0 +1,19 @@
+using System.Text.Json.Nodes;
+
+namespace SuperCloud.Lab.ApiServer;
+
+/// <summary>One committed change (or a bookmark) as the store records and fans it out.</summary>
+/// <param name="Type">ADDED, MODIFIED, DELETED or BOOKMARK.</param>
+/// <param name="Group">API group of the object.</param>
+/// <param name="Plural">Resource plural of the object.</param>
+/// <param name="ResourceVersion">Cluster-wide resourceVersion of the change.</param>
+/// <param name="Object">The object after the change (its last state for DELETED); never mutated after commit.</param>
+/// <param name="Old">The object before the change (MODIFIED only), for selector transitions.</param>
+internal sealed record WatchEvent(string Type, string Group, string Plural, long ResourceVersion, JsonObject Object, JsonObject? Old)
+{
+    /// <summary>The object serialized once at commit, so many watchers never share a mutable node.</summary>
+    public string ObjectJson { get; } = Object.ToJsonString(Json.Options);
+
+    /// <summary>Marks the end of the initial events of a watch with <c>sendInitialEvents=true</c>.</summary>
+    public bool InitialEventsEnd { get; init; }
+}

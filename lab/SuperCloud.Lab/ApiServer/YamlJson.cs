@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using YamlDotNet.RepresentationModel;
+
+namespace SuperCloud.Lab.ApiServer;
+
+/// <summary>Converts a YAML document (apply-patch+yaml bodies) to JSON with YAML 1.1 scalar typing as kube's decoder does for plain scalars.</summary>
+internal static class YamlJson
+{
+    public static JsonNode? Parse(string text)
+    {
+        var stream = new YamlStream();
+        using var reader = new StringReader(text);
+        stream.Load(reader);
+        return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode);
+    }
+
+    private static JsonNode? Convert(YamlNode node) => node switch
+    {
+        YamlMappingNode map => new JsonObject(map.Children.Select(kv =>
+            KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", Convert(kv.Value)))),
+        YamlSequenceNode seq => new JsonArray(seq.Children.Select(Convert).ToArray()),
+        YamlScalarNode scalar => Scalar(scalar),
+        _ => null,
+    };
+
+    private static JsonValue? Scalar(YamlScalarNode scalar)
+    {
+        var value = scalar.Value ?? "";
+        if (scalar.Style is YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted
+            or YamlDotNet.Core.ScalarStyle.Literal or YamlDotNet.Core.ScalarStyle.Folded)
+        {
+            return JsonValue.Create(value);
+        }
+
+        switch (value)
+        {
+            case "" or "~" or "null" or "Null" or "NULL":
+                return null;
+            case "true" or "True" or "TRUE":
+                return JsonValue.Create(true);
+            case "false" or "False" or "FALSE":
+                return JsonValue.Create(false);
+        }
+
+        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        {
+            return JsonValue.Create(l);
+        }
+
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && value.Any(char.IsDigit) && !value.Contains('_', StringComparison.Ordinal))
+        {
+            return JsonValue.Create(d);
+        }
+
+        return JsonValue.Create(value);
+    }
+}
