@@ -60,5 +60,6 @@ if "$kubectl" apply -f "$bad"; then echo "demo: the bad manifest was accepted" >
 run "$kubectl" get superpods
 
 step "Not running yet"
-echo "The operator, node agents and live migration are not part of this build yet:"
-echo "the SuperPods above are stored and validated by the API, but nothing schedules or boots them."
+echo "The node agent (QEMU VMs over mTLS gRPC) and the operator's controller runtime are built and tested,"
+echo "but the lab does not start hosts, agents and the operator yet, and there is no scheduler:"
+echo "the SuperPods above are stored and validated by the API; nothing places or boots them."

@@ -52,7 +52,7 @@ public sealed class GeneratedCrdTests
     [InlineData("SuperPodMigration", "Namespaced", "spm")]
     [InlineData("StubResource", "Namespaced", "stub")]
     [InlineData("MigrationPolicy", "Cluster", "mp")]
-    [InlineData("SuperCluster", "Cluster", "sc")]
+    [InlineData("SuperCluster", "Cluster", "scl")]
     [InlineData("SuperNode", "Cluster", "sn")]
     public void Kinds_have_the_designed_scope_and_short_name(string kind, string scope, string shortName)
     {

@@ -7,7 +7,7 @@ namespace SuperCloud.Crds.V1Alpha1;
 /// <summary>A SuperCluster is a pool of hosts in one cloud and region, with its provider settings, prices, latencies to client locations and overlay network range.</summary>
 [KubernetesEntity(Group = KubeGroup, ApiVersion = KubeApiVersion, Kind = KubeKind, PluralName = KubePluralName)]
 [ClusterScoped]
-[ShortNames("sc")]
+[ShortNames("scl")]
 [Categories(SuperCloudApi.Category)]
 [PrinterColumn(0, "Cloud", "string", ".spec.provider")]
 [PrinterColumn(1, "Region", "string", ".spec.region")]

@@ -143,6 +143,16 @@ public sealed class ValidateTests
             "spec.startAfter: Invalid value: \"yesterday\": spec.startAfter in body must be of type date-time: \"yesterday\"");
     }
 
+    [Theory]
+    [InlineData("2026-11-25T18:33:31Z")]
+    [InlineData("2026-11-25T18:33:31.685461Z")]
+    [InlineData("2026-11-25T18:33:31.123456789Z")]
+    [InlineData("2026-11-25T18:33:31.5+02:00")]
+    public void Date_time_format_accepts_rfc3339_with_any_fraction(string value)
+    {
+        Messages($$"""{"resources": {"cpu": 1}, "startAfter": "{{value}}"}""").Should().BeEmpty();
+    }
+
     [Fact]
     public void Ipv4_format_is_checked_in_list_items_with_index_paths()
     {

@@ -329,14 +329,31 @@ internal static class SchemaValidator
     public static string Child(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 
     /// <summary>The string formats kube-openapi's default registry knows; unknown formats pass, as in kube.</summary>
+    // RFC 3339 as kube-openapi's strfmt accepts it: any number of fractional-second digits (Go writes up to 9,
+    // .NET up to 7), "Z" or a numeric offset.
+    private static bool IsRfc3339DateTime(string value)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(value,
+            @"^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$");
+        if (!match.Success)
+        {
+            return false;
+        }
+
+        var fraction = match.Groups[2].Value;
+        var normalized = match.Groups[1].Value.Replace(' ', 'T').Replace('t', 'T')
+            + (fraction.Length > 8 ? fraction[..8] : fraction)
+            + (match.Groups[3].Value is "z" ? "Z" : match.Groups[3].Value);
+        return DateTimeOffset.TryParse(normalized, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _);
+    }
+
     private static bool FormatMatches(string format, string value)
     {
         switch (format)
         {
             case "date-time":
             case "datetime":
-                return DateTimeOffset.TryParseExact(value, ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFFFK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFFF'Z'", "yyyy-MM-dd'T'HH:mm:ss'Z'"],
-                    CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _);
+                return IsRfc3339DateTime(value);
             case "date":
                 return DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
             case "byte":
