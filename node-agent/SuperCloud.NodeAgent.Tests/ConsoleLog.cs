@@ -12,10 +12,28 @@ internal static partial class ConsoleLog
         return matches.Count == 0 ? null : long.Parse(matches[^1].Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
-    public static bool HasMemcheckOk(string console) => console.Contains("MEMCHECK OK ", StringComparison.Ordinal);
+    /// <summary>Where the line <c>HEARTBEAT n</c> with n ≥ <paramref name="beat"/> starts first, or null.</summary>
+    public static int? HeartbeatAt(string console, long beat) =>
+        HeartbeatPattern().Matches(console).FirstOrDefault(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) >= beat)?.Index;
 
-    public static bool HasMemcheckFail(string console) => console.Contains("MEMCHECK FAIL", StringComparison.Ordinal);
+    public static bool HasMemcheckOk(string console) => MemcheckOkPattern().IsMatch(console);
+
+    public static bool HasMemcheckCorrupt(string console) => console.Contains("MEMCHECK CORRUPT", StringComparison.Ordinal);
+
+    /// <summary>The <c>gen=</c> of every <c>MEMCHECK OK</c> line, in order.</summary>
+    public static IReadOnlyList<long> MemcheckOkGenerations(string console) =>
+        MemcheckOkPattern().Matches(console).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+
+    /// <summary>The page indexes of every <c>MEMCHECK CORRUPT</c> line, in order.</summary>
+    public static IReadOnlyList<long> CorruptPages(string console) =>
+        CorruptPattern().Matches(console).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
 
     [GeneratedRegex(@"^HEARTBEAT (\d+)\r?$", RegexOptions.Multiline)]
     private static partial Regex HeartbeatPattern();
+
+    [GeneratedRegex(@"^MEMCHECK OK gen=(\d+)( |\r?$)", RegexOptions.Multiline)]
+    private static partial Regex MemcheckOkPattern();
+
+    [GeneratedRegex(@"^MEMCHECK CORRUPT page=(\d+) ", RegexOptions.Multiline)]
+    private static partial Regex CorruptPattern();
 }

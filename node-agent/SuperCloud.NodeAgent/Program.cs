@@ -4,6 +4,7 @@ using SuperCloud.NodeAgent;
 using SuperCloud.NodeAgent.Hypervisor;
 using SuperCloud.NodeAgent.Hypervisor.Qemu;
 using SuperCloud.NodeAgent.Hypervisor.Xen;
+using SuperCloud.NodeAgent.Registration;
 using SuperCloud.NodeAgent.Security;
 
 // supercloud-node-agent [--NodeAgent:Port=7443 ...]      run the agent (config: appsettings.json, SUPERCLOUD_ env, args)
@@ -47,11 +48,35 @@ if (optionErrors.Count > 0)
     return 2;
 }
 
+var qemuOptions = configuration.GetSection("Qemu").Get<QemuDriverOptions>() ?? new QemuDriverOptions();
+var registrationOptions = configuration.GetSection(NodeRegistrationOptions.SectionName).Get<NodeRegistrationOptions>() ?? new NodeRegistrationOptions();
+if (options.Hypervisor == "qemu" && registrationOptions.Accelerator.Length == 0)
+{
+    registrationOptions.Accelerator = qemuOptions.Accelerator;
+}
+
+// Registration is on when a Kubernetes API is reachable: a kubeconfig given, or running in a pod.
+k8s.KubernetesClientConfiguration? kubernetes;
+try
+{
+    kubernetes = NodeRegistrationSetup.ClientConfiguration(registrationOptions);
+}
+catch (Exception e) when (e is IOException or k8s.Exceptions.KubeConfigException)
+{
+    await Console.Error.WriteLineAsync("invalid configuration: " + e.Message);
+    return 2;
+}
+
+if (kubernetes is not null && registrationOptions.Validate(options) is { Count: > 0 } registrationErrors)
+{
+    await Console.Error.WriteLineAsync("invalid configuration: " + string.Join("; ", registrationErrors));
+    return 2;
+}
+
 using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true));
 IHypervisorDriver driver = options.Hypervisor == "xen"
     ? new XenDriver(configuration.GetSection("Xen").Get<XenDriverOptions>() ?? new XenDriverOptions(), TimeProvider.System)
-    : await QemuDriver.OpenAsync(configuration.GetSection("Qemu").Get<QemuDriverOptions>() ?? new QemuDriverOptions(),
-        TimeProvider.System, loggerFactory.CreateLogger<QemuDriver>(), CancellationToken.None);
+    : await QemuDriver.OpenAsync(qemuOptions, TimeProvider.System, loggerFactory.CreateLogger<QemuDriver>(), CancellationToken.None);
 
 var info = await driver.GetInfoAsync(CancellationToken.None);
 if (!info.Available)
@@ -62,6 +87,12 @@ if (!info.Available)
 
 using var clusterCa = X509CertificateLoader.LoadCertificateFromFile(options.CaCertificatePath);
 using var serverCert = X509Certificate2.CreateFromPemFile(options.CertificatePath, options.KeyPath);
-var app = AgentServer.Build(options, clusterCa, serverCert, driver, TimeProvider.System);
+if (kubernetes is null)
+{
+    loggerFactory.CreateLogger("NodeAgent").LogInformation("No kubeconfig and not in a cluster: SuperNode registration is off");
+}
+
+var app = AgentServer.Build(options, clusterCa, serverCert, driver, TimeProvider.System,
+    kubernetes is null ? null : builder => builder.Services.AddNodeRegistration(registrationOptions, kubernetes));
 await app.RunAsync();
 return 0;

@@ -19,8 +19,11 @@
  * Output lines (one write each, so lines never interleave):
  *   CHECKER START mem_mib=.. dirty_pages_per_sec=.. heartbeat_ms=..
  *   HEARTBEAT <n>
- *   MEMCHECK OK <passes>
- *   MEMCHECK FAIL <page> <reason>
+ *   MEMCHECK READY pages=<n>
+ *   MEMCHECK OK gen=<generation> passes=<passes>
+ *   MEMCHECK CORRUPT page=<index> reason=index|checksum|generation
+ * gen is the memory generation: the number of page rewrites so far. It grows while dirtying runs, so an OK line
+ * with a higher gen proves the pages were verified after being rewritten, not only once after the fill.
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS is not POSIX */
 
@@ -247,7 +250,8 @@ int main(int argc, char **argv)
 
     /* Filling is interleaved with heartbeats: under TCG it can take longer than one heartbeat period. */
     uint64_t filled = 0;
-    uint64_t dirtied = 0;
+    uint64_t dirtied = 0;     /* dirtying schedule position (may skip a backlog) */
+    uint64_t mem_generation = 0; /* page rewrites actually done: the gen of MEMCHECK OK */
     uint64_t dirty_cursor = 0;
     uint64_t verify_cursor = 0;
     uint64_t passes = 0;
@@ -293,6 +297,7 @@ int main(int argc, char **argv)
             page_write(mem + index * PAGE_WORDS, index, generation);
             generations[index] = generation;
             dirtied++;
+            mem_generation++;
         }
         if (dirtied + 10 * cfg.dirty_pages_per_sec < due) {
             /* The guest was paused or is too slow to keep up: forget the backlog instead of bursting. */
@@ -304,7 +309,7 @@ int main(int argc, char **argv)
             uint64_t *page = mem + index * PAGE_WORDS;
             const char *reason = page_verify(page, index, generations[index]);
             if (reason != NULL) {
-                emit("MEMCHECK FAIL %" PRIu64 " %s", index, reason);
+                emit("MEMCHECK CORRUPT page=%" PRIu64 " reason=%s", index, reason);
                 failures_this_pass++;
                 /* Repair so later passes report new damage rather than the same page forever. */
                 page_write(page, index, generations[index]);
@@ -315,7 +320,7 @@ int main(int argc, char **argv)
                 /* At most one OK line per heartbeat period keeps the console log small on fast hosts. */
                 uint64_t pass_end = now_ns();
                 if (failures_this_pass == 0 && pass_end - last_ok_report >= heartbeat_ns) {
-                    emit("MEMCHECK OK %" PRIu64, passes);
+                    emit("MEMCHECK OK gen=%" PRIu64 " passes=%" PRIu64, mem_generation, passes);
                     last_ok_report = pass_end;
                 }
                 failures_this_pass = 0;

@@ -41,7 +41,20 @@ public sealed class GuestCheckerTests
         output.Should().StartWith("CHECKER START mem_mib=4 dirty_pages_per_sec=2000 heartbeat_ms=50\n");
         ConsoleLog.LastHeartbeat(output).Should().BeInRange(15, 21, "one heartbeat per 50 ms for one second");
         ConsoleLog.HasMemcheckOk(output).Should().BeTrue();
-        ConsoleLog.HasMemcheckFail(output).Should().BeFalse();
+        ConsoleLog.HasMemcheckCorrupt(output).Should().BeFalse();
+        // gen counts page rewrites: at 2000 pages/s it grows between the first and the last OK of the second.
+        var generations = ConsoleLog.MemcheckOkGenerations(output);
+        generations.Should().BeInAscendingOrder();
+        generations[^1].Should().BeGreaterThan(generations[0]);
+    }
+
+    [Fact]
+    public async Task Checker_without_dirtying_reports_generation_zero()
+    {
+        var (_, output) = await RunAsync(Checker, "mem_mib=4", "dirty_pages_per_sec=0", "run_seconds=1");
+
+        ConsoleLog.MemcheckOkGenerations(output).Should().NotBeEmpty().And.OnlyContain(g => g == 0);
+        output.Should().MatchRegex(@"(?m)^MEMCHECK OK gen=0 passes=\d+$");
     }
 
     [Fact]
@@ -49,7 +62,7 @@ public sealed class GuestCheckerTests
     {
         var (_, output) = await RunAsync(Checker, "mem_mib=4", "dirty_pages_per_sec=0", "run_seconds=1", "corrupt_page=9");
 
-        output.Should().Contain("MEMCHECK FAIL 9 checksum\n");
+        output.Should().Contain("MEMCHECK CORRUPT page=9 reason=checksum\n");
     }
 
     [Fact]
@@ -58,7 +71,7 @@ public sealed class GuestCheckerTests
         // What a migration that forgot to resend a dirty page leaves behind.
         var (_, output) = await RunAsync(Checker, "mem_mib=4", "dirty_pages_per_sec=0", "run_seconds=1", "stale_page=7");
 
-        output.Should().Contain("MEMCHECK FAIL 7 generation\n");
+        output.Should().Contain("MEMCHECK CORRUPT page=7 reason=generation\n");
     }
 
     [Fact]

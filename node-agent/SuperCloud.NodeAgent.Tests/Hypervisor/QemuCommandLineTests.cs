@@ -36,6 +36,21 @@ public sealed class QemuCommandLineTests
             .And.NotContain("-initrd");
     }
 
+    [Fact]
+    public void Shared_memory_file_backs_guest_ram_with_the_state_directory_file()
+    {
+        var spec = new VmSpec("a", 1, 96, new VmBoot("/k", null, ""), []);
+
+        var args = QemuCommandLine.Build(spec, Paths, "tcg", sharedMemoryFile: true);
+        var anonymous = QemuCommandLine.Build(spec, Paths, "tcg");
+
+        string.Join(' ', args).Should()
+            .Contain("-machine pc,memory-backend=mem")
+            .And.Contain("-object memory-backend-file,id=mem,size=96M,mem-path=/var/lib/sc/vms/a/memory,share=on")
+            .And.Contain("-m 96");
+        anonymous.Should().NotContain(a => a.Contains("memory-backend", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("running", VmState.Running)]
     [InlineData("paused", VmState.Paused)]

@@ -16,6 +16,9 @@ public sealed class NodeAgentService(IHypervisorDriver driver, NodeAgentOptions 
     private const int DefaultConsoleBytes = 64 * 1024;
     private const int MaxConsoleBytes = 1024 * 1024;
 
+    // The service is created per call; one agent serves one host, so one process-wide lock guards its capacity.
+    private static readonly SemaphoreSlim CreateLock = new(1, 1);
+
     private static readonly string AgentVersion =
         typeof(NodeAgentService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
@@ -24,33 +27,19 @@ public sealed class NodeAgentService(IHypervisorDriver driver, NodeAgentOptions 
         RunAsync(context, async ct =>
         {
             var info = await driver.GetInfoAsync(ct);
-            var capacity = hostResources.Read();
-            var vms = info.Available ? await driver.ListAsync(ct) : [];
-            long usedMemory = 0;
-            var usedCpus = 0;
-            foreach (var vm in vms.Where(v => v.State is not (Hypervisor.VmState.Stopped or Hypervisor.VmState.Crashed)))
-            {
-                var spec = await driver.GetSpecAsync(vm.Id, ct);
-                usedMemory += spec.MemoryMib;
-                usedCpus += spec.Vcpus;
-            }
-
+            var room = await ReadRoomAsync(info.Available, ct);
             return new HostFacts
             {
                 NodeName = options.NodeName,
-                Capacity = new Resources { Cpus = capacity.Cpus, MemoryMib = capacity.MemoryMib },
-                Allocatable = new Resources
-                {
-                    Cpus = Math.Max(0, capacity.Cpus - options.ReservedCpus - usedCpus),
-                    MemoryMib = Math.Max(0, capacity.MemoryMib - options.ReservedMemoryMib - usedMemory),
-                },
+                Capacity = new Resources { Cpus = room.Cpus, MemoryMib = room.MemoryMib },
+                Allocatable = new Resources { Cpus = room.FreeCpus, MemoryMib = room.FreeMemoryMib },
                 Hypervisor = new SuperCloud.Agent.V1.Hypervisor { Name = info.Name, Available = info.Available, Version = info.Version, Detail = info.Detail },
                 Cloud = options.Cloud,
                 Region = options.Region,
                 Zone = options.Zone,
                 Spot = options.Spot,
                 AgentVersion = AgentVersion,
-                VmCount = vms.Count,
+                VmCount = room.VmCount,
             };
         });
 
@@ -68,7 +57,49 @@ public sealed class NodeAgentService(IHypervisorDriver driver, NodeAgentOptions 
             throw RpcErrors.InvalidArgument("spec.boot", "is required");
         }
 
-        return RunAsync(context, async ct => VmMapping.ToVm(await driver.CreateAsync(VmMapping.ToSpec(request.Spec), ct)));
+        return RunAsync(context, async ct =>
+        {
+            var spec = VmMapping.ToSpec(request.Spec);
+            // Bad input is InvalidArgument even when it would not fit either: fix the spec first, then find room.
+            var errors = spec.Validate();
+            if (errors.Count > 0)
+            {
+                throw new InvalidVmSpecException(errors);
+            }
+
+            // Check and create under one lock, or two concurrent creates could each see room for only one of them.
+            await CreateLock.WaitAsync(ct);
+            try
+            {
+                var room = await ReadRoomAsync(available: true, ct);
+                var shortages = new List<string>();
+                if (spec.Vcpus > room.FreeCpus)
+                {
+                    shortages.Add($"cpu: spec.vcpus requests {spec.Vcpus}, {room.FreeCpus} available " +
+                        $"(capacity {room.Cpus} - reserved {options.ReservedCpus} - {room.UsedCpus} used by {room.VmCount} VMs)");
+                }
+
+                if (spec.MemoryMib > room.FreeMemoryMib)
+                {
+                    shortages.Add($"memory: spec.memoryMib requests {spec.MemoryMib} MiB, {room.FreeMemoryMib} MiB available " +
+                        $"(capacity {room.MemoryMib} MiB - reserved {options.ReservedMemoryMib} MiB - {room.UsedMemoryMib} MiB used by {room.VmCount} VMs)");
+                }
+
+                if (shortages.Count > 0)
+                {
+                    // ResourceExhausted, like the kubelet's OutOfcpu/OutOfmemory admission failure: the spec is fine, this
+                    // host is full; the operator places the SuperPod elsewhere or retries once VMs are gone.
+                    throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                        $"VM '{spec.Id}' does not fit on node '{options.NodeName}': insufficient " + string.Join("; insufficient ", shortages)));
+                }
+
+                return VmMapping.ToVm(await driver.CreateAsync(spec, ct));
+            }
+            finally
+            {
+                CreateLock.Release();
+            }
+        });
     }
 
     /// <inheritdoc />
@@ -144,6 +175,24 @@ public sealed class NodeAgentService(IHypervisorDriver driver, NodeAgentOptions 
         });
     }
 
+    // What the host offers and what its VMs take: every VM that is not Stopped or Crashed holds its vCPUs and memory.
+    private async Task<Room> ReadRoomAsync(bool available, CancellationToken cancellationToken)
+    {
+        var (cpus, memoryMib) = hostResources.Read();
+        var vms = available ? await driver.ListAsync(cancellationToken) : [];
+        long usedMemory = 0;
+        var usedCpus = 0;
+        foreach (var vm in vms.Where(v => v.State is not (Hypervisor.VmState.Stopped or Hypervisor.VmState.Crashed)))
+        {
+            var spec = await driver.GetSpecAsync(vm.Id, cancellationToken);
+            usedMemory += spec.MemoryMib;
+            usedCpus += spec.Vcpus;
+        }
+
+        return new Room(cpus, memoryMib, usedCpus, usedMemory, vms.Count,
+            Math.Max(0, cpus - options.ReservedCpus - usedCpus), Math.Max(0, memoryMib - options.ReservedMemoryMib - usedMemory));
+    }
+
     private static string RequireId(VmRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -176,4 +225,6 @@ public sealed class NodeAgentService(IHypervisorDriver driver, NodeAgentOptions 
             throw RpcErrors.ToRpc(ex);
         }
     }
+
+    private sealed record Room(int Cpus, long MemoryMib, int UsedCpus, long UsedMemoryMib, int VmCount, int FreeCpus, long FreeMemoryMib);
 }

@@ -5,15 +5,20 @@ namespace SuperCloud.NodeAgent.Hypervisor.Qemu;
 /// <summary>Builds the QEMU argument list for a VM; pure, so it is unit-tested without QEMU.</summary>
 internal static class QemuCommandLine
 {
-    public static IReadOnlyList<string> Build(VmSpec spec, QemuVmPaths paths, string accelerator)
+    /// <param name="spec">The VM.</param>
+    /// <param name="paths">Its state directory.</param>
+    /// <param name="accelerator"><c>tcg</c> or <c>kvm</c>.</param>
+    /// <param name="sharedMemoryFile">Guest RAM is the shared file <see cref="QemuVmPaths.Memory"/> rather than anonymous memory.</param>
+    public static IReadOnlyList<string> Build(VmSpec spec, QemuVmPaths paths, string accelerator, bool sharedMemoryFile = false)
     {
+        var memory = spec.MemoryMib.ToString(CultureInfo.InvariantCulture);
         var args = new List<string>
         {
             "-name", $"guest={spec.Id},debug-threads=on",
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-            "-machine", "pc",
+            "-machine", sharedMemoryFile ? "pc,memory-backend=mem" : "pc",
             "-accel", accelerator,
-            "-m", spec.MemoryMib.ToString(CultureInfo.InvariantCulture),
+            "-m", memory,
             "-smp", spec.Vcpus.ToString(CultureInfo.InvariantCulture),
             "-kernel", spec.Boot.Kernel,
             "-append", spec.Boot.Cmdline,
@@ -25,6 +30,12 @@ internal static class QemuCommandLine
             // The agent may restart while the VM runs: QEMU must not be its child nor hold its stdio.
             "-daemonize",
         };
+        if (sharedMemoryFile)
+        {
+            // share=on: guest writes reach the file and writes to the file reach the guest (another process may map it).
+            args.AddRange(["-object", $"memory-backend-file,id=mem,size={memory}M,mem-path={paths.Memory},share=on"]);
+        }
+
         if (spec.Boot.Initrd is { Length: > 0 } initrd)
         {
             args.AddRange(["-initrd", initrd]);

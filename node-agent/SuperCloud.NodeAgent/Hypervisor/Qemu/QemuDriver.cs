@@ -269,13 +269,15 @@ public sealed class QemuDriver : IHypervisorDriver
         var paths = vm.Paths;
         File.Delete(paths.QmpSocket);
         File.Delete(paths.Pid);
+        // A memory file left by the previous boot would hand the new guest the old boot's RAM.
+        File.Delete(paths.Memory);
         // Each boot gets a fresh console log, so "the console" always means the current boot.
         await File.WriteAllBytesAsync(paths.ConsoleLog, [], cancellationToken);
         vm.StopRequested = false;
         vm.ShutdownReason = null;
 
         var psi = new ProcessStartInfo(_options.QemuBinary) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in QemuCommandLine.Build(vm.Spec, paths, _options.Accelerator))
+        foreach (var arg in QemuCommandLine.Build(vm.Spec, paths, _options.Accelerator, _options.SharedMemoryFile))
         {
             psi.ArgumentList.Add(arg);
         }

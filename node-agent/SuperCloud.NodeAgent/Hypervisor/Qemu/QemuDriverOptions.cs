@@ -12,6 +12,13 @@ public sealed class QemuDriverOptions
     /// <summary><c>tcg</c> (default, works everywhere) or <c>kvm</c>.</summary>
     public string Accelerator { get; set; } = "tcg";
 
+    /// <summary>
+    /// Back guest RAM with the shared file <c>memory</c> in the VM's state directory instead of anonymous memory, so
+    /// another process can read or write guest memory (memory tests, migration tooling). Costs disk (or tmpfs) space
+    /// equal to the VM's memory; off by default.
+    /// </summary>
+    public bool SharedMemoryFile { get; set; }
+
     /// <summary>How long QEMU may take to daemonize and open its QMP socket.</summary>
     public TimeSpan LaunchTimeout { get; set; } = TimeSpan.FromSeconds(20);
 

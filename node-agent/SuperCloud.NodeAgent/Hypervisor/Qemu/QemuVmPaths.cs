@@ -13,4 +13,7 @@ internal sealed record QemuVmPaths(string Directory)
     public string QmpSocket => Path.Combine(Directory, "qmp.sock");
 
     public string ConsoleLog => Path.Combine(Directory, "console.log");
+
+    /// <summary>Guest RAM when <see cref="QemuDriverOptions.SharedMemoryFile"/> is on.</summary>
+    public string Memory => Path.Combine(Directory, "memory");
 }
