@@ -45,7 +45,7 @@ test: setup build test-native test-dotnet ## install, build and run the whole de
 
 test-native:
 ifneq ($(HAS_SHIM),)
-	@cd native-shim/build && ctest --output-on-failure
+	@bash native-shim/test.sh
 endif
 
 test-dotnet:

@@ -15,6 +15,9 @@ internal static unsafe partial class NativeMethods
     // Runs before the first P/Invoke of this class, so the override applies to every call.
     static NativeMethods() => NativeLibrary.SetDllImportResolver(typeof(NativeMethods).Assembly, Resolve);
 
+    /// <summary>The handle every P/Invoke of this class was bound to; 0 until the first call.</summary>
+    internal static nint LoadedHandle { get; private set; }
+
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (name != Library)
@@ -22,8 +25,18 @@ internal static unsafe partial class NativeMethods
             return 0;
         }
 
+        // Loads here rather than leaving the default probing to the runtime, so that the handle is known (and
+        // ShimLibrary.LoadedPath can name the file): NativeLibrary.Load(name, assembly, ...) probes like DllImport.
         var path = Environment.GetEnvironmentVariable(LibraryPathVariable);
-        return string.IsNullOrEmpty(path) ? 0 : NativeLibrary.Load(path);
+        var handle = string.IsNullOrEmpty(path)
+            ? NativeLibrary.TryLoad(name, assembly, searchPath, out var probed) ? probed : 0
+            : NativeLibrary.Load(path);
+        if (handle != 0)
+        {
+            LoadedHandle = handle;
+        }
+
+        return handle;
     }
 
     [LibraryImport(Library)]

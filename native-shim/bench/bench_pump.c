@@ -1,7 +1,8 @@
 /*
  * Pump throughput next to baselines measured in the same run: every stage moves the same bytes from a
  * writer thread through a socket pair (or pipes, where named) into the stage and out to a reader
- * thread. Reported: GB/s (1e9 bytes) and CPU seconds of the copying stage per GB.
+ * thread. Printed as a table: each pump figure beside each baseline (cat, socat, a read/write loop),
+ * value, baseline and ratio; GB/s (1e9 bytes) and CPU seconds of the copying stage per GB.
  * Usage: sc_bench [bytes]   (default 4 GiB; SC_BENCH_BYTES overrides too)
  */
 #include "supercloud_shim.h"
@@ -153,10 +154,67 @@ static void pair(bool sockets, int fds[2]) {
     }
 }
 
+typedef struct result {
+    const char *name;
+    double gbps;       /* 1e9 bytes per second */
+    double cpu_per_gb; /* CPU seconds of the copying stage per 1e9 bytes */
+    bool measured;
+} result;
+
+#define MAX_RESULTS 16
+static result results[MAX_RESULTS];
+static int result_count;
+
 static void report(const char *name, uint64_t bytes, double secs, double cpu) {
     double gb = (double)bytes / 1e9;
-    printf("%-40s %8.2f GB/s %10.3f CPU s/GB\n", name, gb / secs, cpu / gb);
-    fflush(stdout);
+    if (result_count < MAX_RESULTS) {
+        results[result_count++] = (result){.name = name, .gbps = gb / secs, .cpu_per_gb = cpu / gb, .measured = true};
+    }
+    fprintf(stderr, "  measured %-40s %8.2f GB/s %8.3f CPU s/GB\n", name, gb / secs, cpu / gb);
+}
+
+static const result *find_result(const char *name) {
+    for (int i = 0; i < result_count; i++) {
+        if (strcmp(results[i].name, name) == 0) {
+            return &results[i];
+        }
+    }
+    return NULL;
+}
+
+/* One row per figure and baseline: value, baseline, value/baseline (same layout as the .NET bench). */
+static void print_row(const char *figure, const char *metric, double value, double baseline, const char *unit,
+                      const char *baseline_name) {
+    char label[96];
+    snprintf(label, sizeof label, "%s, %s", figure, metric);
+    printf("%-56s %9.3f %-8s %9.3f %-8s %7.2fx  %s\n", label, value, unit, baseline, unit, value / baseline,
+           baseline_name);
+}
+
+static void print_table(const char *const *figures, int nfigures, const char *const *baselines, int nbaselines) {
+    printf("\n%-56s %18s %18s %8s  %s\n", "figure", "value", "baseline", "ratio", "baseline is");
+    for (int b = 0; b < nbaselines; b++) {
+        const result *base = find_result(baselines[b]);
+        if (base == NULL) {
+            printf("(baseline \"%s\" not measured: skipped)\n", baselines[b]);
+            continue;
+        }
+        for (int f = 0; f < nfigures; f++) {
+            const result *r = find_result(figures[f]);
+            if (r == NULL) {
+                continue;
+            }
+            print_row(r->name, "throughput", r->gbps, base->gbps, "GB/s", base->name);
+        }
+        for (int f = 0; f < nfigures; f++) {
+            const result *r = find_result(figures[f]);
+            if (r == NULL) {
+                continue;
+            }
+            /* Lower is better here: a ratio below 1 means less CPU than the baseline. */
+            print_row(r->name, "CPU per GB", r->cpu_per_gb, base->cpu_per_gb, "CPU s/GB", base->name);
+        }
+    }
 }
 
 /* Pump stage (mode >= 0) or copy loop (mode -1) in a thread between two socket pairs. */
@@ -234,7 +292,7 @@ static void bench_process(const char *name, uint64_t bytes, char *const argv[], 
     double t0 = now();
     pid_t pid;
     if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
-        printf("%-40s (skipped: %s not found)\n", name, argv[0]);
+        fprintf(stderr, "  skipped  %-40s (%s not found)\n", name, argv[0]);
         posix_spawn_file_actions_destroy(&fa);
         for (int i = 0; i < 2; i++) {
             close(a[i]);
@@ -277,19 +335,31 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    printf("moving %.2f GiB per stage (writer -> socket pair -> stage -> socket pair -> reader)\n",
+    printf("moving %.2f GiB per stage (writer -> socket pair -> stage -> socket pair -> reader), all stages in this run\n",
            (double)bytes / (1u << 30));
-    printf("%-40s %13s %19s\n", "stage", "throughput", "stage CPU");
-    bench_thread("sc_pump raw (splice)", bytes, SC_PUMP_RAW, 0);
-    bench_thread("sc_pump raw (buffered copies)", bytes, SC_PUMP_RAW, SC_PUMP_FLAG_NO_SPLICE);
-    bench_thread("sc_pump encode (xxh64, splice + tee)", bytes, SC_PUMP_ENCODE, 0);
-    bench_thread("sc_pump encode (xxh64, buffered copies)", bytes, SC_PUMP_ENCODE, SC_PUMP_FLAG_NO_SPLICE);
-    bench_framed_chain("sc_pump encode+decode (xxh64, 2 stages)", bytes);
-    bench_thread("baseline: read/write loop, 1 MiB", bytes, -1, 0);
+    fflush(stdout);
+    static const char *const pumps[] = {
+        "sc_pump raw (splice)",
+        "sc_pump raw (buffered copies)",
+        "sc_pump encode (xxh64, splice + tee)",
+        "sc_pump encode (xxh64, buffered copies)",
+        "sc_pump encode+decode (xxh64, 2 stages)",
+    };
+    static const char *const baselines[] = {
+        "cat (socket pairs)",
+        "socat -u -b 1MiB (socket pairs)",
+        "read/write loop, 1 MiB (socket pairs)",
+    };
+    bench_thread(pumps[0], bytes, SC_PUMP_RAW, 0);
+    bench_thread(pumps[1], bytes, SC_PUMP_RAW, SC_PUMP_FLAG_NO_SPLICE);
+    bench_thread(pumps[2], bytes, SC_PUMP_ENCODE, 0);
+    bench_thread(pumps[3], bytes, SC_PUMP_ENCODE, SC_PUMP_FLAG_NO_SPLICE);
+    bench_framed_chain(pumps[4], bytes);
     char *cat[] = {"cat", NULL};
-    bench_process("baseline: cat (socket pairs)", bytes, cat, true);
-    bench_process("baseline: cat (pipes)", bytes, cat, false);
+    bench_process(baselines[0], bytes, cat, true);
     char *socat[] = {"socat", "-u", "-b", "1048576", "STDIN", "STDOUT", NULL};
-    bench_process("baseline: socat -u -b 1MiB", bytes, socat, true);
+    bench_process(baselines[1], bytes, socat, true);
+    bench_thread(baselines[2], bytes, -1, 0);
+    print_table(pumps, (int)(sizeof pumps / sizeof pumps[0]), baselines, (int)(sizeof baselines / sizeof baselines[0]));
     return 0;
 }

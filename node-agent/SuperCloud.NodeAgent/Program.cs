@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using SuperCloud.NativeShim;
 using SuperCloud.NodeAgent;
 using SuperCloud.NodeAgent.Hypervisor;
 using SuperCloud.NodeAgent.Hypervisor.Qemu;
@@ -74,6 +75,23 @@ if (kubernetes is not null && registrationOptions.Validate(options) is { Count: 
 }
 
 using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true));
+
+// Migrations and Xen passthrough go through the native shim: a missing or mismatched library is an installation
+// error, reported at start rather than at the first migration.
+try
+{
+    ShimLibrary.EnsureCompatible();
+    var startupLog = loggerFactory.CreateLogger("NodeAgent");
+    if (startupLog.IsEnabled(LogLevel.Information))
+    {
+        startupLog.LogInformation("Native shim ABI {AbiVersion} loaded from {Path}", ShimLibrary.AbiVersion, ShimLibrary.LoadedPath);
+    }
+}
+catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or InvalidOperationException)
+{
+    await Console.Error.WriteLineAsync("native shim unavailable: " + e.Message);
+    return 1;
+}
 IHypervisorDriver driver = options.Hypervisor == "xen"
     ? new XenDriver(configuration.GetSection("Xen").Get<XenDriverOptions>() ?? new XenDriverOptions(), TimeProvider.System)
     : await QemuDriver.OpenAsync(qemuOptions, TimeProvider.System, loggerFactory.CreateLogger<QemuDriver>(), CancellationToken.None);
