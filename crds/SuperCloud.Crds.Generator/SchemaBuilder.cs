@@ -106,6 +106,27 @@ internal sealed class SchemaBuilder(XmlDocs docs)
             schema["maxItems"] = maxItems.Count;
         }
 
+        if (property.GetCustomAttribute<MaxPropertiesAttribute>() is { } maxProperties)
+        {
+            if (schema["type"]?.GetValue<string>() != "object" || schema["additionalProperties"] is null)
+            {
+                throw new InvalidOperationException($"{where}: maxProperties needs a map property");
+            }
+
+            schema["maxProperties"] = maxProperties.Count;
+        }
+
+        if (property.GetCustomAttribute<ValueMaxLengthAttribute>() is { } valueMaxLength)
+        {
+            if (schema["additionalProperties"] is not JsonObject values || values["type"]?.GetValue<string>() != "string")
+            {
+                throw new InvalidOperationException($"{where}: a value maxLength needs a map of strings");
+            }
+
+            values["maxLength"] = valueMaxLength.Length;
+            schema["additionalProperties"] = Sorted(values);
+        }
+
         if (property.GetCustomAttribute<DefaultAttribute>() is { } @default)
         {
             schema["default"] = DefaultValue(@default.Value, schema, where);

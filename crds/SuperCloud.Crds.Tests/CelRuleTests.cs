@@ -31,12 +31,77 @@ public sealed class CelRuleTests
     }
 
     [Theory]
-    [InlineData("SuperCluster", """{"provider": "aws", "region": "us-east-1"}""", """{"provider": "aws", "region": "us-west-2"}""", "spec.region: Invalid value: \"us-west-2\": region is immutable")]
-    [InlineData("SuperNode", """{"cluster": "a", "agentEndpoint": "h:1"}""", """{"cluster": "b", "agentEndpoint": "h:1"}""", "spec.cluster: Invalid value: \"b\": cluster is immutable")]
+    [InlineData("SuperCluster", """{"provider": "aws", "region": "us-east-1"}""", """{"provider": "aws", "region": "us-west-2"}""", "spec.region: Invalid value: \"string\": region is immutable")]
+    [InlineData("SuperNode", """{"cluster": "a", "agentEndpoint": "h:1"}""", """{"cluster": "b", "agentEndpoint": "h:1"}""", "spec.cluster: Invalid value: \"string\": cluster is immutable")]
     [InlineData("SuperPodMigration", """{"superPod": "p"}""", """{"superPod": "p", "reason": "NodeDrain"}""", "spec: Invalid value: \"object\": spec is immutable: delete the SuperPodMigration and create a new one to retry")]
     public void Transition_rule_rejects_the_change(string kind, string oldSpec, string newSpec, string expected)
     {
         ManifestValidator.Validate(Manifest(kind, newSpec), Manifest(kind, oldSpec)).Should().Equal(expected);
+    }
+
+    [Theory]
+    [InlineData("{}", """{"ip": "10.200.0.7", "mac": "52:54:00:00:00:07"}""")]
+    [InlineData("""{"ip": "10.200.0.7", "mac": "52:54:00:00:00:07"}""", """{"ip": "10.200.0.7", "mac": "52:54:00:00:00:07", "overlay": "blue"}""")]
+    public void A_user_may_fix_an_unset_address_later_and_change_other_interface_fields(string oldInterface, string newInterface)
+    {
+        static JsonObject WithInterface(string fields)
+        {
+            var iface = JsonNode.Parse(fields)!.AsObject();
+            iface["name"] = "eth0";
+            return Manifest(Pod, "{" + PodBase + ", \"networks\": [" + iface.ToJsonString() + "]}");
+        }
+
+        ManifestValidator.Validate(WithInterface(newInterface), WithInterface(oldInterface)).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("500m", "1Mi")]
+    [InlineData("256", "4Ti")]
+    [InlineData("1", "4096Gi")]
+    public void Resources_within_the_bounds_are_accepted(string cpu, string memory)
+    {
+        var spec = $$$"""{"resources": {"cpu": "{{{cpu}}}", "memory": "{{{memory}}}"}, "boot": {"kernel": "k"}}""";
+
+        ManifestValidator.Validate(Manifest(Pod, spec)).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("kubernetes.io/hostname", "lab-node-1")]
+    [InlineData("topology.kubernetes.io/zone", "eu-west-1a")]
+    [InlineData("gpu", "")]
+    [InlineData("supercloud.dev/accelerator_model.v2", "A100_80GB")]
+    public void Node_selectors_with_label_syntax_are_accepted(string key, string value)
+    {
+        var placement = new JsonObject { ["nodeSelector"] = new JsonObject { [key] = value } };
+        var spec = "{" + PodBase + ", \"placement\": " + placement.ToJsonString() + "}";
+
+        ManifestValidator.Validate(Manifest(Pod, spec)).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("gpu", "a b")]
+    [InlineData("gpu", "-a")]
+    [InlineData("gpu", "a.")]
+    public void Node_selector_values_without_label_syntax_are_rejected(string key, string value)
+    {
+        var placement = new JsonObject { ["nodeSelector"] = new JsonObject { [key] = value } };
+        var spec = "{" + PodBase + ", \"placement\": " + placement.ToJsonString() + "}";
+
+        ManifestValidator.Validate(Manifest(Pod, spec)).Should().ContainSingle()
+            .Which.Should().StartWith("spec.placement.nodeSelector: Invalid value: \"object\": nodeSelector ");
+    }
+
+    [Fact]
+    public void Migration_limits_have_no_schema_defaults_so_unset_fields_stay_unset_for_the_policy_to_fill()
+    {
+        var migration = Manifest("SuperPodMigration", """{"superPod": "p", "limits": {"bandwidth": "64Mi"}}""");
+
+        ManifestValidator.Validate(migration).Should().BeEmpty();
+        foreach (var kind in new[] { "SuperPodMigration", "MigrationPolicy" })
+        {
+            var limits = CrdCatalog.SchemaOf(kind)["properties"]!["spec"]!["properties"]!["limits"]!["properties"]!.AsObject();
+            limits.Where(p => p.Value!["default"] is not null).Select(p => p.Key).Should().BeEmpty(kind);
+        }
     }
 
     [Fact]

@@ -34,6 +34,18 @@ public sealed class ExampleTests
 
     [Theory]
     [MemberData(nameof(Files))]
+    public void Every_example_passes_a_json_schema_validator_for_the_openapi_subset(string file)
+    {
+        // An independent implementation of the OpenAPI keywords (JsonSchema.Net), beside the lab API server's.
+        foreach (var document in YamlJson.ReadDocuments(File.ReadAllText(Path.Combine(RepoPaths.Examples, file))))
+        {
+            var schema = CrdCatalog.SchemaOf(document["kind"]!.GetValue<string>());
+            OpenApiSchemaValidator.Validate(schema, document).Should().BeEmpty($"{file}: {document["kind"]} {document["metadata"]?["name"]}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
     public void Every_example_deserializes_into_the_CSharp_types(string file)
     {
         foreach (var document in YamlJson.ReadDocuments(File.ReadAllText(Path.Combine(RepoPaths.Examples, file))))

@@ -1,12 +1,12 @@
 using System.Text.Json.Nodes;
-using Cel;
-using Google.Protobuf.Reflection;
+using System.Text.RegularExpressions;
 using SuperCloud.Crds.Generator;
 using SuperCloud.Crds.Tests.Validation;
+using SuperCloud.Lab.ApiServer.Validation;
 
 namespace SuperCloud.Crds.Tests;
 
-public sealed class GeneratedCrdTests
+public sealed partial class GeneratedCrdTests
 {
     private static readonly string[] KindNames = ["MigrationPolicy", "StubResource", "SuperCluster", "SuperNode", "SuperPod", "SuperPodMigration"];
 
@@ -114,17 +114,56 @@ public sealed class GeneratedCrdTests
     }
 
     [Fact]
-    public void Every_cel_rule_compiles_with_the_Cel_package()
+    public void Every_schema_is_structural_and_every_cel_rule_compiles_in_the_lab_api_server()
     {
-        var environment = new CelEnvironment(Array.Empty<FileDescriptor>(), "");
-        var rules = CrdCatalog.All.Values.SelectMany(crd => Rules(crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!.AsObject())).ToList();
-
-        rules.Should().HaveCountGreaterThan(15);
-        foreach (var rule in rules)
+        CrdCatalog.All.Values.SelectMany(crd => Rules(crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!.AsObject()))
+            .Should().HaveCountGreaterThan(15);
+        foreach (var (kind, _) in CrdCatalog.All)
         {
-            var compile = () => environment.Compile(rule);
-            compile.Should().NotThrow(rule);
+            CustomResourceSchema.Check(CrdCatalog.SchemaOf(kind)).Select(e => e.Message).Should().BeEmpty(kind);
         }
+    }
+
+    [Fact]
+    public void Every_collection_or_string_a_cel_rule_iterates_is_bounded()
+    {
+        // kube-apiserver rejects a CRD whose rules' estimated cost exceeds the budget; the estimate of a rule that
+        // iterates an unbounded list, map or string is taken from the largest request body, which always exceeds it.
+        var unbounded = new List<string>();
+        foreach (var (kind, _) in CrdCatalog.All)
+        {
+            CollectUnboundedIterations(CrdCatalog.SchemaOf(kind), kind, unbounded);
+        }
+
+        unbounded.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void The_boundedness_check_flags_an_unbounded_list_a_rule_iterates()
+    {
+        var schema = JsonNode.Parse("""
+            {"type": "object", "properties": {"xs": {"type": "array", "items": {"type": "string"}}},
+             "x-kubernetes-validations": [{"rule": "self.xs.all(x, x != 'a')", "message": "m"}]}
+            """)!.AsObject();
+        var unbounded = new List<string>();
+
+        CollectUnboundedIterations(schema, "T", unbounded);
+
+        unbounded.Should().Equal("T: rule \"self.xs.all(x, x != 'a')\" iterates .xs, which has no maxItems");
+    }
+
+    [Fact]
+    public void The_boundedness_check_flags_a_regex_over_unbounded_map_values()
+    {
+        var schema = JsonNode.Parse("""
+            {"type": "object", "properties": {"m": {"type": "object", "maxProperties": 4, "additionalProperties": {"type": "string"},
+             "x-kubernetes-validations": [{"rule": "self.all(k, self[k].matches('^a$'))", "message": "m"}]}}}
+            """)!.AsObject();
+        var unbounded = new List<string>();
+
+        CollectUnboundedIterations(schema, "T", unbounded);
+
+        unbounded.Should().Equal("T.m: rule \"self.all(k, self[k].matches('^a$'))\" iterates .[], which has no maxLength");
     }
 
     [Fact]
@@ -153,6 +192,52 @@ public sealed class GeneratedCrdTests
             }
         }
     }
+
+    private static void CollectUnboundedIterations(JsonObject schema, string path, List<string> unbounded)
+    {
+        foreach (var rule in ((schema["x-kubernetes-validations"] as JsonArray) ?? []).Select(r => r!["rule"]!.GetValue<string>()))
+        {
+            foreach (Match iteration in IteratedPaths().Matches(rule))
+            {
+                // self[k].matches(...) checks a value of a map: its bound is the maxLength of additionalProperties.
+                var field = iteration.Groups["path"].Value is var p && p.EndsWith(']') ? p[..p.IndexOf('[', StringComparison.Ordinal)] + ".[]" : p;
+                var target = field.Split('.', StringSplitOptions.RemoveEmptyEntries)
+                    .Aggregate((JsonNode?)schema, (node, name) => name == "[]" ? node?["additionalProperties"] : node?["properties"]?[name]) as JsonObject;
+                var missing = target switch
+                {
+                    null => "no schema",
+                    _ when iteration.Groups["op"].Value == "matches" => target["maxLength"] is null ? "no maxLength" : null,
+                    { } t when t["type"]?.GetValue<string>() == "array" => t["maxItems"] is null ? "no maxItems" : null,
+                    { } t when t["additionalProperties"] is not null => t["maxProperties"] is null ? "no maxProperties" : null,
+                    { } t when t["type"]?.GetValue<string>() == "string" => t["maxLength"] is null ? "no maxLength" : null,
+                    _ => null,
+                };
+                if (missing is not null)
+                {
+                    unbounded.Add($"{path}: rule \"{rule}\" iterates {(field.Length == 0 ? "self" : field)}, which has {missing}");
+                }
+            }
+        }
+
+        foreach (var (name, child) in (schema["properties"] as JsonObject) ?? [])
+        {
+            CollectUnboundedIterations(child!.AsObject(), $"{path}.{name}", unbounded);
+        }
+
+        if (schema["items"] is JsonObject items)
+        {
+            CollectUnboundedIterations(items, $"{path}[]", unbounded);
+        }
+
+        if (schema["additionalProperties"] is JsonObject values)
+        {
+            CollectUnboundedIterations(values, $"{path}{{}}", unbounded);
+        }
+    }
+
+    // self (or a field path under it) followed by a macro that iterates it, an "in" membership test, or a regex match.
+    [GeneratedRegex(@"(?:\bin\s+self(?<path>(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?<op>)|\bself(?<path>(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\[[a-z]+\](?=\.matches))?)\.(?<op>all|exists|exists_one|map|filter|matches)\()")]
+    private static partial Regex IteratedPaths();
 
     private static void CollectUndocumented(JsonObject schema, string path, List<string> undocumented)
     {

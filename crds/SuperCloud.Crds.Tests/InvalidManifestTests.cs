@@ -65,7 +65,7 @@ public sealed class InvalidManifestTests
 
         ManifestValidator.Validate(Cluster("aws", "0.02"), old).Should().BeEmpty();
         ManifestValidator.Validate(Cluster("onprem", "0.01"), old).Should().ContainSingle()
-            .Which.Should().Be("spec.provider: Invalid value: \"onprem\": provider is immutable");
+            .Which.Should().Be("spec.provider: Invalid value: \"string\": provider is immutable");
     }
 
     [Theory]

@@ -77,6 +77,7 @@ internal static class SampleObjects
             Cloud = CloudProvider.Aws,
             Region = "us-east-1",
             Ip = "10.200.0.5",
+            Interfaces = [new InterfaceStatus { Name = "eth0", Ip = "10.200.0.5", Mac = "52:54:00:ab:cd:ef" }],
             Migration = new CurrentMigration { Name = "web-2", Phase = MigrationPhase.Transferring },
             LastMigration = new MigrationRecord
             {

@@ -1,10 +1,18 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using SuperCloud.Lab.ApiServer.Validation;
 
 namespace SuperCloud.Crds.Tests.Validation;
 
-/// <summary>Validates a manifest as the API server would on create or update: find the CRD, default, check the schema, run the CEL rules.</summary>
+/// <summary>
+/// Validates a manifest as the API server does on create or update, with the lab API server's implementation of
+/// kube's semantics: strict unknown-field check (pruning), defaulting, then OpenAPI and CEL validation with kube's messages.
+/// </summary>
 internal static class ManifestValidator
 {
+    // Compiling a schema (CEL included) costs far more than validating with it; the checked-in CRDs never change.
+    private static readonly ConcurrentDictionary<string, CustomResourceSchema> Compiled = new(StringComparer.Ordinal);
+
     public static IReadOnlyList<string> Validate(JsonObject manifest, JsonObject? old = null)
     {
         var apiVersion = manifest["apiVersion"]?.GetValue<string>();
@@ -14,22 +22,25 @@ internal static class ManifestValidator
             return [$"apiVersion: Unsupported value: \"{apiVersion}\": supported values: \"supercloud.dev/v1alpha1\""];
         }
 
-        var schema = CrdCatalog.SchemaOf(kind);
+        var schema = Compiled.GetOrAdd(kind, k => CustomResourceSchema.Compile(CrdCatalog.SchemaOf(k)));
         var value = manifest.DeepClone().AsObject();
-        var oldValue = old?.DeepClone().AsObject();
-        Defaulter.Apply(schema, value);
-        if (oldValue is not null)
+        var unknown = schema.Prune(value);
+        if (unknown.Count > 0)
         {
-            Defaulter.Apply(schema, oldValue);
+            // kubectl's default fieldValidation=Strict fails the request before validation, one text per field.
+            return UnknownFields.ToWarnings(unknown);
         }
 
-        var errors = OpenApiSchemaValidator.Validate(schema, value);
-        if (errors.Count > 0)
+        schema.ApplyDefaults(value);
+        JsonObject? oldValue = null;
+        if (old is not null)
         {
-            // The API server stops at schema errors too: CEL rules assume a well-typed object.
-            return errors;
+            // The stored old object went through the same pruning and defaulting when it was written.
+            oldValue = old.DeepClone().AsObject();
+            schema.Prune(oldValue);
+            schema.ApplyDefaults(oldValue);
         }
 
-        return CelRuleValidator.Validate(schema, value, oldValue);
+        return [.. schema.Validate(value, oldValue).Select(e => e.Message)];
     }
 }

@@ -8,7 +8,7 @@ namespace SuperCloud.Crds.Tests.Validation;
 
 /// <summary>
 /// Validates objects against a CRD's structural OpenAPI v3 schema with JsonSchema.Net, after translating the
-/// Kubernetes subset to JSON Schema 2020-12. CEL rules are not part of this; see <see cref="CelRuleValidator"/>.
+/// Kubernetes subset to JSON Schema 2020-12. CEL rules are not part of this; <see cref="ManifestValidator"/> checks everything with the lab API server.
 /// </summary>
 internal static partial class OpenApiSchemaValidator
 {

@@ -12,6 +12,12 @@ public static class ConditionTypes
     /// <summary>SuperPod: a migration is in progress.</summary>
     public const string Migrating = "Migrating";
 
+    /// <summary>
+    /// SuperPod: spec.migrationPolicy names a MigrationPolicy whose selectors do not match the SuperPod (or that does not
+    /// exist), so the reference is ignored and the matching policies apply; the message names the policy.
+    /// </summary>
+    public const string MigrationPolicyRefused = "MigrationPolicyRefused";
+
     /// <summary>SuperPodMigration: the migration finished and the SuperPod runs on the target.</summary>
     public const string Succeeded = "Succeeded";
 

@@ -5,13 +5,13 @@ namespace SuperCloud.Crds.V1Alpha1;
 /// <summary>Which SuperPods a policy governs, what triggers their migration, and the limits that apply.</summary>
 public sealed class MigrationPolicySpec
 {
-    /// <summary>The SuperPods the policy applies to; a SuperPod that names a policy in spec.migrationPolicy uses that one instead.</summary>
+    /// <summary>The SuperPods the policy applies to; a SuperPod's spec.migrationPolicy can only choose among the policies whose selectors match it.</summary>
     public MigrationPolicySelectors? Selectors { get; set; }
 
     /// <summary>The events that start a migration; at least one must be set.</summary>
     public required MigrationTriggers Triggers { get; set; }
 
-    /// <summary>Limits for the migrations this policy starts.</summary>
+    /// <summary>Limits for the migrations this policy starts; a SuperPodMigration's own limits override them field by field, and unset fields get the built-in defaults.</summary>
     public MigrationLimits? Limits { get; set; }
 
     /// <summary>The least time between two policy-started migrations of one SuperPod (<c>10m</c>); spot interruptions ignore it.</summary>

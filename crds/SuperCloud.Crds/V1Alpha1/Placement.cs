@@ -28,7 +28,12 @@ public sealed class Placement
     [MaxItems(32)]
     public IList<string>? Clusters { get; set; }
 
-    /// <summary>Labels a SuperNode must carry.</summary>
+    // Keys are not checked in CEL: map keys cannot carry a length limit, so a rule over them would exceed the
+    // API server's estimated cost budget; a key that is not a label key simply matches no SuperNode.
+    /// <summary>Labels a SuperNode must carry: at most 32, values in Kubernetes label value syntax.</summary>
+    [MaxProperties(32)]
+    [ValueMaxLength(63)]
+    [CelRule("self.all(k, self[k].matches('^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$'))", "nodeSelector values must be label values: empty or at most 63 alphanumerics, '-', '_' or '.' that start and end with an alphanumeric")]
     public IDictionary<string, string>? NodeSelector { get; set; }
 
     /// <summary>Whether spot (preemptible) capacity may be used: Allowed, Required or Forbidden.</summary>

@@ -17,6 +17,6 @@ public sealed class SuperPodMigrationSpec
     [Default("Manual")]
     public MigrationReason? Reason { get; set; }
 
-    /// <summary>Limits for this migration; unset fields come from the SuperPod's MigrationPolicy, then from the operator defaults.</summary>
+    /// <summary>Limits for this migration; each unset field comes from the SuperPod's MigrationPolicy, then from the built-in default its description names (the schema applies no defaults, so inheritance works field by field).</summary>
     public MigrationLimits? Limits { get; set; }
 }

@@ -29,7 +29,12 @@ public sealed class SuperPodSpec
     [MaxItems(32)]
     public IList<ClientLocation>? ClientLocations { get; set; }
 
-    /// <summary>The MigrationPolicy that governs this SuperPod; when empty, the policies whose selectors match apply.</summary>
+    /// <summary>
+    /// The MigrationPolicy to prefer among those whose selectors match this SuperPod; when empty, the matching policy
+    /// with the highest priority applies. The reference is honoured only when the policy's selectors also match the
+    /// SuperPod (a tenant cannot opt into a policy the administrator did not offer to it); otherwise the operator
+    /// ignores it, falls back to the matching policies and sets the condition MigrationPolicyRefused.
+    /// </summary>
     public MigrationPolicyReference? MigrationPolicy { get; set; }
 
     /// <summary>Whether the virtual machine should run, with KubeVirt's semantics.</summary>

@@ -10,7 +10,7 @@ public sealed class SuperPodStatus
     [Minimum(0)]
     public long? ObservedGeneration { get; set; }
 
-    /// <summary>Conditions: Scheduled, Ready and Migrating.</summary>
+    /// <summary>Conditions: Scheduled, Ready, Migrating and MigrationPolicyRefused.</summary>
     [ListMap("type")]
     [MaxItems(16)]
     public IList<V1Condition>? Conditions { get; set; }
@@ -30,8 +30,13 @@ public sealed class SuperPodStatus
     /// <summary>The region of that cluster.</summary>
     public string? Region { get; set; }
 
-    /// <summary>The overlay IP of the first network interface.</summary>
+    /// <summary>The overlay IP of the first network interface (the primary IP; all interfaces are in interfaces).</summary>
     public string? Ip { get; set; }
+
+    /// <summary>The IP and MAC of every network interface, whether fixed in spec.networks or allocated by the operator.</summary>
+    [ListMap("name")]
+    [MaxItems(8)]
+    public IList<InterfaceStatus>? Interfaces { get; set; }
 
     /// <summary>The migration in progress, if any.</summary>
     public CurrentMigration? Migration { get; set; }

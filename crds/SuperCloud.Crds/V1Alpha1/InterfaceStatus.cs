@@ -1,0 +1,20 @@
+using SuperCloud.Crds.Schema;
+
+namespace SuperCloud.Crds.V1Alpha1;
+
+/// <summary>The addresses a SuperPod's network interface actually has: the user's fixed values or those the operator allocated.</summary>
+public sealed class InterfaceStatus
+{
+    /// <summary>The interface name, as in spec.networks.</summary>
+    [Pattern(Patterns.DnsLabel)]
+    [MaxLength(63)]
+    public required string Name { get; set; }
+
+    /// <summary>The overlay IPv4 address in use: spec.networks[].ip, or the one the operator allocated.</summary>
+    [Pattern(Patterns.IPv4)]
+    public string? Ip { get; set; }
+
+    /// <summary>The MAC address in use: spec.networks[].mac, or the one derived from the SuperPod's UID.</summary>
+    [Pattern(Patterns.Mac)]
+    public string? Mac { get; set; }
+}
