@@ -1,15 +1,51 @@
 using SuperCloud.Bench;
 
 // `make bench`: every figure beside a baseline measured in the same run.
+// Arguments pick sections (`supercloud-bench shim`); none runs them all.
+string[] knownSections = ["api", "scheduler", "operator", "shim", "vm"];
+var unknownSection = args.FirstOrDefault(a => !knownSections.Contains(a, StringComparer.OrdinalIgnoreCase));
+if (unknownSection is not null)
+{
+    Console.Error.WriteLine($"supercloud-bench: unknown section \"{unknownSection}\" (known: {string.Join(", ", knownSections)})");
+    return 2;
+}
+
+bool Runs(string section) => args.Length == 0 || args.Contains(section, StringComparer.OrdinalIgnoreCase);
+
 using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10));
 var workDir = Directory.CreateTempSubdirectory("supercloud-bench-").FullName;
 try
 {
-    Console.WriteLine("lab API server (official KubernetesClient over loopback HTTP)");
-    var figures = await new ApiServerBenchmarks(workDir).RunAsync(cts.Token);
-    Report.Print(figures, Console.Out);
+    if (Runs("api"))
+    {
+        Console.WriteLine("lab API server (official KubernetesClient over loopback HTTP)");
+        var figures = await new ApiServerBenchmarks(workDir).RunAsync(cts.Token);
+        Report.Print(figures, Console.Out);
+    }
+
+    if (Runs("scheduler"))
+    {
+        Report.Print(SchedulerBenchmarks.Run(Console.Out, cts.Token), Console.Out);
+    }
+
+    if (Runs("operator"))
+    {
+        await OperatorRuntimeBenchmarks.PrintAsync(Console.Out, cts.Token);
+    }
+
+    if (Runs("shim"))
+    {
+        await new ShimPumpBenchmarks(workDir).PrintAsync(Console.Out, cts.Token);
+    }
+
+    if (Runs("vm"))
+    {
+        await VmBootBenchmarks.PrintAsync(Console.Out, cts.Token);
+    }
 }
 finally
 {
     Directory.Delete(workDir, recursive: true);
 }
+
+return 0;

@@ -19,6 +19,9 @@ public sealed class Controller<T> : IController, IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly List<IInformer> _informers;
+    private readonly Prometheus.Gauge.Child _activeWorkers;
+    private readonly Prometheus.Histogram.Child _reconcileTime;
+    private readonly Dictionary<string, Prometheus.Counter.Child> _reconcileTotal = [];
     private int _started;
 
     /// <summary>Creates a controller reconciling <typeparamref name="T"/> objects of <paramref name="informer"/>.</summary>
@@ -52,8 +55,13 @@ public sealed class Controller<T> : IController, IDisposable
         // Like controller-runtime, every result series exists from the start, so rates work before the first error.
         foreach (var result in (string[])["success", "error", "requeue", "requeue_after"])
         {
-            metrics.ReconcileTotal.WithLabels(name, result).IncTo(0);
+            _reconcileTotal[result] = metrics.ReconcileTotal.WithLabels(name, result);
+            _reconcileTotal[result].IncTo(0);
         }
+
+        // Resolved once: the per-reconcile series must not cost a label lookup each time.
+        _activeWorkers = metrics.ActiveWorkers.WithLabels(name);
+        _reconcileTime = metrics.ReconcileTime.WithLabels(name);
 
         metrics.ReconcileErrors.WithLabels(name).IncTo(0);
         metrics.TerminalReconcileErrors.WithLabels(name).IncTo(0);
@@ -209,14 +217,14 @@ public sealed class Controller<T> : IController, IDisposable
                 return;
             }
 
-            _metrics.ActiveWorkers.WithLabels(Name).Inc();
+            _activeWorkers.Inc();
             try
             {
                 await ReconcileHandlerAsync(key, cancellationToken);
             }
             finally
             {
-                _metrics.ActiveWorkers.WithLabels(Name).Dec();
+                _activeWorkers.Dec();
                 Queue.Done(key);
             }
         }
@@ -274,8 +282,8 @@ public sealed class Controller<T> : IController, IDisposable
             _logger.LogError(e, "Reconciler of {Controller} failed for {Key}; retry {Retries} with backoff", Name, key, Queue.NumRequeues(key));
         }
 
-        _metrics.ReconcileTotal.WithLabels(Name, result).Inc();
-        _metrics.ReconcileTime.WithLabels(Name).Observe(_timeProvider.GetElapsedTime(started).TotalSeconds);
+        _reconcileTotal[result].Inc();
+        _reconcileTime.Observe(_timeProvider.GetElapsedTime(started).TotalSeconds);
     }
 
     private async Task SurfaceAsync(ObjectKey key, TerminalReconcileException error, CancellationToken cancellationToken)

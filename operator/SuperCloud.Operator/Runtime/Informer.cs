@@ -18,10 +18,14 @@ public sealed class Informer<T> : IInformer
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Lock _handlersLock = new();
+
+    // Serialises cache changes with their dispatch, so a resync never delivers an object older than one already delivered.
+    private readonly Lock _applyLock = new();
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ResourceEventHandler<T>[] _handlers = [];
     private readonly string _plural;
     private volatile string? _lastResourceVersion;
+    private int _resyncCount;
 
     /// <summary>Creates an informer; nothing happens until <see cref="RunAsync"/>.</summary>
     public Informer(ResourceClient<T> client, InformerOptions options, TimeProvider timeProvider, ILogger<Informer<T>> logger)
@@ -32,6 +36,11 @@ public sealed class Informer<T> : IInformer
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MinWatchTimeout, TimeSpan.FromSeconds(1), "MinWatchTimeout");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.PageSize, "PageSize");
+        if (options.ResyncPeriod is { } resync)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(resync, TimeSpan.FromSeconds(1), "ResyncPeriod");
+        }
+
         _client = client;
         _options = options;
         _timeProvider = timeProvider;
@@ -53,6 +62,9 @@ public sealed class Informer<T> : IInformer
 
     /// <summary>How many times the informer listed (the first list plus relists after 410 Gone).</summary>
     public int ListCount { get; private set; }
+
+    /// <summary>How many periodic resyncs have been delivered (see <see cref="InformerOptions.ResyncPeriod"/>).</summary>
+    public int ResyncCount => Volatile.Read(ref _resyncCount);
 
     /// <summary>Registers callbacks; a handler added after the first sync first receives an add for each cached object.</summary>
     public void AddHandler(ResourceEventHandler<T> handler)
@@ -76,6 +88,46 @@ public sealed class Informer<T> : IInformer
 
     /// <inheritdoc/>
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var resync = _options.ResyncPeriod is { } period
+            ? Task.Run(() => ResyncLoopAsync(period, cancellationToken), CancellationToken.None)
+            : Task.CompletedTask;
+        try
+        {
+            await ListAndWatchAsync(cancellationToken);
+        }
+        finally
+        {
+            await resync;
+        }
+    }
+
+    private async Task ResyncLoopAsync(TimeSpan period, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitForSyncAsync(cancellationToken);
+            using var timer = new PeriodicTimer(period, _timeProvider);
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                lock (_applyLock)
+                {
+                    foreach (var item in Cache.List())
+                    {
+                        Dispatch(item, item);
+                    }
+                }
+
+                Interlocked.Increment(ref _resyncCount);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task ListAndWatchAsync(CancellationToken cancellationToken)
     {
         var failures = 0;
         var needList = true;
@@ -150,18 +202,21 @@ public sealed class Informer<T> : IInformer
         }
         while (continueToken is not null);
 
-        var changes = Cache.Replace(items);
-        _lastResourceVersion = resourceVersion;
-        ListCount++;
-        if (_logger.IsEnabled(LogLevel.Debug))
+        lock (_applyLock)
         {
-            _logger.LogDebug("Listed {Count} {Resource} at resourceVersion {ResourceVersion} ({Changes} changes)",
-                items.Count, _plural, resourceVersion, changes.Count);
-        }
+            var changes = Cache.Replace(items);
+            _lastResourceVersion = resourceVersion;
+            ListCount++;
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                _logger.LogDebug("Listed {Count} {Resource} at resourceVersion {ResourceVersion} ({Changes} changes)",
+                    items.Count, _plural, resourceVersion, changes.Count);
+            }
 
-        foreach (var (old, current) in changes)
-        {
-            Dispatch(old, current);
+            foreach (var (old, current) in changes)
+            {
+                Dispatch(old, current);
+            }
         }
 
         _synced.TrySetResult();
@@ -195,6 +250,14 @@ public sealed class Informer<T> : IInformer
     }
 
     private void Apply(WatchEvent<T> watchEvent)
+    {
+        lock (_applyLock)
+        {
+            ApplyLocked(watchEvent);
+        }
+    }
+
+    private void ApplyLocked(WatchEvent<T> watchEvent)
     {
         switch (watchEvent.Type)
         {

@@ -18,6 +18,12 @@ public sealed record InformerOptions
     /// <summary>The shortest server-side watch timeout; each watch uses a random value between this and twice this (client-go's 5 to 10 minutes).</summary>
     public TimeSpan MinWatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// When set, every cached object is re-delivered to the handlers as an update (old and new the same) this often,
+    /// like controller-runtime's SyncPeriod: a safety net for reconcilers whose external state drifts. Off by default.
+    /// </summary>
+    public TimeSpan? ResyncPeriod { get; init; }
+
     /// <summary>The first delay after a failed list or watch; doubles per consecutive failure.</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
 

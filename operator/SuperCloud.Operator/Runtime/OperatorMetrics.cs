@@ -49,6 +49,14 @@ public sealed class OperatorMetrics
         WorkDuration = factory.CreateHistogram(
             "workqueue_work_duration_seconds", "How long in seconds processing an item from workqueue takes.",
             new HistogramConfiguration { LabelNames = queue, Buckets = Histogram.ExponentialBuckets(10e-9, 10, 12) });
+        UnfinishedWork = factory.CreateGauge(
+            "workqueue_unfinished_work_seconds",
+            "How many seconds of work has been done that is in progress and hasn't been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.",
+            new GaugeConfiguration { LabelNames = queue });
+        LongestRunningProcessor = factory.CreateGauge(
+            "workqueue_longest_running_processor_seconds",
+            "How many seconds has the longest running processor for workqueue been running.",
+            new GaugeConfiguration { LabelNames = queue });
         LeaderStatus = factory.CreateGauge(
             "leader_election_master_status", "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.",
             new GaugeConfiguration { LabelNames = ["name"] });
@@ -92,6 +100,12 @@ public sealed class OperatorMetrics
 
     /// <summary>workqueue_work_duration_seconds{controller,name}.</summary>
     public Histogram WorkDuration { get; }
+
+    /// <summary>workqueue_unfinished_work_seconds{controller,name}: the summed age of the items being processed, updated at each scrape.</summary>
+    public Gauge UnfinishedWork { get; }
+
+    /// <summary>workqueue_longest_running_processor_seconds{controller,name}: the age of the oldest item being processed, updated at each scrape.</summary>
+    public Gauge LongestRunningProcessor { get; }
 
     /// <summary>leader_election_master_status{name}.</summary>
     public Gauge LeaderStatus { get; }

@@ -17,8 +17,7 @@ public sealed class WorkQueue<T> : IDisposable
     private readonly Dictionary<T, DateTimeOffset> _waiting = [];
     private readonly PriorityQueue<T, DateTimeOffset> _waitingByTime = new();
     private readonly TimeProvider _timeProvider;
-    private readonly OperatorMetrics? _metrics;
-    private readonly string[] _labels;
+    private readonly QueueMetrics? _metrics;
     private readonly ITimer _timer;
     private TaskCompletionSource? _drained;
     private DateTimeOffset _timerDue = DateTimeOffset.MaxValue;
@@ -33,13 +32,22 @@ public sealed class WorkQueue<T> : IDisposable
         Name = name;
         RateLimiter = rateLimiter;
         _timeProvider = timeProvider;
-        _metrics = metrics;
-        _labels = [name, name];
         if (metrics is not null)
         {
-            metrics.QueueDepth.WithLabels(_labels).Set(0);
-            metrics.QueueAdds.WithLabels(_labels).IncTo(0);
-            metrics.QueueRetries.WithLabels(_labels).IncTo(0);
+            // The labelled series are resolved once: a label lookup per add and get would cost more than the queue itself.
+            string[] labels = [name, name];
+            _metrics = new QueueMetrics(
+                metrics.QueueDepth.WithLabels(labels), metrics.QueueAdds.WithLabels(labels), metrics.QueueRetries.WithLabels(labels),
+                metrics.QueueDuration.WithLabels(labels), metrics.WorkDuration.WithLabels(labels),
+                metrics.UnfinishedWork.WithLabels(labels), metrics.LongestRunningProcessor.WithLabels(labels));
+            _metrics.Depth.Set(0);
+            _metrics.Adds.IncTo(0);
+            _metrics.Retries.IncTo(0);
+            _metrics.UnfinishedWork.Set(0);
+            _metrics.LongestRunningProcessor.Set(0);
+
+            // Computed when scraped rather than on a timer (client-go polls every 500 ms): always current, no idle work.
+            metrics.Registry.AddBeforeCollectCallback(UpdateUnfinishedWork);
         }
 
         _timer = timeProvider.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -116,7 +124,7 @@ public sealed class WorkQueue<T> : IDisposable
     /// <summary>Adds <paramref name="item"/> after the rate limiter's delay for it (a retry with backoff).</summary>
     public void AddRateLimited(T item)
     {
-        _metrics?.QueueRetries.WithLabels(_labels).Inc();
+        _metrics?.Retries.Inc();
         AddAfter(item, RateLimiter.When(item));
     }
 
@@ -148,11 +156,11 @@ public sealed class WorkQueue<T> : IDisposable
                     var now = _timeProvider.GetTimestamp();
                     if (_dirty.Remove(item, out var addedAt))
                     {
-                        _metrics?.QueueDuration.WithLabels(_labels).Observe(_timeProvider.GetElapsedTime(addedAt, now).TotalSeconds);
+                        _metrics?.QueueDuration.Observe(_timeProvider.GetElapsedTime(addedAt, now).TotalSeconds);
                     }
 
                     _processing[item] = now;
-                    _metrics?.QueueDepth.WithLabels(_labels).Set(_queue.Count);
+                    _metrics?.Depth.Set(_queue.Count);
                     return (item, false);
                 }
 
@@ -177,7 +185,7 @@ public sealed class WorkQueue<T> : IDisposable
                 return;
             }
 
-            _metrics?.WorkDuration.WithLabels(_labels).Observe(_timeProvider.GetElapsedTime(startedAt).TotalSeconds);
+            _metrics?.WorkDuration.Observe(_timeProvider.GetElapsedTime(startedAt).TotalSeconds);
             if (_dirty.ContainsKey(item) && !_shuttingDown)
             {
                 EnqueueLocked(item);
@@ -236,6 +244,30 @@ public sealed class WorkQueue<T> : IDisposable
         _timer.Dispose();
     }
 
+    /// <summary>Sets workqueue_unfinished_work_seconds and workqueue_longest_running_processor_seconds from the items being processed now.</summary>
+    internal void UpdateUnfinishedWork()
+    {
+        if (_metrics is null)
+        {
+            return;
+        }
+
+        double total = 0, longest = 0;
+        lock (_lock)
+        {
+            var now = _timeProvider.GetTimestamp();
+            foreach (var startedAt in _processing.Values)
+            {
+                var seconds = _timeProvider.GetElapsedTime(startedAt, now).TotalSeconds;
+                total += seconds;
+                longest = Math.Max(longest, seconds);
+            }
+        }
+
+        _metrics.UnfinishedWork.Set(total);
+        _metrics.LongestRunningProcessor.Set(longest);
+    }
+
     private void AddLocked(T item)
     {
         if (_shuttingDown || _dirty.ContainsKey(item))
@@ -243,7 +275,7 @@ public sealed class WorkQueue<T> : IDisposable
             return;
         }
 
-        _metrics?.QueueAdds.WithLabels(_labels).Inc();
+        _metrics?.Adds.Inc();
         _dirty[item] = _timeProvider.GetTimestamp();
         if (_processing.ContainsKey(item))
         {
@@ -257,7 +289,7 @@ public sealed class WorkQueue<T> : IDisposable
     private void EnqueueLocked(T item)
     {
         _queue.Enqueue(item);
-        _metrics?.QueueDepth.WithLabels(_labels).Set(_queue.Count);
+        _metrics?.Depth.Set(_queue.Count);
         while (_getters.TryDequeue(out var getter))
         {
             if (getter.TrySetResult(false))
@@ -310,4 +342,9 @@ public sealed class WorkQueue<T> : IDisposable
         var due = next - _timeProvider.GetUtcNow();
         _timer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
+
+    private sealed record QueueMetrics(
+        Prometheus.Gauge.Child Depth, Prometheus.Counter.Child Adds, Prometheus.Counter.Child Retries,
+        Prometheus.Histogram.Child QueueDuration, Prometheus.Histogram.Child WorkDuration,
+        Prometheus.Gauge.Child UnfinishedWork, Prometheus.Gauge.Child LongestRunningProcessor);
 }

@@ -1,0 +1,56 @@
+using k8s.Models;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SuperCloud.Crds.V1Alpha1;
+using SuperCloud.Operator.Runtime;
+using SuperCloud.Operator.Scheduling;
+
+namespace SuperCloud.Operator.Controllers;
+
+/// <summary>Registers the SuperCloud controllers (scheduler, node health, cluster status) and the informers they share.</summary>
+public static class ControllersServiceCollectionExtensions
+{
+    /// <summary>Adds the SuperPod scheduler, the SuperNode health and the SuperCluster status controllers.</summary>
+    public static IServiceCollection AddSuperCloudControllers(
+        this IServiceCollection services, NodeHealthOptions? nodeHealth = null, SchedulerOptions? scheduler = null,
+        SchedulingControllerOptions? scheduling = null)
+    {
+        nodeHealth ??= new NodeHealthOptions();
+        nodeHealth.Validate();
+        (scheduler ?? new SchedulerOptions()).Validate();
+
+        // Cluster-scoped kinds ignore the operator's watch namespace; Leases live in the configured namespace only.
+        services.AddInformer<SuperNode>(new InformerOptions());
+        services.AddInformer<SuperCluster>(new InformerOptions());
+        services.AddInformer<SuperPod>();
+        services.AddInformer<StubResource>();
+        services.AddInformer<V1Lease>(new InformerOptions { Namespace = nodeHealth.LeaseNamespace });
+        services.TryAddSingleton(nodeHealth);
+        services.TryAddSingleton(scheduler ?? new SchedulerOptions());
+        services.TryAddSingleton(scheduling ?? new SchedulingControllerOptions());
+        services.TryAddSingleton<SuperCloudIndexes>();
+
+        services.AddController<SuperPod, SuperPodSchedulingReconciler>(
+            "superpod-scheduler",
+            configure: (controller, sp) =>
+            {
+                var indexes = sp.GetRequiredService<SuperCloudIndexes>();
+
+                // A node or cluster that changes may make room: retry every waiting SuperPod at once.
+                controller.Watches(sp.GetRequiredService<Informer<SuperNode>>(), _ => indexes.UnscheduledPods());
+                controller.Watches(sp.GetRequiredService<Informer<SuperCluster>>(), _ => indexes.UnscheduledPods());
+            });
+        services.AddController<SuperNode, SuperNodeHealthReconciler>(
+            "supernode-health",
+            configure: (controller, sp) => controller.Watches(
+                sp.GetRequiredService<Informer<V1Lease>>(),
+                lease => lease.Metadata?.NamespaceProperty == nodeHealth.LeaseNamespace && !string.IsNullOrEmpty(lease.Metadata.Name)
+                    ? [new ObjectKey(null, lease.Metadata.Name)]
+                    : []));
+        services.AddController<SuperCluster, SuperClusterReconciler>(
+            "supercluster-status",
+            configure: (controller, sp) => controller.Watches(
+                sp.GetRequiredService<Informer<SuperNode>>(),
+                node => string.IsNullOrEmpty(node.Spec?.Cluster) ? [] : [new ObjectKey(null, node.Spec.Cluster)]));
+        return services;
+    }
+}
