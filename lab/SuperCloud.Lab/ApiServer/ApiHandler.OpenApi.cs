@@ -5,18 +5,26 @@ namespace SuperCloud.Lab.ApiServer;
 /// <content>OpenAPI documents (<c>/openapi/v2</c>, <c>/openapi/v3</c>, <c>/openapi/v3/apis/{group}/{version}</c>).</content>
 internal sealed partial class ApiHandler
 {
+    private readonly OpenApiCache _openApi = new();
+
     private async Task HandleOpenApiAsync(HttpContext context, string path, CancellationToken cancellationToken)
     {
         var resources = Registry.All;
         if (path == "/openapi/v2")
         {
-            await HttpIo.WriteJsonAsync(context, 200, OpenApiV2.Build(resources), cancellationToken);
+            // The v2 document exists only as JSON here; client-go asks for protobuf and, on 406, falls back cleanly.
+            if (!AcceptsJson(context.Request.Headers.Accept.ToString()))
+            {
+                throw new StatusException(406, "NotAcceptable", "only the following media types are accepted: application/json");
+            }
+
+            await WriteBytesAsync(context, _openApi.V2(resources), cancellationToken);
             return;
         }
 
         if (path == "/openapi/v3")
         {
-            await HttpIo.WriteJsonAsync(context, 200, OpenApiV3.BuildIndex(resources), cancellationToken);
+            await WriteBytesAsync(context, _openApi.Index(resources), cancellationToken);
             return;
         }
 
@@ -27,15 +35,22 @@ internal sealed partial class ApiHandler
             ["openapi", "v3", "apis", var g, var v] => (g, v),
             _ => throw NotFoundPath(),
         };
-        var served = Registry.InGroupVersion(group, version);
-        if (served.Count == 0)
-        {
-            throw NotFoundPath();
-        }
-
-        var document = OpenApiV3.BuildGroupVersion(group, version, served);
-        context.Response.Headers.ETag = $"\"{OpenApiV3.Hash(document)}\"";
+        var (body, hash) = _openApi.GroupVersion(resources, group, version) ?? throw NotFoundPath();
+        context.Response.Headers.ETag = $"\"{hash}\"";
         context.Response.Headers.CacheControl = context.Request.Query.ContainsKey("hash") ? "public, immutable" : "no-cache, private";
-        await HttpIo.WriteJsonAsync(context, 200, document, cancellationToken);
+        await WriteBytesAsync(context, body, cancellationToken);
+    }
+
+    /// <summary>Whether an Accept header admits JSON (absent, <c>*/*</c>, <c>application/*</c> or <c>application/json</c>).</summary>
+    private static bool AcceptsJson(string accept) =>
+        string.IsNullOrWhiteSpace(accept) || accept.Split(',').Select(part => part.Split(';')[0].Trim())
+            .Any(type => type is "*/*" or "application/*" or "application/json");
+
+    private static async Task WriteBytesAsync(HttpContext context, byte[] body, CancellationToken cancellationToken)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, cancellationToken);
     }
 }

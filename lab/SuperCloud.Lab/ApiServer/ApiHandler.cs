@@ -44,7 +44,7 @@ internal sealed partial class ApiHandler(ResourceOperations operations, FaultInj
         {
             if (!context.Response.HasStarted)
             {
-                await WriteFailureAsync(context, e, apiPath, cancellationToken);
+                await WriteFailureAsync(context, e, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -66,32 +66,9 @@ internal sealed partial class ApiHandler(ResourceOperations operations, FaultInj
         }
     }
 
-    /// <summary>
-    /// Writes the Status with kube's details: the object name, the group, and as kind the resource plural
-    /// (or the Kind for 422 Invalid), which kubectl prints as <c>The Widget "x" is invalid: ...</c>.
-    /// </summary>
-    private Task WriteFailureAsync(HttpContext context, StatusException e, ApiPath? apiPath, CancellationToken cancellationToken)
-    {
-        var resource = apiPath?.Plural is null ? null : Registry.All.FirstOrDefault(r => r.Plural == apiPath.Plural && r.Group == (apiPath.Group ?? ""));
-        if (resource is null || e.Code is not (404 or 409 or 422 or 403) || e.Message.StartsWith("the server could not find", StringComparison.Ordinal)
-            || e.Message.TrimStart().StartsWith("\"\" is invalid", StringComparison.Ordinal))
-        {
-            return HttpIo.WriteStatusAsync(context, e, cancellationToken);
-        }
-
-        var quoted = QuotedName().Match(e.Message);
-        var name = quoted.Success ? quoted.Groups[1].Value : apiPath!.Name;
-        var kind = e.Code == 422 && e.Message.StartsWith(resource.Kind, StringComparison.Ordinal) ? resource.Kind : resource.Plural;
-        if (e.Message.StartsWith("namespaces \"", StringComparison.Ordinal))
-        {
-            return HttpIo.WriteJsonAsync(context, e.Code, StatusBody.Failure(e, name, "", "namespaces"), cancellationToken);
-        }
-
-        return HttpIo.WriteJsonAsync(context, e.Code, StatusBody.Failure(e, name, resource.Group, kind), cancellationToken);
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex("\"([^\"]*)\"")]
-    private static partial System.Text.RegularExpressions.Regex QuotedName();
+    /// <summary>Writes the Status; its details come from the exception, never guessed from the message.</summary>
+    private static Task WriteFailureAsync(HttpContext context, StatusException e, CancellationToken cancellationToken) =>
+        HttpIo.WriteStatusAsync(context, e, cancellationToken);
 
     private static string ReasonFor(int code) => code switch
     {

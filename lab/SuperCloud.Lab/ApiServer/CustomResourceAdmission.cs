@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using SuperCloud.Lab.ApiServer.Validation;
 
@@ -6,7 +7,10 @@ namespace SuperCloud.Lab.ApiServer;
 /// <summary>Pruning, defaulting and schema/CEL validation of custom resources through their CRD's compiled schema.</summary>
 internal sealed class CustomResourceAdmission
 {
-    private readonly Dictionary<ApiResource, CustomResourceSchema> _compiled = new(ReferenceEqualityComparer.Instance);
+    // Requests admit concurrently. The registry builds new ApiResource instances whenever a CRD changes, so keying
+    // by instance invalidates a stale schema; the weak table drops entries of resources no longer served, and Lazy
+    // compiles each schema once even when two requests race for it.
+    private readonly ConditionalWeakTable<ApiResource, Lazy<CustomResourceSchema>> _compiled = new();
 
     /// <summary>Prunes unknown fields then applies defaults (kube's order); returns the pruned paths (e.g. <c>.spec.foo</c>).</summary>
     public IReadOnlyList<string> DefaultAndPrune(ApiResource resource, JsonObject obj)
@@ -37,24 +41,12 @@ internal sealed class CustomResourceAdmission
         return errors;
     }
 
-    /// <summary>Drops compiled schemas of resources that are no longer served.</summary>
-    public void Forget(IReadOnlyList<ApiResource> served)
-    {
-        var live = new HashSet<ApiResource>(served, ReferenceEqualityComparer.Instance);
-        foreach (var gone in _compiled.Keys.Where(k => !live.Contains(k)).ToList())
-        {
-            _compiled.Remove(gone);
-        }
-    }
+    /// <summary>How many resources have a compiled schema cached (for tests).</summary>
+    internal int CachedCount => _compiled.Count();
 
-    private CustomResourceSchema Schema(ApiResource resource)
-    {
-        if (!_compiled.TryGetValue(resource, out var schema))
-        {
-            schema = CustomResourceSchema.Compile(resource.Schema!, $"{resource.Plural}.{resource.Group}", CustomResourceSchema.DefaultSchemaPath);
-            _compiled[resource] = schema;
-        }
-
-        return schema;
-    }
+    /// <summary>The compiled schema of a custom resource, compiled once per resource instance.</summary>
+    internal CustomResourceSchema Schema(ApiResource resource) =>
+        _compiled.GetValue(resource, r => new Lazy<CustomResourceSchema>(
+            () => CustomResourceSchema.Compile(r.Schema!, $"{r.Plural}.{r.Group}", CustomResourceSchema.DefaultSchemaPath),
+            LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 }

@@ -15,17 +15,14 @@ internal sealed class GarbageCollector(ResourceOperations operations)
         var store = operations.Store;
         lock (store.Gate)
         {
-            var all = store.PeekEverything();
-            var byUid = all
-                .Where(e => Json.MetaStr(e.Object, "uid") is not null)
-                .GroupBy(e => Json.MetaStr(e.Object, "uid")!)
-                .ToDictionary(g => g.Key, g => g.First());
+            // Only deleting owners and objects with ownerReferences matter: the store indexes both.
+            var owned = store.PeekOwned();
             var progress = false;
-            foreach (var (group, plural, owner) in all.Where(e => Json.IsDeleting(e.Object)))
+            foreach (var (group, plural, owner) in store.PeekDeleting())
             {
                 var uid = Json.MetaStr(owner, "uid")!;
                 var finalizers = Json.Finalizers(owner);
-                var dependents = all.Where(e => OwnerUids(e.Object).Contains(uid)).ToList();
+                var dependents = owned.Where(e => OwnerUids(e.Object).Contains(uid)).ToList();
                 if (finalizers.Contains(ResourceOperations.OrphanFinalizer))
                 {
                     foreach (var (dg, dp, dependent) in dependents)
@@ -63,7 +60,7 @@ internal sealed class GarbageCollector(ResourceOperations operations)
                 return true;
             }
 
-            foreach (var (group, plural, dependent) in all)
+            foreach (var (group, plural, dependent) in owned)
             {
                 var refs = OwnerReferences(dependent);
                 if (refs.Count == 0)
@@ -71,7 +68,7 @@ internal sealed class GarbageCollector(ResourceOperations operations)
                     continue;
                 }
 
-                var absent = refs.Where(r => !byUid.ContainsKey(Json.Str(r, "uid") ?? "")).ToList();
+                var absent = refs.Where(r => !store.ContainsUid(Json.Str(r, "uid") ?? "")).ToList();
                 if (absent.Count == 0)
                 {
                     continue;

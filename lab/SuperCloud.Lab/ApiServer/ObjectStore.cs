@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace SuperCloud.Lab.ApiServer;
@@ -13,6 +14,12 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
     private readonly Dictionary<(string Group, string Plural), SortedDictionary<string, JsonObject>> _objects = [];
     private readonly LinkedList<WatchEvent> _history = new();
     private readonly List<Watcher> _watchers = [];
+
+    // Indexes for the in-server controllers, so a pass after each write does not scan every object.
+    private readonly HashSet<string> _uids = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Group, string Plural, string Key), string> _uidByKey = [];
+    private readonly Dictionary<(string Group, string Plural, string Key), JsonObject> _deleting = [];
+    private readonly Dictionary<(string Group, string Plural, string Key), JsonObject> _owned = [];
     private long _resourceVersion = 1;
     private long _compactedThrough = 1;
 
@@ -65,6 +72,33 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
         }
     }
 
+    /// <summary>Whether an object with this uid is stored.</summary>
+    public bool ContainsUid(string uid)
+    {
+        lock (Gate)
+        {
+            return _uids.Contains(uid);
+        }
+    }
+
+    /// <summary>The stored objects being deleted (do not mutate them).</summary>
+    public IReadOnlyList<(string Group, string Plural, JsonObject Object)> PeekDeleting()
+    {
+        lock (Gate)
+        {
+            return _deleting.Select(kv => (kv.Key.Group, kv.Key.Plural, kv.Value)).ToList();
+        }
+    }
+
+    /// <summary>The stored objects that have ownerReferences (do not mutate them).</summary>
+    public IReadOnlyList<(string Group, string Plural, JsonObject Object)> PeekOwned()
+    {
+        lock (Gate)
+        {
+            return _owned.Select(kv => (kv.Key.Group, kv.Key.Plural, kv.Value)).ToList();
+        }
+    }
+
     /// <summary>Stores a new state of an object (or removes it for DELETED), assigning the next resourceVersion.</summary>
     public JsonObject Commit(ApiResource resource, string type, JsonObject obj)
     {
@@ -75,6 +109,9 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
             var bucket = Bucket(resource);
             var key = Key(Json.Namespace(obj), Json.Name(obj));
             bucket.TryGetValue(key, out var old);
+            Unindex(resource.Group, resource.Plural, key);
+            var source = obj;
+            obj = Compact(obj);
             if (type == "DELETED")
             {
                 bucket.Remove(key);
@@ -82,6 +119,7 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
             else
             {
                 bucket[key] = obj;
+                Index(resource.Group, resource.Plural, key, source, obj);
             }
 
             Record(new WatchEvent(type, resource.Group, resource.Plural, rv, obj, type == "MODIFIED" ? old : null));
@@ -197,7 +235,11 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
                     _objects[(group, plural)] = bucket;
                 }
 
-                bucket[Key(Json.Namespace(obj), Json.Name(obj))] = obj;
+                var key = Key(Json.Namespace(obj), Json.Name(obj));
+                Unindex(group, plural, key);
+                var stored = Compact(obj);
+                bucket[key] = stored;
+                Index(group, plural, key, obj, stored);
             }
 
             _resourceVersion = Math.Max(_resourceVersion, resourceVersion);
@@ -212,6 +254,44 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
             ["apiVersion"] = resource.ApiVersion,
             ["metadata"] = new JsonObject { ["resourceVersion"] = _resourceVersion.ToString(CultureInfo.InvariantCulture) },
         }, null);
+
+    /// <summary>
+    /// The form an object is kept in: re-parsed from its UTF-8 JSON, so each subtree stays a slice of one byte array
+    /// until something reads into it (a fully built node tree costs about 15 times the JSON). Stored objects are
+    /// never mutated, and System.Text.Json materializes lazy nodes thread-safely, so concurrent readers can share them.
+    /// </summary>
+    private static JsonObject Compact(JsonObject obj) => (JsonObject)JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(obj, Json.Options))!;
+
+    /// <summary>Indexes <paramref name="stored"/> by fields read from <paramref name="source"/> (the same object, already parsed), so the compact form stays unparsed.</summary>
+    private void Index(string group, string plural, string key, JsonObject source, JsonObject stored)
+    {
+        if (Json.MetaStr(source, "uid") is { } uid)
+        {
+            _uids.Add(uid);
+            _uidByKey[(group, plural, key)] = uid;
+        }
+
+        if (Json.IsDeleting(source))
+        {
+            _deleting[(group, plural, key)] = stored;
+        }
+
+        if (source["metadata"]?["ownerReferences"] is JsonArray { Count: > 0 })
+        {
+            _owned[(group, plural, key)] = stored;
+        }
+    }
+
+    private void Unindex(string group, string plural, string key)
+    {
+        if (_uidByKey.Remove((group, plural, key), out var uid))
+        {
+            _uids.Remove(uid);
+        }
+
+        _deleting.Remove((group, plural, key));
+        _owned.Remove((group, plural, key));
+    }
 
     private void Record(WatchEvent e)
     {

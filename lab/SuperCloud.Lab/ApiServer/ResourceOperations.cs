@@ -164,7 +164,6 @@ internal sealed partial class ResourceOperations(ObjectStore store, ResourceRegi
             .SelectMany(CustomResourceDefinitions.ServedResources)
             .ToList();
         registry.SetCustomResources(served);
-        _customResources.Forget(served);
     }
 
     /// <summary>Rebuilds the registry from the stored CRDs (after loading a snapshot).</summary>
@@ -198,10 +197,18 @@ internal sealed partial class ResourceOperations(ObjectStore store, ResourceRegi
         return prefix + new string(suffix);
     }
 
-    /// <summary>Whether kube maintains <c>metadata.generation</c> for the kind: custom resources and kinds with a desired-state spec.</summary>
+    /// <summary>
+    /// Whether kube maintains <c>metadata.generation</c> for the kind: custom resources and exactly the built-in kinds
+    /// whose registry strategy sets it in PrepareForCreate (pods since 1.33, workloads, ingresses, ingress classes,
+    /// network policies, PDBs, HPAs, webhook configurations, CRDs). ConfigMap, Secret, Namespace, Service,
+    /// ServiceAccount, Lease, Event, RBAC, storage and ControllerRevision objects have none.
+    /// </summary>
     private static bool UsesGeneration(ApiResource resource) =>
         resource.Schema is not null || (resource.Group, resource.Plural) is
-            ("apiextensions.k8s.io", _) or ("apps", _) or ("batch", _) or ("policy", _) or ("autoscaling", _) or
-            ("networking.k8s.io", "ingresses" or "networkpolicies") or ("", "replicationcontrollers") or
-            ("admissionregistration.k8s.io", _);
+            ("apiextensions.k8s.io", "customresourcedefinitions") or
+            ("apps", "deployments" or "daemonsets" or "statefulsets" or "replicasets") or
+            ("batch", "jobs" or "cronjobs") or ("policy", "poddisruptionbudgets") or ("autoscaling", "horizontalpodautoscalers") or
+            ("networking.k8s.io", "ingresses" or "ingressclasses" or "networkpolicies") or
+            ("", "replicationcontrollers" or "pods") or
+            ("admissionregistration.k8s.io", "validatingwebhookconfigurations" or "mutatingwebhookconfigurations");
 }

@@ -65,7 +65,11 @@ internal sealed record ScaleSubresource(string SpecReplicasPath, string StatusRe
         var replicas = Json.Long(scale["spec"]?["replicas"]) ?? throw Errors.BadRequest("Scale.autoscaling \"\" is invalid: spec.replicas: Required value");
         if (replicas < 0)
         {
-            throw new StatusException(422, "Invalid", $"Scale.autoscaling \"{Json.Name(obj)}\" is invalid: spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0");
+            throw new StatusException(422, "Invalid", $"Scale.autoscaling \"{Json.Name(obj)}\" is invalid: spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0",
+                [new StatusCause("FieldValueInvalid", $"Invalid value: {replicas}: must be greater than or equal to 0", "spec.replicas")])
+            {
+                Name = Json.Name(obj), Group = "autoscaling", Kind = "Scale",
+            };
         }
 
         var updated = Json.Clone(obj);

@@ -5,8 +5,16 @@ namespace SuperCloud.Lab.ApiServer;
 /// <summary>Builds <c>meta/v1 Status</c> bodies as kube-apiserver returns them.</summary>
 internal static class StatusBody
 {
-    public static JsonObject Failure(StatusException error, string? name = null, string? group = null, string? kind = null)
+    /// <summary>
+    /// The failure's Status; <c>details</c> carries the name, group and kind the exception names (empty ones omitted, as
+    /// kube's <c>omitempty</c> does) and its causes. Errors marked with <see cref="Patching.PatchErrors.OmitDetailsKey"/> get causes only.
+    /// </summary>
+    public static JsonObject Failure(StatusException error)
     {
+        var omit = error.Data[Patching.PatchErrors.OmitDetailsKey] is true;
+        var name = omit || string.IsNullOrEmpty(error.Name) ? null : error.Name;
+        var group = omit || string.IsNullOrEmpty(error.Group) ? null : error.Group;
+        var kind = omit || string.IsNullOrEmpty(error.Kind) ? null : error.Kind;
         var body = new JsonObject
         {
             ["kind"] = "Status",

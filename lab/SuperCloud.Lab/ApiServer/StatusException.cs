@@ -23,4 +23,16 @@ public sealed class StatusException : Exception
 
     /// <summary>Entries of <c>Status.details.causes</c>.</summary>
     public IReadOnlyList<StatusCause> Causes { get; }
+
+    /// <summary><c>Status.details.name</c>: the object the failure is about; omitted when null or empty.</summary>
+    public string? Name { get; init; }
+
+    /// <summary><c>Status.details.group</c>: the API group of <see cref="Kind"/>; omitted when null or empty (core).</summary>
+    public string? Group { get; init; }
+
+    /// <summary>
+    /// <c>Status.details.kind</c>: the resource plural for NotFound, AlreadyExists, Conflict and Forbidden, the Kind
+    /// for Invalid (as kube's <c>NewNotFound(GroupResource)</c> and <c>NewInvalid(GroupKind)</c> set it); omitted when null or empty.
+    /// </summary>
+    public string? Kind { get; init; }
 }

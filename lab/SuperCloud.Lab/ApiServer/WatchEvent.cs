@@ -11,8 +11,13 @@ namespace SuperCloud.Lab.ApiServer;
 /// <param name="Old">The object before the change (MODIFIED only), for selector transitions.</param>
 internal sealed record WatchEvent(string Type, string Group, string Plural, long ResourceVersion, JsonObject Object, JsonObject? Old)
 {
-    /// <summary>The object serialized once at commit, so many watchers never share a mutable node.</summary>
-    public string ObjectJson { get; } = Object.ToJsonString(Json.Options);
+    private string? _objectJson;
+
+    /// <summary>
+    /// The object serialized once, when the first watcher needs it (the history of an unwatched resource keeps no
+    /// second copy); a race only builds the same string twice.
+    /// </summary>
+    public string ObjectJson => _objectJson ??= Object.ToJsonString(Json.Options);
 
     /// <summary>Marks the end of the initial events of a watch with <c>sendInitialEvents=true</c>.</summary>
     public bool InitialEventsEnd { get; init; }

@@ -22,11 +22,19 @@ public static class OpenApiV3
     public static JsonObject BuildIndex(IEnumerable<ApiResource> resources)
     {
         ArgumentNullException.ThrowIfNull(resources);
+        var all = resources.ToList();
+        return BuildIndex(all, (group, version) => Hash(BuildGroupVersion(group, version, all)));
+    }
+
+    /// <summary>As <see cref="BuildIndex(IEnumerable{ApiResource})"/>, taking each group-version's hash from <paramref name="hash"/> (a cache).</summary>
+    internal static JsonObject BuildIndex(IEnumerable<ApiResource> resources, Func<string, string, string> hash)
+    {
+        ArgumentNullException.ThrowIfNull(resources);
         var paths = new JsonObject();
         foreach (var gv in resources.GroupBy(r => (r.Group, r.Version)).OrderBy(g => OpenApiNames.GroupVersionKey(g.Key.Group, g.Key.Version), StringComparer.Ordinal))
         {
             var key = OpenApiNames.GroupVersionKey(gv.Key.Group, gv.Key.Version);
-            paths[key] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{key}?hash={Hash(BuildGroupVersion(gv.Key.Group, gv.Key.Version, gv))}" };
+            paths[key] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{key}?hash={hash(gv.Key.Group, gv.Key.Version)}" };
         }
 
         return new JsonObject { ["paths"] = paths };

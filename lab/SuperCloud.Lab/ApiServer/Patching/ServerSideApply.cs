@@ -61,7 +61,10 @@ public static class ServerSideApply
         {
             throw new StatusException(422, "Invalid",
                 "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
-                [new StatusCause("FieldValueRequired", "Required value: is required for apply patch", "fieldManager")]);
+                [new StatusCause("FieldValueRequired", "Required value: is required for apply patch", "fieldManager")])
+            {
+                Group = "meta.k8s.io", Kind = "PatchOptions",
+            };
         }
 
         var appliedApiVersion = Str(applied["apiVersion"]) ?? "";

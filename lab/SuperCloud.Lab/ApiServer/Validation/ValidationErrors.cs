@@ -30,6 +30,9 @@ public static class ValidationErrors
 
         var aggregate = messages.Count == 1 ? messages[0] : "[" + string.Join(", ", messages) + "]";
         var causes = errors.Select(e => new StatusCause(e.Reason, e.Body, e.Field)).ToList();
-        return new StatusException(422, "Invalid", $"{qualifiedKind} {GoText.Quote(name)} is invalid: {aggregate}", causes);
+        return new StatusException(422, "Invalid", $"{qualifiedKind} {GoText.Quote(name)} is invalid: {aggregate}", causes)
+        {
+            Name = name, Group = group, Kind = kind,
+        };
     }
 }

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using SuperCloud.Lab.Tests.ApiServer;
+
+namespace SuperCloud.Lab.Tests.Cli;
+
+/// <summary>The built <c>supercloud-lab apiserver</c> as a real process: kubeconfig, kubectl, SIGTERM, restart from the snapshot, usage errors.</summary>
+public sealed class LabCliProcessTests : IDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "lab-cli-" + Guid.NewGuid().ToString("N")[..12]);
+
+    /// <summary>The CLI built in the same configuration (Debug or Release) as this test assembly.</summary>
+    private static string CliPath
+    {
+        get
+        {
+            var configuration = typeof(LabCliProcessTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+            var directory = Path.Combine(RepoPaths.Root, "lab", "SuperCloud.Lab.Cli", "bin", configuration, "net10.0");
+            var path = Path.Combine(directory, "supercloud-lab");
+            if (!File.Exists(path))
+            {
+                throw new InvalidOperationException(
+                    $"{path} is not built: run `dotnet build lab/SuperCloud.Lab.Cli/SuperCloud.Lab.Cli.csproj -c {configuration}` first");
+            }
+
+            return path;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dataDir))
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static Process StartCli(params string[] args)
+    {
+        var info = new ProcessStartInfo(CliPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("supercloud-lab did not start");
+        return process;
+    }
+
+    /// <summary>Polls /healthz until the server answers or the process dies.</summary>
+    private static async Task WaitReadyAsync(Process process, int port, Task<string> stderr)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(2) };
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < Deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"supercloud-lab exited with {process.ExitCode}: {await stderr}");
+            }
+
+            try
+            {
+                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"supercloud-lab on port {port} was not ready within {Deadline}");
+    }
+
+    private static async Task<int> TerminateAsync(Process process)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var cts = new CancellationTokenSource(Deadline);
+        await process.WaitForExitAsync(cts.Token);
+        return process.ExitCode;
+    }
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo(RepoPaths.Tool("kubectl")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "--kubeconfig", Path.Combine(_dataDir, "kubeconfig"), "--cache-dir", Path.Combine(_dataDir, "kube-cache") }.Concat(args))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["HOME"] = _dataDir;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(Deadline);
+        await process.WaitForExitAsync(cts.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task Apiserver_serves_kubectl_exits_0_on_SIGTERM_after_the_snapshot_and_restarts_with_its_objects()
+    {
+        var port = FreePort();
+        using (var first = StartCli("apiserver", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", _dataDir))
+        {
+            var stdout = first.StandardOutput.ReadToEndAsync();
+            var stderr = first.StandardError.ReadToEndAsync();
+            try
+            {
+                await WaitReadyAsync(first, port, stderr);
+                File.Exists(Path.Combine(_dataDir, "kubeconfig")).Should().BeTrue();
+
+                var namespaces = await KubectlAsync("get", "namespaces", "-o", "name");
+                namespaces.ExitCode.Should().Be(0, namespaces.Stderr);
+                namespaces.Stdout.Should().Contain("namespace/default").And.Contain("namespace/kube-system");
+
+                var created = await KubectlAsync("create", "configmap", "survivor", "-n", "default", "--from-literal=key=kept");
+                created.ExitCode.Should().Be(0, created.Stderr);
+            }
+            finally
+            {
+                if (!first.HasExited)
+                {
+                    (await TerminateAsync(first)).Should().Be(0, await stderr);
+                }
+            }
+
+            await stdout;
+            File.Exists(Path.Combine(_dataDir, "apiserver-snapshot.json")).Should().BeTrue("the server writes a final snapshot before exiting");
+        }
+
+        var secondPort = FreePort();
+        using var second = StartCli("apiserver", "--port", secondPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", _dataDir);
+        var secondStdout = second.StandardOutput.ReadToEndAsync();
+        var secondStderr = second.StandardError.ReadToEndAsync();
+        try
+        {
+            await WaitReadyAsync(second, secondPort, secondStderr);
+            var kept = await KubectlAsync("get", "configmap", "survivor", "-n", "default", "-o", "json");
+            kept.ExitCode.Should().Be(0, kept.Stderr);
+            JsonNode.Parse(kept.Stdout)!["data"]!["key"]!.GetValue<string>().Should().Be("kept");
+        }
+        finally
+        {
+            if (!second.HasExited)
+            {
+                (await TerminateAsync(second)).Should().Be(0);
+            }
+
+            await secondStdout;
+        }
+    }
+
+    [Theory]
+    [InlineData("apiserver", "--port", "not-a-port")]
+    [InlineData("apiserver", "--bogus")]
+    [InlineData("serve")]
+    public async Task Bad_arguments_exit_2_with_usage(params string[] args)
+    {
+        using var process = StartCli(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(Deadline);
+        await process.WaitForExitAsync(cts.Token);
+
+        process.ExitCode.Should().Be(2);
+        (await stderr).Should().Contain("usage: supercloud-lab apiserver");
+        await stdout;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using SuperCloud.Lab.ApiServer;
+using SuperCloud.Lab.ApiServer.OpenApi;
+using SuperCloud.Lab.Tests.ApiServer;
+using SuperCloud.Lab.Tests.Patching;
+
+namespace SuperCloud.Lab.Tests.OpenApi;
+
+/// <summary>Serving OpenAPI: cached documents until the served resources change, and v2 only as JSON.</summary>
+public sealed class OpenApiServingTests
+{
+    private static async Task<HttpResponseMessage> GetAsync(TestCluster cluster, string path, string? accept = null)
+    {
+        using var http = new HttpClient { BaseAddress = cluster.Server.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (accept is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept).Should().BeTrue();
+        }
+
+        return await http.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task Openapi_v2_asked_only_as_protobuf_is_406_not_json_the_client_cannot_decode()
+    {
+        await using var cluster = await TestCluster.StartAsync(withWidgets: false);
+        using var protobuf = await GetAsync(cluster, "/openapi/v2", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf");
+        protobuf.StatusCode.Should().Be(HttpStatusCode.NotAcceptable);
+        var status = JsonNode.Parse(await protobuf.Content.ReadAsStringAsync())!;
+        status["reason"]!.GetValue<string>().Should().Be("NotAcceptable");
+        status["code"]!.GetValue<int>().Should().Be(406);
+
+        using var json = await GetAsync(cluster, "/openapi/v2", "application/json");
+        json.StatusCode.Should().Be(HttpStatusCode.OK);
+        JsonNode.Parse(await json.Content.ReadAsStringAsync())!["swagger"]!.GetValue<string>().Should().Be("2.0");
+        using var any = await GetAsync(cluster, "/openapi/v2");
+        any.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Kubectl_explain_works_although_v2_is_json_only()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var result = await KubectlRunner.RunAsync(cluster, null, "explain", "widgets.spec");
+        result.ExitCode.Should().Be(0, result.Stderr);
+        result.Stdout.Should().Contain("KIND:").And.Contain("Widget");
+    }
+
+    [Fact]
+    public void Documents_are_built_once_per_resource_set_and_rebuilt_when_it_changes()
+    {
+        var cache = new OpenApiCache();
+        var builtIn = BuiltInResources.All;
+        var index = cache.Index(builtIn);
+        cache.Index(builtIn).Should().BeSameAs(index);
+        var apps = cache.GroupVersion(builtIn, "apps", "v1")!.Value;
+        cache.GroupVersion(builtIn, "apps", "v1")!.Value.Body.Should().BeSameAs(apps.Body);
+        cache.GroupVersion(builtIn, "nope.dev", "v1").Should().BeNull();
+
+        var widget = new ApiResource("lab.supercloud.dev", "v1", "Widget", "WidgetList", "widgets", "widget", true, [], [],
+            BuiltInResources.AllVerbs, true, JsonNode.Parse("""{"type":"object"}""")!.AsObject(), []);
+        IReadOnlyList<ApiResource> withWidget = [.. builtIn, widget];
+        var changed = cache.Index(withWidget);
+        changed.Should().NotBeSameAs(index);
+        System.Text.Encoding.UTF8.GetString(changed).Should().Contain("apis/lab.supercloud.dev/v1");
+        System.Text.Encoding.UTF8.GetString(index).Should().NotContain("lab.supercloud.dev");
+    }
+
+    [Fact]
+    public async Task Index_hashes_match_the_served_documents_and_follow_crd_changes()
+    {
+        await using var cluster = await TestCluster.StartAsync(withWidgets: false);
+        async Task<JsonObject> IndexAsync()
+        {
+            using var response = await GetAsync(cluster, "/openapi/v3");
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["paths"]!.AsObject();
+        }
+
+        var before = await IndexAsync();
+        before.ContainsKey("apis/lab.supercloud.dev/v1").Should().BeFalse();
+        var url = before["apis/apps/v1"]!["serverRelativeURL"]!.GetValue<string>();
+        using (var document = await GetAsync(cluster, url))
+        {
+            document.Headers.ETag!.Tag.Should().Be($"\"{url[(url.IndexOf("hash=", StringComparison.Ordinal) + 5)..]}\"");
+        }
+
+        await cluster.CreateWidgetCrdAsync();
+        var after = await IndexAsync();
+        after.ContainsKey("apis/lab.supercloud.dev/v1").Should().BeTrue();
+        after["apis/apps/v1"]!["serverRelativeURL"]!.GetValue<string>().Should().Be(url, "documents of unchanged groups keep their hash");
+    }
+}
