@@ -16,6 +16,8 @@ public sealed class OperatorProcessTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _lab = await LabServer.StartAsync();
+        // The operator's controllers watch the SuperCloud kinds: readiness waits for their caches.
+        await Controllers.SuperCloudHarness.InstallCrdsAsync(_lab.Client);
         _kubeconfig = Path.Combine(Path.GetTempPath(), $"supercloud-operator-test-{Guid.NewGuid():N}.kubeconfig");
         _lab.Server.WriteKubeconfig(_kubeconfig);
     }

@@ -55,11 +55,13 @@ public static class OperatorHost
         builder.WebHost.UseUrls(options.ListenAddress);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
-        var client = new Kubernetes(KubernetesConfiguration(options));
+        // One identity for the Lease and for every request, so the API server's audit log tells replicas apart.
+        var leaderElection = options.LeaderElection.ToOptions();
+        var client = new Kubernetes(KubernetesConfiguration(options), new UserAgentHandler(leaderElection.Identity));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new InformerOptions { Namespace = string.IsNullOrEmpty(options.WatchNamespace) ? null : options.WatchNamespace });
         builder.Services.AddSingleton(new ControllerOptions { Workers = options.Workers });
-        builder.Services.AddControllerRuntime(client, options.LeaderElection.ToOptions());
+        builder.Services.AddControllerRuntime(client, leaderElection);
         builder.Services.AddHealthChecks().AddCheck<ControllerManager>("caches", tags: ["ready"]);
         configureServices?.Invoke(builder.Services, options);
 

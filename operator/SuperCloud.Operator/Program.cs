@@ -1,10 +1,10 @@
 using SuperCloud.Operator;
+using SuperCloud.Operator.Controllers;
 
 WebApplication app;
 try
 {
-    // Reconcilers register here as they are written (services.AddController<SuperPod, SuperPodReconciler>(...)).
-    app = OperatorHost.Build(args);
+    app = OperatorHost.Build(args, (services, _) => services.AddSuperCloudControllers());
 }
 catch (ArgumentException e)
 {

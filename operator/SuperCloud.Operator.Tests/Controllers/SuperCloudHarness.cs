@@ -39,14 +39,19 @@ internal sealed class SuperCloudHarness : IAsyncDisposable
     public static async Task<SuperCloudHarness> StartAsync()
     {
         var lab = await LabServer.StartAsync();
+        await InstallCrdsAsync(lab.Client);
+        await lab.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = LeaseNamespace } });
+        return new SuperCloudHarness(lab);
+    }
+
+    /// <summary>Creates the project's CRDs from crds/generated, as `kubectl apply -f crds/generated/` would.</summary>
+    public static async Task InstallCrdsAsync(Kubernetes client)
+    {
         foreach (var file in Directory.GetFiles(GeneratedDirectory(), "*.yaml").Order(StringComparer.Ordinal))
         {
             var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(file));
-            await lab.Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
+            await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
         }
-
-        await lab.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = LeaseNamespace } });
-        return new SuperCloudHarness(lab);
     }
 
     /// <summary>Registers the controllers as the operator does and runs every informer and controller until disposal.</summary>

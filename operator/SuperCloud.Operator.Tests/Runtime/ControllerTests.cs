@@ -34,10 +34,11 @@ public sealed class ControllerTests : IDisposable
 
         controller.Queue.Add(Key);
         await Eventually.UntilAsync(() => reconciler.Calls == 1, "the first reconcile ran");
-        await Eventually.UntilAsync(() => controller.Queue.NumRequeues(Key) == 1, "the failure was requeued");
+        // Wait for the delayed add itself, not only the retry count: the delay is measured from the moment it is armed.
+        await Eventually.UntilAsync(() => controller.Queue.NumRequeues(Key) == 1 && controller.Queue.WaitingCount == 1, "the failure was requeued");
         _clock.Advance(TimeSpan.FromMilliseconds(5));
         await Eventually.UntilAsync(() => reconciler.Calls == 2, "the first retry ran after 5 ms");
-        await Eventually.UntilAsync(() => controller.Queue.NumRequeues(Key) == 2, "the second failure was requeued");
+        await Eventually.UntilAsync(() => controller.Queue.NumRequeues(Key) == 2 && controller.Queue.WaitingCount == 1, "the second failure was requeued");
         _clock.Advance(TimeSpan.FromMilliseconds(9));
         await Task.Delay(50);
         reconciler.Calls.Should().Be(2, "the second retry waits 10 ms");
@@ -80,7 +81,7 @@ public sealed class ControllerTests : IDisposable
         var (controller, run) = Start(reconciler);
 
         controller.Queue.Add(Key);
-        await Eventually.UntilAsync(() => reconciler.Calls == 1, "the first reconcile ran");
+        await Eventually.UntilAsync(() => reconciler.Calls == 1 && controller.Queue.WaitingCount == 1, "the first reconcile ran and asked for a requeue");
         _clock.Advance(TimeSpan.FromSeconds(29));
         await Task.Delay(50);
         reconciler.Calls.Should().Be(1);
@@ -99,7 +100,7 @@ public sealed class ControllerTests : IDisposable
         var (controller, run) = Start(reconciler);
 
         controller.Queue.Add(Key);
-        await Eventually.UntilAsync(() => controller.Queue.NumRequeues(Key) == 1, "the key was requeued with backoff");
+        await Eventually.UntilAsync(() => controller.Queue.NumRequeues(Key) == 1 && controller.Queue.WaitingCount == 1, "the key was requeued with backoff");
         _clock.Advance(TimeSpan.FromMilliseconds(5));
 
         await Eventually.UntilAsync(() => reconciler.Calls == 2, "the requeue ran after the base delay");

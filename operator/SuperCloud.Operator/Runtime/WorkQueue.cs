@@ -71,6 +71,18 @@ public sealed class WorkQueue<T> : IDisposable
         }
     }
 
+    /// <summary>The number of items waiting for a delay (<see cref="AddAfter"/>, <see cref="AddRateLimited"/>) to pass.</summary>
+    public int WaitingCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
     /// <summary>True once <see cref="ShutDown"/> was called.</summary>
     public bool IsShuttingDown
     {
