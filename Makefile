@@ -40,6 +40,7 @@ build: native ## build every project with warnings as errors
 
 manifests: ## regenerate crds/generated from the C# API types
 	@dotnet run --project crds/SuperCloud.Crds.Generator -c $(CONFIG) -- --out crds/generated
+	@cp crds/generated/*.yaml charts/supercloud/crds/
 
 test: setup build test-native test-dotnet ## install, build and run the whole default suite
 

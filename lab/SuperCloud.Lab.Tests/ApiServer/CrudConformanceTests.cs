@@ -85,15 +85,40 @@ public sealed class CrudConformanceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Update_without_resourceVersion_is_unconditional_and_bumps_generation()
+    public async Task Update_of_custom_resource_without_resourceVersion_returns_422_like_kube()
     {
         await _cluster.CreateWidgetAsync(Widget("w1", 3));
+
+        var status = await _cluster.ReplaceWidgetAsync(Widget("w1", 6)).ShouldFailAsync(HttpStatusCode.UnprocessableEntity, "Invalid",
+            "Widget.lab.supercloud.dev \"w1\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update");
+
+        status["details"]!["causes"]![0]!["field"]!.GetValue<string>().Should().Be("metadata.resourceVersion");
+        Json(await _cluster.GetWidgetAsync("w1"), "spec", "size").Should().Be("3");
+    }
+
+    [Fact]
+    public async Task Update_with_current_resourceVersion_bumps_generation()
+    {
+        var created = await _cluster.CreateWidgetAsync(Widget("w1", 3));
         var replacement = Widget("w1", 6);
+        replacement["metadata"]!["resourceVersion"] = Json(created, "metadata", "resourceVersion");
 
         var updated = await _cluster.ReplaceWidgetAsync(replacement);
 
         Json(updated, "spec", "size").Should().Be("6");
         Json(updated, "metadata", "generation").Should().Be("2");
+    }
+
+    [Fact]
+    public async Task Update_of_built_in_kind_without_resourceVersion_stays_unconditional()
+    {
+        await _cluster.Client.CoreV1.CreateNamespacedConfigMapAsync(
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm" }, Data = new Dictionary<string, string> { ["k"] = "1" } }, "default");
+
+        var replaced = await _cluster.Client.CoreV1.ReplaceNamespacedConfigMapAsync(
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm" }, Data = new Dictionary<string, string> { ["k"] = "2" } }, "cm", "default");
+
+        replaced.Data["k"].Should().Be("2");
     }
 
     [Fact]

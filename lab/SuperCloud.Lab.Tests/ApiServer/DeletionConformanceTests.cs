@@ -61,6 +61,29 @@ public sealed class DeletionConformanceTests : IAsyncLifetime
         (await _cluster.WidgetExistsAsync("f")).Should().BeFalse();
     }
 
+    [Theory]
+    [InlineData("{\"orphanDependents\":\"yes\"}", "", "json: cannot unmarshal string into Go struct field DeleteOptions.orphanDependents of type bool")]
+    [InlineData("{\"orphanDependents\":1}", "", "json: cannot unmarshal number into Go struct field DeleteOptions.orphanDependents of type bool")]
+    [InlineData("", "?orphanDependents=maybe", "invalid value for orphanDependents: \"maybe\": must be true or false")]
+    public async Task Delete_with_a_non_boolean_orphanDependents_returns_400_naming_the_field(string body, string query, string message)
+    {
+        await _cluster.CreateWidgetAsync(Widget("o", 1));
+        using var http = new HttpClient { BaseAddress = _cluster.Server.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri($"/apis/{WidgetGroup}/{WidgetVersion}/namespaces/default/{WidgetPlural}/o{query}", UriKind.Relative));
+        if (body.Length > 0)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        using var response = await http.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        var status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        Json(status, "reason").Should().Be("BadRequest");
+        Json(status, "message").Should().Be(message);
+        (await _cluster.WidgetExistsAsync("o")).Should().BeTrue();
+    }
+
     [Fact]
     public async Task Delete_with_a_stale_uid_precondition_returns_409()
     {

@@ -50,7 +50,9 @@ public sealed class WatchConformanceTests : IAsyncLifetime
         var a = await _cluster.CreateWidgetAsync(Widget("a", 1));
         var from = Json(a, "metadata", "resourceVersion");
         await _cluster.CreateWidgetAsync(Widget("b", 1));
-        await _cluster.ReplaceWidgetAsync(Widget("a", 2));
+        var a2 = Widget("a", 2);
+        a2["metadata"]!["resourceVersion"] = from;
+        await _cluster.ReplaceWidgetAsync(a2);
         await _cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(WidgetGroup, WidgetVersion, "default", WidgetPlural, "b");
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));

@@ -59,12 +59,46 @@ internal sealed partial class ApiHandler
             ? StatusBody.Success(Json.Name(outcome.Object), resource.Group, resource.Plural, Json.MetaStr(outcome.Object, "uid"))
             : AsServed(resource, outcome.Object);
 
+    /// <summary>
+    /// <c>orphanDependents</c> from the body (a JSON boolean or null) or the query (Go's strconv.ParseBool spellings);
+    /// anything else is a 400 naming the field, as kube's decoder answers, never a 500.
+    /// </summary>
+    private static bool? ReadOrphanDependents(JsonNode? fromBody, string? fromQuery)
+    {
+        if (fromBody is not null)
+        {
+            return fromBody.GetValueKind() switch
+            {
+                System.Text.Json.JsonValueKind.True => true,
+                System.Text.Json.JsonValueKind.False => false,
+                var kind => throw Errors.BadRequest(
+                    $"json: cannot unmarshal {GoJsonType(kind)} into Go struct field DeleteOptions.orphanDependents of type bool"),
+            };
+        }
+
+        return fromQuery switch
+        {
+            null => null,
+            "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
+            "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
+            _ => throw Errors.BadRequest($"invalid value for orphanDependents: \"{fromQuery}\": must be true or false"),
+        };
+    }
+
+    private static string GoJsonType(System.Text.Json.JsonValueKind kind) => kind switch
+    {
+        System.Text.Json.JsonValueKind.String => "string",
+        System.Text.Json.JsonValueKind.Number => "number",
+        System.Text.Json.JsonValueKind.Array => "array",
+        _ => "object",
+    };
+
     /// <summary>DeleteOptions from the body and the query (<c>propagationPolicy</c>, <c>orphanDependents</c>, <c>preconditions</c>, <c>dryRun</c>).</summary>
     private static async Task<DeleteRequest> ReadDeleteRequestAsync(ApiRequest request, CancellationToken cancellationToken)
     {
         var body = await HttpIo.ReadNodeAsync(request.Context.Request, cancellationToken) as JsonObject ?? [];
         var policy = Json.Str(body, "propagationPolicy") ?? request.Query("propagationPolicy");
-        var orphan = body["orphanDependents"]?.GetValue<bool>() ?? (request.Query("orphanDependents") is { } o ? o == "true" : null);
+        var orphan = ReadOrphanDependents(body["orphanDependents"], request.Query("orphanDependents"));
         if (policy is not null && orphan is not null)
         {
             throw Errors.BadRequest("DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Invalid value: \"" + policy + "\": orphanDependents and deletionPropagation cannot be both set");

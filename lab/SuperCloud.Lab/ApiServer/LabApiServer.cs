@@ -98,7 +98,7 @@ public sealed class LabApiServer : IAsyncDisposable
         app.Use(requests.RecordAsync);
         app.Run(handler.HandleAsync);
         var controllers = new ClusterControllers(operations, logger);
-        var snapshots = snapshotPath is null ? null : new SnapshotWriter(store, snapshotPath, options.SnapshotDebounce, options.Time);
+        var snapshots = snapshotPath is null ? null : new SnapshotWriter(store, snapshotPath, options.SnapshotDebounce, options.Time, logger);
         await app.StartAsync(cancellationToken);
         var server = new LabApiServer(app, store, controllers, snapshots, faults, options) { Requests = requests };
         if (logger.IsEnabled(LogLevel.Information))

@@ -222,7 +222,18 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
         }
     }
 
-    /// <summary>Loads a snapshot at start (before any watcher exists).</summary>
+    /// <summary>
+    /// How far a restart moves the resourceVersion counter past the snapshot's. Snapshots are debounced, so a server
+    /// that dies uncleanly may have issued versions (and sent them to watchers) after its last snapshot; reusing them
+    /// would let a client re-watching from a version it saw silently miss the reissued changes. One million writes
+    /// between two snapshots is far beyond what the lab sees, and the counter is a 64-bit number.
+    /// </summary>
+    public const long RestartResourceVersionGap = 1_000_000;
+
+    /// <summary>
+    /// Loads a snapshot at start (before any watcher exists); the counter resumes
+    /// <see cref="RestartResourceVersionGap"/> past the snapshot's, and everything before is compacted.
+    /// </summary>
     public void Import(long resourceVersion, IEnumerable<(string Group, string Plural, JsonObject Object)> objects)
     {
         lock (Gate)
@@ -242,7 +253,7 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
                 Index(group, plural, key, obj, stored);
             }
 
-            _resourceVersion = Math.Max(_resourceVersion, resourceVersion);
+            _resourceVersion = Math.Max(_resourceVersion, resourceVersion + RestartResourceVersionGap);
             _compactedThrough = _resourceVersion;
         }
     }

@@ -17,7 +17,23 @@ internal sealed partial class ResourceOperations
         lock (store.Gate)
         {
             var old = store.Peek(resource, ns, name) ?? throw Errors.NotFound(resource, name);
+            RequireResourceVersionForCustomResource(resource, name, body);
             return UpdateExisting(resource, old, body, options, subresource);
+        }
+    }
+
+    /// <summary>
+    /// kube's customResourceStrategy (and its status strategy) refuses unconditional updates, so a PUT of a custom
+    /// resource must carry metadata.resourceVersion; built-in kinds here all allow it, as their strategies do.
+    /// Checked after the NotFound check, like the generic store, which reads the object first.
+    /// </summary>
+    private static void RequireResourceVersionForCustomResource(ApiResource resource, string name, JsonObject body)
+    {
+        if (resource.Schema is not null && string.IsNullOrEmpty(Json.MetaStr(body, "resourceVersion")))
+        {
+            // The store parses the empty version to uint64 0, which Go's %#v prints as 0x0.
+            throw Errors.Invalid(resource, name,
+                [FieldError.Invalid("metadata.resourceVersion", JsonValue.Create(0), "must be specified for an update") with { GoValueText = "0x0" }]);
         }
     }
 

@@ -7,12 +7,14 @@ internal sealed class SnapshotWriter : IAsyncDisposable
     private readonly string _path;
     private readonly TimeSpan _debounce;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public SnapshotWriter(ObjectStore store, string path, TimeSpan debounce, TimeProvider time)
+    public SnapshotWriter(ObjectStore store, string path, TimeSpan debounce, TimeProvider time, ILogger logger)
     {
+        _logger = logger;
         _store = store;
         _path = path;
         _debounce = debounce;
@@ -50,7 +52,15 @@ internal sealed class SnapshotWriter : IAsyncDisposable
                 return;
             }
 
-            Write();
+            try
+            {
+                Write();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A full disk or a locked file must not end persistence for good: the next change retries.
+                _logger.LogError(e, "Writing the API server snapshot {Path} failed; retrying on the next change", _path);
+            }
         }
     }
 

@@ -33,11 +33,17 @@ public sealed record FieldError(FieldErrorType Type, string Field, JsonNode? Bad
             var text = Type switch
             {
                 FieldErrorType.Required or FieldErrorType.Forbidden or FieldErrorType.TooLong or FieldErrorType.Internal => TypeText,
-                _ => $"{TypeText}: {GoText.Value(BadValue)}",
+                _ => $"{TypeText}: {GoValueText ?? GoText.Value(BadValue)}",
             };
             return Detail.Length == 0 ? text : $"{text}: {Detail}";
         }
     }
+
+    /// <summary>
+    /// The bad value exactly as kube prints it when it is not a decoded JSON value (e.g. <c>0x0</c>, Go's <c>%#v</c> of
+    /// a uint64); null renders <see cref="BadValue"/>.
+    /// </summary>
+    internal string? GoValueText { get; init; }
 
     /// <summary>The full text, as kube's <c>field.Error.Error()</c>: <c>spec.x: Invalid value: "y": detail</c>.</summary>
     public string Message => $"{Field}: {Body}";
