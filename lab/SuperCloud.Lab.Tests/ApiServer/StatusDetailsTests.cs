@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using SuperCloud.Lab.Tests.Patching;
+using SuperCloud.Lab.Tests.Kubectl;
 
 namespace SuperCloud.Lab.Tests.ApiServer;
 
@@ -64,7 +65,7 @@ public sealed class StatusDetailsTests
         status["message"]!.GetValue<string>().Should().Be("the server rejected our request due to an error in our request");
         (status["details"] as JsonObject)?.ContainsKey("name").Should().NotBe(true);
 
-        var kubectl = await KubectlRunner.RunAsync(cluster, null, "patch", "configmap", "web", "-n", "default", "--type=json",
+        var kubectl = await KubectlRunner.RunOnceAsync(cluster, null, "patch", "configmap", "web", "-n", "default", "--type=json",
             "-p", """[{"op":"test","path":"/data/key","value":"other"}]""");
         kubectl.ExitCode.Should().NotBe(0);
         kubectl.Stderr.Should().Contain("The request is invalid: the server rejected our request due to an error in our request")

@@ -14,6 +14,10 @@ internal sealed class KubectlRunner(TestCluster cluster)
 
     public Task<Result> RunAsync(params string[] args) => RunAsync(TimeSpan.FromSeconds(60), null, args);
 
+    /// <summary>Runs kubectl once against <paramref name="cluster"/> with <paramref name="stdin"/> and a 60 s deadline.</summary>
+    public static Task<Result> RunOnceAsync(TestCluster cluster, string? stdin, params string[] args) =>
+        new KubectlRunner(cluster).RunAsync(TimeSpan.FromSeconds(60), stdin, args);
+
     public async Task<Result> RunAsync(TimeSpan timeout, string? stdin, params string[] args)
     {
         using var process = Start(stdin is not null, args);

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using SuperCloud.Lab.ApiServer;
 using SuperCloud.Lab.ApiServer.OpenApi;
 using SuperCloud.Lab.Tests.ApiServer;
-using SuperCloud.Lab.Tests.Patching;
+using SuperCloud.Lab.Tests.Kubectl;
 
 namespace SuperCloud.Lab.Tests.OpenApi;
 
@@ -43,7 +43,7 @@ public sealed class OpenApiServingTests
     public async Task Kubectl_explain_works_although_v2_is_json_only()
     {
         await using var cluster = await TestCluster.StartAsync();
-        var result = await KubectlRunner.RunAsync(cluster, null, "explain", "widgets.spec");
+        var result = await KubectlRunner.RunOnceAsync(cluster, null, "explain", "widgets.spec");
         result.ExitCode.Should().Be(0, result.Stderr);
         result.Stdout.Should().Contain("KIND:").And.Contain("Widget");
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SuperCloud.Lab.Tests.ApiServer;
+using SuperCloud.Lab.Tests.Kubectl;
 
 namespace SuperCloud.Lab.Tests.Patching;
 
@@ -15,14 +16,14 @@ public sealed class KubectlClientToServerSideApplyTests
             metadata: {name: migrate, namespace: default}
             data: {a: "1", b: "2"}
             """;
-        var csa = await KubectlRunner.RunAsync(cluster, v1, "apply", "-f", "-");
+        var csa = await KubectlRunner.RunOnceAsync(cluster, v1, "apply", "-f", "-");
         csa.ExitCode.Should().Be(0, csa.Stderr);
 
         var v2 = v1.Replace("a: \"1\"", "a: \"9\"", StringComparison.Ordinal);
-        var ssa = await KubectlRunner.RunAsync(cluster, v2, "apply", "--server-side", "-f", "-");
+        var ssa = await KubectlRunner.RunOnceAsync(cluster, v2, "apply", "--server-side", "-f", "-");
         ssa.ExitCode.Should().Be(0, ssa.Stderr);
 
-        var (code, stdout, stderr) = await KubectlRunner.RunAsync(cluster, null, "get", "configmap", "migrate", "-n", "default", "-o", "json", "--show-managed-fields");
+        var (code, stdout, stderr) = await KubectlRunner.RunOnceAsync(cluster, null, "get", "configmap", "migrate", "-n", "default", "-o", "json", "--show-managed-fields");
         code.Should().Be(0, stderr);
         var obj = JsonNode.Parse(stdout)!;
         obj["data"].ShouldEqualJson("""{"a":"9","b":"2"}""");

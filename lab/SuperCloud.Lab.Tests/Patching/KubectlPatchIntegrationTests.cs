@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SuperCloud.Lab.Tests.ApiServer;
+using SuperCloud.Lab.Tests.Kubectl;
 
 namespace SuperCloud.Lab.Tests.Patching;
 
@@ -18,8 +19,8 @@ public sealed class KubectlPatchIntegrationTests
           other: kept
         """;
 
-    private static Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(TestCluster cluster, string? stdin, params string[] args) =>
-        KubectlRunner.RunAsync(cluster, stdin, args);
+    private static Task<KubectlRunner.Result> KubectlAsync(TestCluster cluster, string? stdin, params string[] args) =>
+        KubectlRunner.RunOnceAsync(cluster, stdin, args);
 
     private static async Task<JsonObject> GetAsync(TestCluster cluster, string resource, string name)
     {
