@@ -10,10 +10,6 @@ public sealed class ProjectChartTests : IAsyncLifetime
 {
     private const string Namespace = "supercloud-system";
 
-    // The lab serves no ValidatingAdmissionPolicy kind, so installs against it leave the policy out; the render test
-    // checks the policy itself.
-    private const string NoAdmissionPolicy = "nodeAgent.admissionPolicy.enabled=false";
-
     private static readonly string Chart = Path.Combine(RepoPaths.Root, "charts", "supercloud");
 
     private TestCluster _cluster = null!;
@@ -70,7 +66,7 @@ public sealed class ProjectChartTests : IAsyncLifetime
     [Fact]
     public async Task Helm_install_creates_the_crds_and_objects_upgrade_scales_and_uninstall_removes_them()
     {
-        var install = await HelmAsync("install", "supercloud", Chart, "-n", Namespace, "--create-namespace", "--set", NoAdmissionPolicy);
+        var install = await HelmAsync("install", "supercloud", Chart, "-n", Namespace, "--create-namespace");
         install.ExitCode.Should().Be(0, install.ToString());
         install.Stdout.Should().Contain("STATUS: deployed").And.Contain("supercloud-ca");
 
@@ -111,6 +107,12 @@ public sealed class ProjectChartTests : IAsyncLifetime
             .Rules.Single().Resources.Should().Equal("leases");
         (await _cluster.Client.CoreV1.ReadNamespacedServiceAsync("supercloud-operator-metrics", Namespace)).Spec.Ports.Single().Port.Should().Be(8080);
 
+        // The lab stores the node agents' admission policy and its binding (it does not enforce them).
+        var policy = (await _cluster.Client.AdmissionregistrationV1.ListValidatingAdmissionPolicyAsync(labelSelector: "app.kubernetes.io/instance=supercloud")).Items.Single();
+        policy.Spec.MatchConditions.Single().Expression.Should().Be($"request.userInfo.username == 'system:serviceaccount:{Namespace}:supercloud-node-agent'");
+        (await _cluster.Client.AdmissionregistrationV1.ListValidatingAdmissionPolicyBindingAsync()).Items
+            .Should().ContainSingle(b => b.Spec.PolicyName == policy.Metadata.Name);
+
         var upgrade = await HelmAsync("upgrade", "supercloud", Chart, "-n", Namespace, "--reuse-values", "--set", "operator.replicas=3");
         upgrade.ExitCode.Should().Be(0, upgrade.ToString());
         (await _cluster.Client.AppsV1.ReadNamespacedDeploymentAsync("supercloud-operator", Namespace)).Spec.Replicas.Should().Be(3);
@@ -122,6 +124,8 @@ public sealed class ProjectChartTests : IAsyncLifetime
         (await _cluster.Client.CoreV1.ListNamespacedServiceAccountAsync(Namespace)).Items.Should().NotContain(s => s.Metadata.Name.StartsWith("supercloud-", StringComparison.Ordinal));
         (await _cluster.Client.RbacAuthorizationV1.ListClusterRoleAsync(labelSelector: "app.kubernetes.io/instance=supercloud")).Items.Should().BeEmpty();
         (await _cluster.Client.CoreV1.ListNamespacedSecretAsync(Namespace)).Items.Should().NotContain(s => s.Type == "helm.sh/release.v1");
+        (await _cluster.Client.AdmissionregistrationV1.ListValidatingAdmissionPolicyAsync()).Items.Should().BeEmpty();
+        (await _cluster.Client.AdmissionregistrationV1.ListValidatingAdmissionPolicyBindingAsync()).Items.Should().BeEmpty();
 
         // Helm never deletes what it installed from crds/: the SuperPods in the cluster survive an uninstall.
         (await _cluster.Client.ApiextensionsV1.ListCustomResourceDefinitionAsync()).Items.Should().Contain(c => c.Metadata.Name == "superpods.supercloud.dev");
@@ -130,7 +134,7 @@ public sealed class ProjectChartTests : IAsyncLifetime
     [Fact]
     public async Task Helm_install_with_negative_operator_replicas_fails_naming_the_field()
     {
-        var install = await HelmAsync("install", "supercloud", Chart, "-n", Namespace, "--create-namespace", "--set", NoAdmissionPolicy, "--set", "operator.replicas=-1");
+        var install = await HelmAsync("install", "supercloud", Chart, "-n", Namespace, "--create-namespace", "--set", "operator.replicas=-1");
 
         install.ExitCode.Should().NotBe(0, install.ToString());
         install.Stderr.Should().Contain("/operator/replicas").And.Contain("minimum");

@@ -74,6 +74,11 @@ internal sealed partial class ApiHandler
         {
             // Timeout or client gone: the stream simply ends, as kube's does.
         }
+        catch (IOException)
+        {
+            // The client dropped the connection mid-write (Kestrel's ConnectionResetException is an IOException):
+            // nobody is left to tell, so the watch ends quietly instead of surfacing as an unhandled request error.
+        }
         finally
         {
             Store.Unsubscribe(watcher);

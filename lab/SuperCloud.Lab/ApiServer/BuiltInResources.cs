@@ -45,6 +45,8 @@ internal static class BuiltInResources
         Group("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, ["sc"]),
         Group("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false, [], ["api-extensions"]),
         Group("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false, [], ["api-extensions"]),
+        Group("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicy", "validatingadmissionpolicies", false, [], ["api-extensions"], status: true),
+        Group("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicyBinding", "validatingadmissionpolicybindings", false, [], ["api-extensions"]),
     ];
 
     private static ApiResource Core(string kind, string plural, bool namespaced, IReadOnlyList<string> shortNames,

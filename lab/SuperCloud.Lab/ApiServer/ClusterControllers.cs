@@ -1,27 +1,45 @@
 namespace SuperCloud.Lab.ApiServer;
 
-/// <summary>Runs the in-server controllers (garbage collector, namespace and CRD cleanup) promptly after every change.</summary>
+/// <summary>
+/// Runs the in-server controllers (garbage collector, namespace and CRD cleanup) promptly after every change, and
+/// retries a failed pass after a backoff on the injected clock.
+/// </summary>
 internal sealed class ClusterControllers : IAsyncDisposable
 {
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(10);
+
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private readonly GarbageCollector _gc;
-    private readonly NamespaceController _namespaces;
-    private readonly CustomResourceCleanup _crds;
+    private readonly IReadOnlyList<Func<bool>> _reconcilers;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public ClusterControllers(ResourceOperations operations, ILogger logger)
+    public ClusterControllers(ResourceOperations operations, TimeProvider time, ILogger logger)
+        : this(operations.Store, Reconcilers(operations), time, logger)
     {
-        _gc = new GarbageCollector(operations);
-        _namespaces = new NamespaceController(operations);
-        _crds = new CustomResourceCleanup(operations);
+    }
+
+    /// <summary>Runs <paramref name="reconcilers"/> (each returns true when it changed something) after every change of <paramref name="store"/>.</summary>
+    internal ClusterControllers(ObjectStore store, IReadOnlyList<Func<bool>> reconcilers, TimeProvider time, ILogger logger)
+    {
+        _reconcilers = reconcilers;
+        _time = time;
         _logger = logger;
-        operations.Store.Changed += Signal;
+        store.Changed += Signal;
         _loop = Task.Run(() => RunAsync(_stop.Token));
 
         // A loaded snapshot may hold unfinished deletions: run one pass at start.
         Signal();
+    }
+
+    private static IReadOnlyList<Func<bool>> Reconcilers(ResourceOperations operations)
+    {
+        var crds = new CustomResourceCleanup(operations);
+        var namespaces = new NamespaceController(operations);
+        var gc = new GarbageCollector(operations);
+        return [crds.Reconcile, namespaces.Reconcile, gc.Reconcile];
     }
 
     private void Signal()
@@ -41,27 +59,71 @@ internal sealed class ClusterControllers : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
+        var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                await _signal.WaitAsync(cancellationToken);
-                for (var pass = 0; pass < 1000 && (_crds.Reconcile() | _namespaces.Reconcile() | _gc.Reconcile()); pass++)
+                await WaitAsync(failures, cancellationToken);
+                for (var pass = 0; pass < 1000 && RunPass(); pass++)
                 {
                 }
+
+                failures = 0;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
-#pragma warning disable CA1031 // A controller failure must not stop the loop; it is logged and retried on the next change.
+#pragma warning disable CA1031 // A controller failure must not stop the loop; it is logged and retried after a backoff.
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                _logger.LogError(e, "Controller pass failed");
+                failures++;
+                _logger.LogError(e, "Controller pass failed; retrying in {Delay}", Backoff(failures));
             }
         }
     }
+
+    /// <summary>One pass of every controller (all run, even when an earlier one made progress); true when any changed something.</summary>
+    private bool RunPass()
+    {
+        var progress = false;
+        foreach (var reconcile in _reconcilers)
+        {
+            progress |= reconcile();
+        }
+
+        return progress;
+    }
+
+    /// <summary>
+    /// Waits for the next change; after a failed pass also for the backoff to elapse, because the failure may need no
+    /// further write to clear (a transient fault) and an idle cluster would otherwise leave the work undone.
+    /// </summary>
+    private async Task WaitAsync(int failures, CancellationToken cancellationToken)
+    {
+        if (failures == 0)
+        {
+            await _signal.WaitAsync(cancellationToken);
+            return;
+        }
+
+        using var backoff = new CancellationTokenSource(Backoff(failures), _time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, backoff.Token);
+        try
+        {
+            await _signal.WaitAsync(either.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The backoff elapsed without a change: retry anyway.
+        }
+    }
+
+    /// <summary>100 ms after the first failure, doubling up to 10 s.</summary>
+    private static TimeSpan Backoff(int failures) =>
+        TimeSpan.FromTicks(Math.Min(MaxRetry.Ticks, FirstRetry.Ticks << Math.Min(failures - 1, 16)));
 
     public async ValueTask DisposeAsync()
     {

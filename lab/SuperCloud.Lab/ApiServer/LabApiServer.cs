@@ -50,6 +50,9 @@ public sealed class LabApiServer : IAsyncDisposable
     /// <summary>The current cluster-wide resourceVersion.</summary>
     public long ResourceVersion => _store.ResourceVersion;
 
+    /// <summary>How many watches are open right now.</summary>
+    internal int OpenWatches => _store.WatcherCount;
+
     /// <summary>Starts a server: loads the snapshot from <see cref="LabApiServerOptions.DataDir"/> if any and listens.</summary>
     public static async Task<LabApiServer> StartAsync(LabApiServerOptions options, CancellationToken cancellationToken)
     {
@@ -97,7 +100,7 @@ public sealed class LabApiServer : IAsyncDisposable
         var requests = new RequestLog(options.Time);
         app.Use(requests.RecordAsync);
         app.Run(handler.HandleAsync);
-        var controllers = new ClusterControllers(operations, logger);
+        var controllers = new ClusterControllers(operations, options.Time, logger);
         var snapshots = snapshotPath is null ? null : new SnapshotWriter(store, snapshotPath, options.SnapshotDebounce, options.Time, logger);
         await app.StartAsync(cancellationToken);
         var server = new LabApiServer(app, store, controllers, snapshots, faults, options) { Requests = requests };

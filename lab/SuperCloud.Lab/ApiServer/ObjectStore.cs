@@ -164,6 +164,18 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
         }
     }
 
+    /// <summary>How many watches are open (tests assert that a dropped client's watch is released).</summary>
+    public int WatcherCount
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _watchers.Count;
+            }
+        }
+    }
+
     public void Unsubscribe(Watcher watcher)
     {
         lock (Gate)

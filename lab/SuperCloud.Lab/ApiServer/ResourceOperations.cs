@@ -200,7 +200,7 @@ internal sealed partial class ResourceOperations(ObjectStore store, ResourceRegi
     /// <summary>
     /// Whether kube maintains <c>metadata.generation</c> for the kind: custom resources and exactly the built-in kinds
     /// whose registry strategy sets it in PrepareForCreate (pods since 1.33, workloads, ingresses, ingress classes,
-    /// network policies, PDBs, HPAs, webhook configurations, CRDs). ConfigMap, Secret, Namespace, Service,
+    /// network policies, PDBs, HPAs, webhook configurations, admission policies and their bindings, CRDs). ConfigMap, Secret, Namespace, Service,
     /// ServiceAccount, Lease, Event, RBAC, storage and ControllerRevision objects have none.
     /// </summary>
     private static bool UsesGeneration(ApiResource resource) =>
@@ -210,5 +210,6 @@ internal sealed partial class ResourceOperations(ObjectStore store, ResourceRegi
             ("batch", "jobs" or "cronjobs") or ("policy", "poddisruptionbudgets") or ("autoscaling", "horizontalpodautoscalers") or
             ("networking.k8s.io", "ingresses" or "ingressclasses" or "networkpolicies") or
             ("", "replicationcontrollers" or "pods") or
-            ("admissionregistration.k8s.io", "validatingwebhookconfigurations" or "mutatingwebhookconfigurations");
+            ("admissionregistration.k8s.io", "validatingwebhookconfigurations" or "mutatingwebhookconfigurations" or
+                "validatingadmissionpolicies" or "validatingadmissionpolicybindings");
 }
