@@ -1,6 +1,7 @@
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SuperCloud.Crds.V1Alpha1;
+using SuperCloud.Operator.Agents;
 using SuperCloud.Operator.Runtime;
 using SuperCloud.Operator.Scheduling;
 
@@ -9,10 +10,13 @@ namespace SuperCloud.Operator.Controllers;
 /// <summary>Registers the SuperCloud controllers (scheduler, node health, cluster status) and the informers they share.</summary>
 public static class ControllersServiceCollectionExtensions
 {
-    /// <summary>Adds the SuperPod scheduler, the SuperNode health and the SuperCluster status controllers.</summary>
+    /// <summary>
+    /// Adds the SuperPod scheduler, the SuperNode health and the SuperCluster status controllers, and the SuperPod VM
+    /// controller when <paramref name="superPods"/> configures an agent client certificate.
+    /// </summary>
     public static IServiceCollection AddSuperCloudControllers(
         this IServiceCollection services, NodeHealthOptions? nodeHealth = null, SchedulerOptions? scheduler = null,
-        SchedulingControllerOptions? scheduling = null)
+        SchedulingControllerOptions? scheduling = null, SuperPodControllerOptions? superPods = null)
     {
         nodeHealth ??= new NodeHealthOptions();
         nodeHealth.Validate();
@@ -51,6 +55,16 @@ public static class ControllersServiceCollectionExtensions
             configure: (controller, sp) => controller.Watches(
                 sp.GetRequiredService<Informer<SuperNode>>(),
                 node => string.IsNullOrEmpty(node.Spec?.Cluster) ? [] : [new ObjectKey(null, node.Spec.Cluster)]));
+        superPods?.Validate();
+        if (superPods is { AgentClient: { } agentClient })
+        {
+            services.TryAddSingleton(superPods);
+            services.TryAddSingleton(sp => new AgentClientFactory(agentClient, sp.GetRequiredService<TimeProvider>()));
+            services.AddController<SuperPod, SuperPodController>(
+                "superpod-vm",
+                new ControllerOptions { BaseRetryDelay = superPods.InitialBackoff, MaxRetryDelay = superPods.MaxBackoff });
+        }
+
         return services;
     }
 }

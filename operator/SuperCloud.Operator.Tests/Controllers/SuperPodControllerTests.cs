@@ -1,0 +1,159 @@
+extern alias nodeagent;
+
+using k8s.Models;
+using Microsoft.Extensions.DependencyInjection;
+using nodeagent::SuperCloud.NodeAgent.Security;
+using SuperCloud.Crds.V1Alpha1;
+using SuperCloud.Operator.Agents;
+using SuperCloud.Operator.Controllers;
+using SuperCloud.Operator.Runtime;
+using SuperCloud.Operator.Tests.Agents;
+
+namespace SuperCloud.Operator.Tests.Controllers;
+
+public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private SuperCloudHarness _h = null!;
+    private ServiceProvider? _provider;
+    private Task[] _runs = [];
+
+    public async Task InitializeAsync() => _h = await SuperCloudHarness.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_runs).WaitAsync(TimeSpan.FromSeconds(10));
+        if (_provider is not null)
+        {
+            await _provider.DisposeAsync();
+        }
+
+        await _h.DisposeAsync();
+    }
+
+    public void Dispose() => _stop.Dispose();
+
+    [Fact]
+    public async Task Unreachable_agent_gives_Ready_False_AgentUnreachable_and_a_warning_event()
+    {
+        using var ca = ClusterCertificateAuthority.Create("test-cluster-ca", TimeSpan.FromDays(1), TimeProvider.System);
+        await CreateNodeAsync("n1", "127.0.0.1:1");
+        StartControllers(new AgentClientOptions { ClusterCa = ca.Certificate, ClientCertificate = ca.IssueClientCertificate("supercloud-operator", TimeSpan.FromDays(1)) });
+        await _h.UntilReadyAsync("n1");
+
+        await CreatePodAsync("vm", "/nonexistent/vmlinuz", RunStrategy.Always);
+
+        var pod = await _h.UntilPodAsync(
+            "vm", p => Conditions.Find(p.Status?.Conditions, ConditionTypes.Ready)?.Reason == SuperPodController.AgentUnreachableReason,
+            "the Ready condition says the agent is unreachable");
+        pod.Status!.Node.Should().Be("n1", "the SuperPod stays bound to its node; it is never run elsewhere");
+        var ready = Conditions.Find(pod.Status.Conditions, ConditionTypes.Ready)!;
+        ready.Status.Should().Be("False");
+        ready.Message.Should().StartWith("node agent of n1 at 127.0.0.1:1 is unreachable: Unavailable");
+        pod.Metadata.Finalizers.Should().Contain(SuperPodController.Finalizer);
+        await Eventually.UntilAsync(
+            () => _h.EventsAsync().Result.Any(e => e is { Type: "Warning", Reason: SuperPodController.AgentUnreachableReason }),
+            "an AgentUnreachable warning was recorded");
+    }
+
+    [Fact]
+    public async Task Manual_superpod_is_defined_on_its_agent_but_not_started_and_its_VM_is_deleted_with_it()
+    {
+        await using var agent = await InProcessAgent.StartAsync();
+        await CreateNodeAsync("n1", agent.Endpoint);
+        StartControllers(agent.ClientOptions());
+        await _h.UntilReadyAsync("n1");
+
+        // The agent only checks that the kernel file exists when the VM is not booted.
+        var created = await CreatePodAsync("vm", typeof(SuperPodControllerTests).Assembly.Location, RunStrategy.Manual);
+
+        var pod = await _h.UntilPodAsync("vm", p => p.Status?.Phase == SuperPodPhase.Stopped, "the SuperPod is Stopped");
+        var ready = Conditions.Find(pod.Status!.Conditions, ConditionTypes.Ready)!;
+        ready.Status.Should().Be("False");
+        ready.Reason.Should().Be(SuperPodController.StoppedReason);
+        pod.Status.ObservedGeneration.Should().Be(pod.Metadata.Generation);
+        var vms = await agent.Driver.ListAsync(CancellationToken.None);
+        vms.Should().ContainSingle().Which.Id.Should().Be(created.Metadata.Uid);
+        var spec = await agent.Driver.GetSpecAsync(created.Metadata.Uid, CancellationToken.None);
+        spec.Vcpus.Should().Be(1);
+        spec.MemoryMib.Should().Be(64);
+
+        await _h.Pods.DeleteAsync(new ObjectKey(_h.Namespace, "vm"), CancellationToken.None);
+
+        await Eventually.UntilAsync(() => _h.Pods.GetAsync(new ObjectKey(_h.Namespace, "vm"), CancellationToken.None).Result is null, "the SuperPod is gone");
+        (await agent.Driver.ListAsync(CancellationToken.None)).Should().BeEmpty();
+    }
+
+    [SkippableFact]
+    public async Task Bound_superpod_boots_on_its_agent_becomes_Ready_and_its_VM_is_deleted_with_it()
+    {
+        Skip.If(TestGuest.Missing is not null, TestGuest.Missing);
+        await using var agent = await InProcessAgent.StartAsync();
+        await CreateNodeAsync("n1", agent.Endpoint);
+        StartControllers(agent.ClientOptions());
+        await _h.UntilReadyAsync("n1");
+
+        var created = await CreatePodAsync("vm", TestGuest.Kernel, RunStrategy.Always, TestGuest.Initrd, "console=ttyS0 quiet panic=-1");
+
+        var pod = await _h.UntilPodAsync("vm", p => p.Status?.Phase == SuperPodPhase.Running, "the SuperPod runs", seconds: 30);
+        pod.Status!.Node.Should().Be("n1");
+        var ready = Conditions.Find(pod.Status.Conditions, ConditionTypes.Ready)!;
+        ready.Status.Should().Be("True");
+        ready.Reason.Should().Be(SuperPodController.RunningReason);
+        pod.Metadata.Finalizers.Should().Contain(SuperPodController.Finalizer);
+        var vm = await agent.Driver.GetAsync(created.Metadata.Uid, CancellationToken.None);
+        vm.ProcessId.Should().BePositive("QEMU runs the VM on the agent");
+        await Eventually.UntilAsync(
+            () => _h.EventsAsync().Result.Select(e => e.Reason).ToHashSet().IsSupersetOf([SuperPodController.CreatedReason, SuperPodController.StartedReason]),
+            "Created and Started events were recorded");
+
+        await _h.Pods.DeleteAsync(new ObjectKey(_h.Namespace, "vm"), CancellationToken.None);
+
+        await Eventually.UntilAsync(
+            () => _h.Pods.GetAsync(new ObjectKey(_h.Namespace, "vm"), CancellationToken.None).Result is null, "the SuperPod is gone", TimeSpan.FromSeconds(20));
+        (await agent.Driver.ListAsync(CancellationToken.None)).Should().BeEmpty();
+    }
+
+    private async Task CreateNodeAsync(string name, string endpoint)
+    {
+        await _h.CreateClusterAsync("aws-use1", CloudProvider.Aws, "us-east-1", onDemandVcpu: "0.04");
+        await _h.CreateNodeAsync(name, "aws-use1");
+        await _h.Nodes.PatchAsync(
+            new ObjectKey(null, name), System.Text.Json.JsonSerializer.Serialize(new { spec = new { agentEndpoint = endpoint } }), ResourceClient<SuperNode>.MergePatch, null, CancellationToken.None);
+    }
+
+    private Task<SuperPod> CreatePodAsync(string name, string kernel, RunStrategy runStrategy, string? initrd = null, string? cmdline = null) =>
+        _h.Pods.CreateAsync(
+            new SuperPod
+            {
+                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = _h.Namespace },
+                Spec = new SuperPodSpec
+                {
+                    Resources = new SuperPodResources { Cpu = new ResourceQuantity("500m"), Memory = new ResourceQuantity("64Mi") },
+                    Boot = new BootSource { Kernel = kernel, Initrd = initrd, Cmdline = cmdline },
+                    RunStrategy = runStrategy,
+                },
+            },
+            CancellationToken.None);
+
+    private void StartControllers(AgentClientOptions agentClient)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddControllerRuntime(_h.Lab.Client, new LeaderElectionOptions { Enabled = false });
+        services.AddSingleton(_h.Metrics);
+        services.AddSingleton(new InformerOptions { Namespace = _h.Namespace });
+        services.AddSuperCloudControllers(
+            scheduling: new SchedulingControllerOptions { InitialBackoff = TimeSpan.FromMilliseconds(200), MaxBackoff = TimeSpan.FromSeconds(1) },
+            superPods: new SuperPodControllerOptions
+            {
+                AgentClient = agentClient,
+                StartingRequeue = TimeSpan.FromMilliseconds(200),
+                InitialBackoff = TimeSpan.FromMilliseconds(200),
+                MaxBackoff = TimeSpan.FromSeconds(1),
+            });
+        _provider = services.BuildServiceProvider();
+        _runs = [.. _provider.GetServices<IInformer>().Select(i => i.RunAsync(_stop.Token)), .. _provider.GetServices<IController>().Select(c => c.RunAsync(_stop.Token))];
+    }
+}

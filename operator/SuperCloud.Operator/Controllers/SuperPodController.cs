@@ -1,0 +1,313 @@
+using Grpc.Core;
+using k8s.Models;
+using SuperCloud.Agent.V1;
+using SuperCloud.Crds.V1Alpha1;
+using SuperCloud.Operator.Agents;
+using SuperCloud.Operator.Runtime;
+using AgentVmSpec = SuperCloud.Agent.V1.VmSpec;
+
+namespace SuperCloud.Operator.Controllers;
+
+/// <summary>
+/// Runs bound SuperPods on the agent of their node (status.node, written by the scheduler), level-based: it reads the VM
+/// on the agent, creates it from the spec when missing, starts or stops it per runStrategy, and mirrors the agent's state
+/// into status.phase and the Ready condition. The VM id on the agent is the SuperPod's metadata.uid: a DNS label, unique
+/// across namespaces, and never reused by a new SuperPod of the same name. Finalizer <see cref="Finalizer"/> makes deletion
+/// wait until the VM is gone from the agent. The VM is only ever created on status.node's agent.
+/// </summary>
+public sealed class SuperPodController(
+    Informer<SuperPod> pods, Informer<SuperNode> nodes, ResourceClient<SuperPod> client, StatusWriter<SuperPod> status,
+    AgentClientFactory agents, EventRecorder events, SuperPodControllerOptions options, TimeProvider timeProvider,
+    ILogger<SuperPodController> logger) : IReconciler
+{
+    /// <summary>The finalizer that keeps a SuperPod until its VM is deleted from its node.</summary>
+    public const string Finalizer = "supercloud.dev/vm";
+
+    /// <summary>Ready reason (and Warning event) when the node's agent cannot be reached.</summary>
+    public const string AgentUnreachableReason = "AgentUnreachable";
+
+    /// <summary>Ready reason when status.node names no SuperNode.</summary>
+    public const string NodeNotFoundReason = "NodeNotFound";
+
+    /// <summary>Ready reason (and Warning event) when the agent rejects the VM's spec.</summary>
+    public const string InvalidSpecReason = "InvalidSpec";
+
+    /// <summary>Event reason: the VM was defined on the agent.</summary>
+    public const string CreatedReason = "Created";
+
+    /// <summary>Event reason: the VM was started.</summary>
+    public const string StartedReason = "Started";
+
+    /// <summary>Event reason: the VM was stopped.</summary>
+    public const string StoppedReason = "Stopped";
+
+    /// <summary>Event reason: the VM was deleted from its node.</summary>
+    public const string DeletedReason = "Deleted";
+
+    /// <summary>Ready reason while the VM runs.</summary>
+    public const string RunningReason = "Running";
+
+    /// <summary>Ready reason while the VM boots.</summary>
+    public const string StartingReason = "Starting";
+
+    /// <summary>Ready reason when the VM crashed.</summary>
+    public const string CrashedReason = "Crashed";
+
+    /// <summary>Ready reason while the VM is paused.</summary>
+    public const string PausedReason = "Paused";
+
+    /// <summary>The id of <paramref name="pod"/>'s VM on its agent: metadata.uid.</summary>
+    public static string VmId(SuperPod pod)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        var uid = pod.Metadata?.Uid;
+        return string.IsNullOrEmpty(uid) ? throw new ArgumentException("SuperPod metadata.uid must be set", nameof(pod)) : uid.ToLowerInvariant();
+    }
+
+    /// <inheritdoc/>
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        var pod = pods.Cache.Get(key);
+        if (pod is null)
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (pod.Metadata.DeletionTimestamp is not null)
+        {
+            return await FinalizeAsync(key, pod, cancellationToken);
+        }
+
+        pod = await Finalizers.EnsureAsync(client, pod, Finalizer, cancellationToken);
+        var nodeName = pod.Status?.Node;
+        if (string.IsNullOrEmpty(nodeName))
+        {
+            // Binding is the scheduler's job; its status write re-triggers us.
+            return ReconcileResult.Done;
+        }
+
+        var node = nodes.Cache.Get(new ObjectKey(null, nodeName));
+        if (node is null || string.IsNullOrEmpty(node.Spec?.AgentEndpoint))
+        {
+            await SetStatusAsync(key, null, Ready("False", NodeNotFoundReason, $"node {nodeName} does not exist or has no spec.agentEndpoint"), cancellationToken);
+            return ReconcileResult.After(options.ResyncPeriod);
+        }
+
+        var agent = agents.Client(node.Spec.AgentEndpoint);
+        var id = VmId(pod);
+        try
+        {
+            var vm = await GetVmAsync(agent, id, cancellationToken);
+            var runStrategy = pod.Spec.RunStrategy ?? RunStrategy.Always;
+            if (vm is null)
+            {
+                if (BuildSpec(pod, id) is not { } spec)
+                {
+                    const string message = "spec.boot.disk is not supported by the node agent yet: boot from spec.boot.kernel";
+                    await events.WarningAsync(pod, InvalidSpecReason, message, cancellationToken);
+                    await SetStatusAsync(key, SuperPodPhase.Failed, Ready("False", InvalidSpecReason, message), cancellationToken);
+                    return ReconcileResult.Done;
+                }
+
+                try
+                {
+                    vm = await agent.CreateVmAsync(new CreateVmRequest { Spec = spec }, deadline: agents.Deadline(), cancellationToken: cancellationToken);
+                }
+                catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.ResourceExhausted or StatusCode.FailedPrecondition)
+                {
+                    var message = $"node {nodeName} rejected VM {id}: {e.Status.Detail}";
+                    await events.WarningAsync(pod, InvalidSpecReason, message, cancellationToken);
+                    await SetStatusAsync(key, SuperPodPhase.Failed, Ready("False", InvalidSpecReason, message), cancellationToken);
+                    return ReconcileResult.After(options.ResyncPeriod);
+                }
+
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    logger.LogInformation("Created VM {Id} of SuperPod {Key} on node {Node}", id, key, nodeName);
+                }
+
+                await events.NormalAsync(pod, CreatedReason, $"Created VM {id} on node {nodeName}", cancellationToken);
+            }
+
+            if (ShouldStart(runStrategy, vm.State))
+            {
+                vm = await agent.StartVmAsync(new VmRequest { Id = id }, deadline: agents.Deadline(), cancellationToken: cancellationToken);
+                await events.NormalAsync(pod, StartedReason, $"Started VM {id} on node {nodeName}", cancellationToken);
+            }
+            else if (runStrategy == RunStrategy.Halted && vm.State is VmState.Running or VmState.Paused)
+            {
+                vm = await agent.StopVmAsync(new VmRequest { Id = id }, deadline: agents.Deadline(), cancellationToken: cancellationToken);
+                await events.NormalAsync(pod, StoppedReason, $"Stopped VM {id} on node {nodeName} (runStrategy Halted)", cancellationToken);
+            }
+
+            var (phase, ready) = Mirror(vm, runStrategy, nodeName);
+            await SetStatusAsync(key, phase, ready, cancellationToken);
+            return phase == SuperPodPhase.Starting ? ReconcileResult.After(options.StartingRequeue) : ReconcileResult.After(options.ResyncPeriod);
+        }
+        catch (RpcException e) when (AgentClientFactory.IsUnreachable(e))
+        {
+            return await UnreachableAsync(key, pod, nodeName, node.Spec.AgentEndpoint, e, cancellationToken);
+        }
+    }
+
+    private async Task<ReconcileResult> FinalizeAsync(ObjectKey key, SuperPod pod, CancellationToken cancellationToken)
+    {
+        if (!Finalizers.Has(pod, Finalizer))
+        {
+            return ReconcileResult.Done;
+        }
+
+        var nodeName = pod.Status?.Node;
+        if (!string.IsNullOrEmpty(nodeName))
+        {
+            var node = nodes.Cache.Get(new ObjectKey(null, nodeName));
+            if (node is not null && !string.IsNullOrEmpty(node.Spec?.AgentEndpoint))
+            {
+                var agent = agents.Client(node.Spec.AgentEndpoint);
+                var id = VmId(pod);
+                try
+                {
+                    if (await GetVmAsync(agent, id, cancellationToken) is not null)
+                    {
+                        // Stop first so the guest gets the hypervisor's orderly power-off before its definition goes.
+                        await IgnoreNotFoundAsync(agent.StopVmAsync(new VmRequest { Id = id }, deadline: agents.Deadline(), cancellationToken: cancellationToken).ResponseAsync);
+                        await IgnoreNotFoundAsync(agent.DeleteVmAsync(new VmRequest { Id = id }, deadline: agents.Deadline(), cancellationToken: cancellationToken).ResponseAsync);
+                        if (logger.IsEnabled(LogLevel.Information))
+                        {
+                            logger.LogInformation("Deleted VM {Id} of SuperPod {Key} from node {Node}", id, key, nodeName);
+                        }
+
+                        await events.NormalAsync(pod, DeletedReason, $"Deleted VM {id} from node {nodeName}", cancellationToken);
+                    }
+                }
+                catch (RpcException e) when (AgentClientFactory.IsUnreachable(e))
+                {
+                    // Keep the finalizer: the VM may still run there, and releasing the name would let it be forgotten.
+                    return await UnreachableAsync(key, pod, nodeName, node.Spec.AgentEndpoint, e, cancellationToken);
+                }
+            }
+            else
+            {
+                // With the SuperNode gone there is no agent to ask; its removal is the node lifecycle's decision.
+                await events.WarningAsync(pod, NodeNotFoundReason, $"node {nodeName} no longer exists; the VM could not be deleted from it", cancellationToken);
+            }
+        }
+
+        try
+        {
+            await Finalizers.RemoveAsync(client, pod, Finalizer, cancellationToken);
+        }
+        catch (KubernetesApiException e) when (e.IsNotFound)
+        {
+            // Already gone.
+        }
+
+        return ReconcileResult.Done;
+    }
+
+    private async Task<ReconcileResult> UnreachableAsync(ObjectKey key, SuperPod pod, string node, string endpoint, RpcException error, CancellationToken cancellationToken)
+    {
+        var message = $"node agent of {node} at {endpoint} is unreachable: {error.StatusCode} {error.Status.Detail}";
+        logger.LogWarning("SuperPod {Key}: {Message}", key, message);
+        await events.WarningAsync(pod, AgentUnreachableReason, message, cancellationToken);
+        if (pod.Metadata.DeletionTimestamp is null)
+        {
+            await SetStatusAsync(key, null, Ready("False", AgentUnreachableReason, message), cancellationToken);
+        }
+
+        // Through the rate limiter: the delay grows per consecutive failure, up to MaxBackoff.
+        return new ReconcileResult(Requeue: true);
+    }
+
+    private async Task<Vm?> GetVmAsync(NodeAgent.NodeAgentClient agent, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await agent.GetVmAsync(new VmRequest { Id = id }, deadline: agents.Deadline(), cancellationToken: cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private static async Task IgnoreNotFoundAsync<T>(Task<T> call)
+    {
+        try
+        {
+            await call;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            // Already gone: the goal of the call.
+        }
+    }
+
+    private Task<SuperPod?> SetStatusAsync(ObjectKey key, SuperPodPhase? phase, V1Condition ready, CancellationToken cancellationToken) =>
+        status.UpdateAsync(
+            key,
+            p =>
+            {
+                var s = p.Status ??= new SuperPodStatus();
+                var changed = false;
+                if (phase is not null && s.Phase != phase)
+                {
+                    s.Phase = phase;
+                    changed = true;
+                }
+
+                s.Conditions ??= [];
+                ready.ObservedGeneration = p.Metadata.Generation;
+                return Conditions.Set(s.Conditions, ready, timeProvider) | changed;
+            },
+            cancellationToken);
+
+    private static bool ShouldStart(RunStrategy runStrategy, VmState state) => runStrategy switch
+    {
+        RunStrategy.Always => state is VmState.Created or VmState.Stopped or VmState.Crashed,
+
+        // KubeVirt's RerunOnFailure: boot once, restart after a crash but not after a clean guest shutdown.
+        RunStrategy.RerunOnFailure => state is VmState.Created or VmState.Crashed,
+        _ => false,
+    };
+
+    private static (SuperPodPhase Phase, V1Condition Ready) Mirror(Vm vm, RunStrategy runStrategy, string node)
+    {
+        var detail = string.IsNullOrEmpty(vm.Message) ? vm.Reason : $"{vm.Reason}: {vm.Message}";
+        return vm.State switch
+        {
+            VmState.Running => (SuperPodPhase.Running, Ready("True", RunningReason, $"VM {vm.Id} runs on node {node}")),
+            VmState.Paused => (SuperPodPhase.Running, Ready("False", PausedReason, $"VM {vm.Id} is paused on node {node}")),
+            VmState.Crashed when runStrategy is RunStrategy.Halted or RunStrategy.Manual =>
+                (SuperPodPhase.Failed, Ready("False", CrashedReason, $"VM {vm.Id} crashed on node {node}: {detail}")),
+            VmState.Crashed => (SuperPodPhase.Starting, Ready("False", CrashedReason, $"VM {vm.Id} crashed on node {node} and is restarted: {detail}")),
+            VmState.Created when runStrategy is RunStrategy.Always or RunStrategy.RerunOnFailure =>
+                (SuperPodPhase.Starting, Ready("False", StartingReason, $"VM {vm.Id} is starting on node {node}")),
+            _ => (SuperPodPhase.Stopped, Ready("False", StoppedReason, $"VM {vm.Id} is stopped on node {node} (runStrategy {runStrategy})")),
+        };
+    }
+
+    private static V1Condition Ready(string status, string reason, string message) =>
+        new() { Type = ConditionTypes.Ready, Status = status, Reason = reason, Message = message };
+
+    /// <summary>The agent's VM spec for <paramref name="pod"/>, or null when it boots from a disk (not supported by the agent yet).</summary>
+    internal static AgentVmSpec? BuildSpec(SuperPod pod, string id)
+    {
+        var boot = pod.Spec.Boot;
+        if (string.IsNullOrEmpty(boot?.Kernel))
+        {
+            return null;
+        }
+
+        // A fractional CPU (500m) still needs one vCPU; memory is rounded up to whole MiB.
+        var vcpus = (int)Math.Max(1, Math.Ceiling(pod.Spec.Resources.Cpu.ToDecimal()));
+        var memoryMib = (long)Math.Ceiling(pod.Spec.Resources.Memory.ToDecimal() / (1024 * 1024));
+        return new AgentVmSpec
+        {
+            Id = id,
+            Vcpus = vcpus,
+            MemoryMib = memoryMib,
+            Boot = new Boot { Kernel = boot.Kernel, Initrd = boot.Initrd ?? string.Empty, Cmdline = boot.Cmdline ?? string.Empty },
+        };
+    }
+}
