@@ -61,5 +61,5 @@ run "$kubectl" get superpods
 
 step "Not running yet"
 echo "The node agent (QEMU VMs over mTLS gRPC) and the operator's controller runtime are built and tested,"
-echo "but the lab does not start hosts, agents and the operator yet, and there is no scheduler:"
+echo "but the lab does not start hosts, agents and the operator yet (supercloud-lab up):"
 echo "the SuperPods above are stored and validated by the API; nothing places or boots them."

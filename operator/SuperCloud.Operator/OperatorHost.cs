@@ -20,6 +20,9 @@ public static class OperatorHost
         ["--leader-election-namespace"] = "Operator:LeaderElection:Namespace",
         ["--leader-election-id"] = "Operator:LeaderElection:LeaseName",
         ["--config"] = "Operator:ConfigFile",
+        ["--agent-ca"] = "Operator:AgentClient:CaPath",
+        ["--agent-cert"] = "Operator:AgentClient:CertificatePath",
+        ["--agent-key"] = "Operator:AgentClient:KeyPath",
     };
 
     /// <summary>Creates the application; <paramref name="configureServices"/> registers controllers (and lets tests override services).</summary>

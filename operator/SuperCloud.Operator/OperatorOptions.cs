@@ -26,6 +26,9 @@ public sealed class OperatorOptions
     /// <summary>Leader election settings.</summary>
     public LeaderElectionSettings LeaderElection { get; set; } = new();
 
+    /// <summary>The operator's mutual-TLS identity towards node agents; without it SuperPods are scheduled but not run.</summary>
+    public AgentClientSettings AgentClient { get; set; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -45,6 +48,46 @@ public sealed class OperatorOptions
         }
 
         LeaderElection.ToOptions().Validate();
+        AgentClient.Validate();
+    }
+
+    /// <summary>PEM files of the cluster CA and the operator's client certificate for calling node agents.</summary>
+    public sealed class AgentClientSettings
+    {
+        /// <summary>The cluster CA that signs agent certificates.</summary>
+        public string? CaPath { get; set; }
+
+        /// <summary>The operator's client certificate (identity supercloud-operator).</summary>
+        public string? CertificatePath { get; set; }
+
+        /// <summary>The client certificate's private key.</summary>
+        public string? KeyPath { get; set; }
+
+        /// <summary>True when all three files are configured.</summary>
+        public bool Configured => !string.IsNullOrEmpty(CaPath) && !string.IsNullOrEmpty(CertificatePath) && !string.IsNullOrEmpty(KeyPath);
+
+        /// <summary>Throws <see cref="ArgumentException"/> when only some files are set or one does not exist.</summary>
+        public void Validate()
+        {
+            string?[] paths = [CaPath, CertificatePath, KeyPath];
+            if (paths.All(string.IsNullOrEmpty))
+            {
+                return;
+            }
+
+            foreach (var (name, path) in new[] { ("CaPath", CaPath), ("CertificatePath", CertificatePath), ("KeyPath", KeyPath) })
+            {
+                if (string.IsNullOrEmpty(path))
+                {
+                    throw new ArgumentException($"Operator:AgentClient:{name} is required when any agent client file is set", name);
+                }
+
+                if (!File.Exists(path))
+                {
+                    throw new ArgumentException($"Operator:AgentClient:{name} '{path}' does not exist", name);
+                }
+            }
+        }
     }
 
     /// <summary>Leader election settings in configuration-friendly form.</summary>

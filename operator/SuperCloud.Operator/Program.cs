@@ -1,12 +1,13 @@
 using SuperCloud.Operator;
+using SuperCloud.Operator.Agents;
 using SuperCloud.Operator.Controllers;
 
 WebApplication app;
 try
 {
-    app = OperatorHost.Build(args, (services, _) => services.AddSuperCloudControllers());
+    app = OperatorHost.Build(args, (services, options) => services.AddSuperCloudControllers(superPods: SuperPods(options)));
 }
-catch (ArgumentException e)
+catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
 {
     // Bad flags, environment or config file: one clear line, no stack trace.
     await Console.Error.WriteLineAsync($"supercloud-operator: {e.Message}");
@@ -19,3 +20,12 @@ await using (app)
 }
 
 return Environment.ExitCode;
+
+// Without an agent identity the operator still schedules; it runs SuperPods only when it can call the agents.
+static SuperPodControllerOptions? SuperPods(OperatorOptions options) =>
+    options.AgentClient.Configured
+        ? new SuperPodControllerOptions
+        {
+            AgentClient = AgentClientOptions.FromPemFiles(options.AgentClient.CaPath!, options.AgentClient.CertificatePath!, options.AgentClient.KeyPath!),
+        }
+        : null;
