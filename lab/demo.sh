@@ -60,6 +60,6 @@ if "$kubectl" apply -f "$bad"; then echo "demo: the bad manifest was accepted" >
 run "$kubectl" get superpods
 
 step "Not running yet"
-echo "The node agent (QEMU VMs over mTLS gRPC) and the operator's controller runtime are built and tested,"
+echo "The operator (scheduler, SuperPod controller) and the node agent (QEMU VMs over mutual TLS) are built and tested,"
 echo "but the lab does not start hosts, agents and the operator yet (supercloud-lab up):"
 echo "the SuperPods above are stored and validated by the API; nothing places or boots them."
