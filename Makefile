@@ -12,10 +12,10 @@ export PATH := $(TOOLS):$(PATH)
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-# Unit and integration test projects of the default suite (e2e runs separately with `make e2e`).
+# Every test project: unit, integration and end-to-end (`make e2e` runs the end-to-end tests alone).
 TEST_PROJECTS := $(sort $(wildcard crds/*.Tests/*.Tests.csproj lab/*.Tests/*.Tests.csproj \
                    operator/*.Tests/*.Tests.csproj node-agent/*.Tests/*.Tests.csproj \
-                   native-shim/*.Tests/*.Tests.csproj))
+                   native-shim/*.Tests/*.Tests.csproj e2e/*.Tests/*.Tests.csproj))
 HAS_SHIM := $(wildcard native-shim/CMakeLists.txt)
 
 .PHONY: help setup build native guest manifests test test-dotnet test-native e2e bench demo clean

@@ -281,7 +281,7 @@ public sealed class Informer<T> : IInformer
                 }
 
             case WatchEventType.Bookmark:
-                _lastResourceVersion = watchEvent.Entity?.Metadata?.ResourceVersion ?? _lastResourceVersion;
+                _lastResourceVersion = watchEvent.BookmarkResourceVersion ?? _lastResourceVersion;
                 break;
 
             case WatchEventType.Error:

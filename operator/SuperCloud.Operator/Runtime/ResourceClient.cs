@@ -223,9 +223,25 @@ public sealed class ResourceClient<T>
             throw new KubernetesApiException($"watch of {Type.Plural} sent a {typeName} event without an object");
         }
 
-        return type == WatchEventType.Error
-            ? new WatchEvent<T>(type, null, KubernetesJson.Deserialize<V1Status>(payload))
-            : new WatchEvent<T>(type, Normalize(KubernetesJson.Deserialize<T>(payload)), null);
+        // A bookmark carries only metadata.resourceVersion: deserializing it as T would fail on T's required fields.
+        return type switch
+        {
+            WatchEventType.Error => new WatchEvent<T>(type, null, KubernetesJson.Deserialize<V1Status>(payload)),
+            WatchEventType.Bookmark => new WatchEvent<T>(type, null, null, BookmarkVersion(payload, typeName)),
+            _ => new WatchEvent<T>(type, Normalize(KubernetesJson.Deserialize<T>(payload)), null),
+        };
+    }
+
+    private string BookmarkVersion(JsonElement payload, string? typeName)
+    {
+        if (payload.TryGetProperty("metadata", out var metadata)
+            && metadata.TryGetProperty("resourceVersion", out var version)
+            && version.GetString() is { Length: > 0 } resourceVersion)
+        {
+            return resourceVersion;
+        }
+
+        throw new KubernetesApiException($"watch of {Type.Plural} sent a {typeName} event without metadata.resourceVersion");
     }
 
     private T Normalize(T obj)
