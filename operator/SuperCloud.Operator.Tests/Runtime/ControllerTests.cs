@@ -40,8 +40,8 @@ public sealed class ControllerTests : IDisposable
         await Eventually.UntilAsync(() => reconciler.Calls == 2, "the first retry ran after 5 ms");
         await Eventually.UntilAsync(() => controller.Queue.NumRequeues(Key) == 2 && controller.Queue.WaitingCount == 1, "the second failure was requeued");
         _clock.Advance(TimeSpan.FromMilliseconds(9));
-        await Task.Delay(50);
-        reconciler.Calls.Should().Be(2, "the second retry waits 10 ms");
+        controller.Queue.WaitingCount.Should().Be(1, "the second retry waits 10 ms");
+        reconciler.Calls.Should().Be(2);
         _clock.Advance(TimeSpan.FromMilliseconds(1));
         await Eventually.UntilAsync(() => reconciler.Calls == 3, "the second retry ran after 10 ms");
         await Eventually.UntilAsync(() => controller.Queue.NumRequeues(Key) == 0, "success forgets the backoff");
@@ -65,8 +65,10 @@ public sealed class ControllerTests : IDisposable
         controller.Queue.Add(Key);
         await Eventually.UntilAsync(() => !surfaced.IsEmpty, "the terminal error was surfaced");
         _clock.Advance(TimeSpan.FromHours(1));
-        await Task.Delay(50);
 
+        // Nothing is queued or waiting for a delay: the key can never come back.
+        controller.Queue.Count.Should().Be(0);
+        controller.Queue.WaitingCount.Should().Be(0);
         reconciler.Calls.Should().Be(1);
         controller.Queue.NumRequeues(Key).Should().Be(0);
         surfaced.Should().ContainSingle().Which.Should().Be((Key, "InvalidSpec"));
@@ -83,7 +85,7 @@ public sealed class ControllerTests : IDisposable
         controller.Queue.Add(Key);
         await Eventually.UntilAsync(() => reconciler.Calls == 1 && controller.Queue.WaitingCount == 1, "the first reconcile ran and asked for a requeue");
         _clock.Advance(TimeSpan.FromSeconds(29));
-        await Task.Delay(50);
+        controller.Queue.WaitingCount.Should().Be(1, "the requeue is due after 30 s");
         reconciler.Calls.Should().Be(1);
         _clock.Advance(TimeSpan.FromSeconds(1));
 
