@@ -286,44 +286,7 @@ internal static class JsonValues
     };
 
     /// <summary>Go's <c>%q</c> of a string.</summary>
-    public static string GoQuote(string s)
-    {
-        var sb = new StringBuilder("\"");
-        foreach (var c in s)
-        {
-            switch (c)
-            {
-                case '"':
-                    sb.Append("\\\"");
-                    break;
-                case '\\':
-                    sb.Append("\\\\");
-                    break;
-                case '\n':
-                    sb.Append("\\n");
-                    break;
-                case '\r':
-                    sb.Append("\\r");
-                    break;
-                case '\t':
-                    sb.Append("\\t");
-                    break;
-                default:
-                    if (c < 0x20 || c == 0x7f)
-                    {
-                        sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        sb.Append(c);
-                    }
-
-                    break;
-            }
-        }
-
-        return sb.Append('"').ToString();
-    }
+    public static string GoQuote(string s) => Validation.GoText.Quote(s);
 
     /// <summary>Go's <c>%v</c> of a decoded JSON value, used in strategic-merge-patch error messages (<c>map[a:1 b:x]</c>).</summary>
     public static string GoPrint(JsonNode? node) => KindOf(node) switch
