@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -6,11 +7,15 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SuperCloud.NodeAgent.Api;
 using SuperCloud.NodeAgent.Hypervisor;
+using SuperCloud.NodeAgent.Migration;
 using SuperCloud.NodeAgent.Security;
 
 namespace SuperCloud.NodeAgent;
 
-/// <summary>Builds the agent's gRPC server: HTTP/2 over mutual TLS, the NodeAgent service and the gRPC health service.</summary>
+/// <summary>
+/// Builds the agent's server: HTTP/2 over mutual TLS with the NodeAgent service and the gRPC health service, and on the
+/// same port, selected by ALPN, the migration connections of peer agents.
+/// </summary>
 public static class AgentServer
 {
     /// <summary>
@@ -23,8 +28,15 @@ public static class AgentServer
         X509Certificate2 serverCertificate,
         IHypervisorDriver driver,
         TimeProvider timeProvider,
-        Action<WebApplicationBuilder>? configure = null)
+        Action<WebApplicationBuilder>? configure = null,
+        MigrationOptions? migration = null)
     {
+        migration ??= new MigrationOptions();
+        if (migration.Validate() is { Count: > 0 } migrationErrors)
+        {
+            throw new ArgumentException("invalid migration options: " + string.Join("; ", migrationErrors), nameof(migration));
+        }
+
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
         if (errors.Count > 0)
@@ -47,7 +59,13 @@ public static class AgentServer
                     // so that a rejected caller gets a gRPC status saying why instead of a bare TLS alert.
                     https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
                     https.ClientCertificateValidation = static (_, _, _) => true;
+
+                    // Peer agents ask for the migration protocol; the operator asks for h2, so each gets its own.
+                    https.OnAuthenticate = static (_, ssl) => ssl.ApplicationProtocols?.Add(new SslApplicationProtocol(MigrationWire.AlpnProtocol));
                 });
+                listen.Use(next => connection => MigrationConnectionHandler.IsMigrationConnection(connection)
+                    ? kestrel.ApplicationServices.GetRequiredService<MigrationConnectionHandler>().HandleAsync(connection)
+                    : next(connection));
             });
         });
 
@@ -56,6 +74,10 @@ public static class AgentServer
         builder.Services.AddSingleton(driver);
         builder.Services.AddSingleton(new ClientIdentity(clusterCa, timeProvider));
         builder.Services.AddSingleton<HostResources>();
+        builder.Services.AddSingleton(migration);
+        builder.Services.AddSingleton(sp => new MigrationTransport(clusterCa, serverCertificate, migration, timeProvider));
+        builder.Services.AddSingleton<MigrationManager>();
+        builder.Services.AddSingleton<MigrationConnectionHandler>();
         builder.Services.AddGrpc(grpc => grpc.EnableDetailedErrors = false);
         builder.Services.AddGrpcHealthChecks()
             .AddAsyncCheck("hypervisor", async ct =>

@@ -5,6 +5,7 @@ using SuperCloud.NodeAgent;
 using SuperCloud.NodeAgent.Hypervisor;
 using SuperCloud.NodeAgent.Hypervisor.Qemu;
 using SuperCloud.NodeAgent.Hypervisor.Xen;
+using SuperCloud.NodeAgent.Migration;
 using SuperCloud.NodeAgent.Registration;
 using SuperCloud.NodeAgent.Security;
 
@@ -50,6 +51,12 @@ if (optionErrors.Count > 0)
 }
 
 var qemuOptions = configuration.GetSection("Qemu").Get<QemuDriverOptions>() ?? new QemuDriverOptions();
+var migrationOptions = configuration.GetSection("Migration").Get<MigrationOptions>() ?? new MigrationOptions();
+if (migrationOptions.Validate() is { Count: > 0 } migrationErrors)
+{
+    await Console.Error.WriteLineAsync("invalid configuration: " + string.Join("; ", migrationErrors));
+    return 2;
+}
 var registrationOptions = configuration.GetSection(NodeRegistrationOptions.SectionName).Get<NodeRegistrationOptions>() ?? new NodeRegistrationOptions();
 if (options.Hypervisor == "qemu" && registrationOptions.Accelerator.Length == 0)
 {
@@ -110,7 +117,14 @@ if (kubernetes is null)
     loggerFactory.CreateLogger("NodeAgent").LogInformation("No kubeconfig and not in a cluster: SuperNode registration is off");
 }
 
+if (migrationOptions.CorruptOutgoingStreamByteAt >= 0)
+{
+    loggerFactory.CreateLogger("NodeAgent").LogWarning(
+        "Fault injection on: byte {Offset} of every outgoing migration stream is corrupted (Migration:CorruptOutgoingStreamByteAt)",
+        migrationOptions.CorruptOutgoingStreamByteAt);
+}
+
 var app = AgentServer.Build(options, clusterCa, serverCert, driver, TimeProvider.System,
-    kubernetes is null ? null : builder => builder.Services.AddNodeRegistration(registrationOptions, kubernetes));
+    kubernetes is null ? null : builder => builder.Services.AddNodeRegistration(registrationOptions, kubernetes), migrationOptions);
 await app.RunAsync();
 return 0;

@@ -2,6 +2,7 @@ using System.Reflection;
 using Grpc.Core;
 using SuperCloud.Agent.V1;
 using SuperCloud.NodeAgent.Hypervisor;
+using SuperCloud.NodeAgent.Migration;
 
 namespace SuperCloud.NodeAgent.Api;
 
@@ -10,7 +11,9 @@ namespace SuperCloud.NodeAgent.Api;
 /// <param name="options">Host labels, reservations and the default deadline.</param>
 /// <param name="hostResources">Reads this host's capacity.</param>
 /// <param name="timeProvider">The clock for default deadlines.</param>
-public sealed class NodeAgentService(IHypervisorDriver driver, NodeAgentOptions options, HostResources hostResources, TimeProvider timeProvider)
+/// <param name="migrations">The agent's live migrations.</param>
+public sealed class NodeAgentService(
+    IHypervisorDriver driver, NodeAgentOptions options, HostResources hostResources, MigrationManager migrations, TimeProvider timeProvider)
     : SuperCloud.Agent.V1.NodeAgent.NodeAgentBase
 {
     private const int DefaultConsoleBytes = 64 * 1024;
@@ -71,6 +74,137 @@ public sealed class NodeAgentService(IHypervisorDriver driver, NodeAgentOptions 
             await CreateLock.WaitAsync(ct);
             try
             {
+                await EnsureRoomAsync(spec, ct);
+                return VmMapping.ToVm(await driver.CreateAsync(spec, ct));
+            }
+            finally
+            {
+                CreateLock.Release();
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public override Task<MigrationStatus> PrepareMigrationTarget(PrepareMigrationTargetRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = RequireMigrationId(request.MigrationId);
+        var token = MigrationMapping.Token(request.Token, "token");
+        if (request.Spec?.Boot is null)
+        {
+            throw RpcErrors.InvalidArgument(request.Spec is null ? "spec" : "spec.boot", "is required");
+        }
+
+        if (string.IsNullOrEmpty(request.SourceNode))
+        {
+            throw RpcErrors.InvalidArgument("source_node", "is required");
+        }
+
+        if (request.SourceNode == options.NodeName)
+        {
+            throw RpcErrors.InvalidArgument("source_node", $"is this node ({options.NodeName}): a VM does not migrate to its own host");
+        }
+
+        return RunAsync(context, async ct =>
+        {
+            var spec = VmMapping.ToSpec(request.Spec);
+            var errors = spec.Validate();
+            if (errors.Count > 0)
+            {
+                throw new InvalidVmSpecException(errors);
+            }
+
+            await CreateLock.WaitAsync(ct);
+            try
+            {
+                // The incoming VM holds its room from now on, like a created one: the transfer must not find the host full.
+                var existing = (await driver.ListAsync(ct)).Any(v => v.Id == spec.Id);
+                if (!existing)
+                {
+                    await EnsureRoomAsync(spec, ct);
+                }
+
+                var snapshot = await migrations.PrepareTargetAsync(id, spec, request.SourceNode, token, MigrationMapping.ToSettings(request.Options), ct);
+                return MigrationMapping.ToStatus(snapshot);
+            }
+            finally
+            {
+                CreateLock.Release();
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public override Task<MigrationStatus> StartMigrationSource(StartMigrationSourceRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = RequireMigrationId(request.MigrationId);
+        var vmId = RequireId(new VmRequest { Id = request.VmId });
+        var token = MigrationMapping.Token(request.Token, "token");
+        if (string.IsNullOrEmpty(request.TargetNode))
+        {
+            throw RpcErrors.InvalidArgument("target_node", "is required");
+        }
+
+        if (request.TargetNode == options.NodeName)
+        {
+            throw RpcErrors.InvalidArgument("target_node", $"is this node ({options.NodeName}): a VM does not migrate to its own host");
+        }
+
+        if (string.IsNullOrEmpty(request.TargetEndpoint) || !request.TargetEndpoint.Contains(':', StringComparison.Ordinal))
+        {
+            throw RpcErrors.InvalidArgument("target_endpoint", $"must be host:port, got '{request.TargetEndpoint}'");
+        }
+
+        return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.StartSourceAsync(
+            id, vmId, request.TargetNode, request.TargetEndpoint, token, MigrationMapping.ToSettings(request.Options), ct)));
+    }
+
+    /// <inheritdoc />
+    public override Task<MigrationStatus> GetMigration(MigrationRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = RequireMigrationId(request.MigrationId);
+        return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.GetAsync(id, request.VmId, ct)));
+    }
+
+    /// <inheritdoc />
+    public override Task<MigrationStatus> StartPostCopy(MigrationRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = RequireMigrationId(request.MigrationId);
+        return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.StartPostCopyAsync(id, ct)));
+    }
+
+    /// <inheritdoc />
+    public override Task<MigrationStatus> CancelMigration(MigrationRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = RequireMigrationId(request.MigrationId);
+        return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.CancelAsync(id, request.VmId, ct)));
+    }
+
+    /// <inheritdoc />
+    public override Task<MigrationStatus> CompleteMigrationTarget(MigrationRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = RequireMigrationId(request.MigrationId);
+        var vmId = RequireId(new VmRequest { Id = request.VmId });
+        return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.CompleteTargetAsync(id, vmId, ct)));
+    }
+
+    /// <inheritdoc />
+    public override Task<MigrationStatus> RollBackMigrationSource(MigrationRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = RequireMigrationId(request.MigrationId);
+        var vmId = RequireId(new VmRequest { Id = request.VmId });
+        return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.RollBackSourceAsync(id, vmId, ct)));
+    }
+
+    // Throws ResourceExhausted when the host lacks the room for spec; the caller holds CreateLock.
+    private async Task EnsureRoomAsync(Hypervisor.VmSpec spec, CancellationToken ct)
+    {
                 var room = await ReadRoomAsync(available: true, ct);
                 var shortages = new List<string>();
                 if (spec.Vcpus > room.FreeCpus)
@@ -92,14 +226,6 @@ public sealed class NodeAgentService(IHypervisorDriver driver, NodeAgentOptions 
                     throw new RpcException(new Status(StatusCode.ResourceExhausted,
                         $"VM '{spec.Id}' does not fit on node '{options.NodeName}': insufficient " + string.Join("; insufficient ", shortages)));
                 }
-
-                return VmMapping.ToVm(await driver.CreateAsync(spec, ct));
-            }
-            finally
-            {
-                CreateLock.Release();
-            }
-        });
     }
 
     /// <inheritdoc />
@@ -193,6 +319,11 @@ public sealed class NodeAgentService(IHypervisorDriver driver, NodeAgentOptions 
             Math.Max(0, cpus - options.ReservedCpus - usedCpus), Math.Max(0, memoryMib - options.ReservedMemoryMib - usedMemory));
     }
 
+    private static string RequireMigrationId(string id) =>
+        string.IsNullOrEmpty(id) ? throw RpcErrors.InvalidArgument("migration_id", "is required")
+        : id.Length > 253 ? throw RpcErrors.InvalidArgument("migration_id", $"must be at most 253 characters, got {id.Length}")
+        : id;
+
     private static string RequireId(VmRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -220,7 +351,7 @@ public sealed class NodeAgentService(IHypervisorDriver driver, NodeAgentOptions 
             throw new RpcException(new Status(context.Deadline <= timeProvider.GetUtcNow().UtcDateTime ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
                 $"{context.Method} cancelled by the caller or its deadline"));
         }
-        catch (HypervisorException ex)
+        catch (Exception ex) when (ex is HypervisorException or MigrationNotFoundException or MigrationConflictException)
         {
             throw RpcErrors.ToRpc(ex);
         }

@@ -9,10 +9,13 @@ internal static class RpcErrors
     public static RpcException ToRpc(Exception error) => error switch
     {
         RpcException rpc => rpc,
+        Migration.MigrationNotFoundException missing => new RpcException(new Status(StatusCode.NotFound, missing.Message)),
+        Migration.MigrationConflictException conflict => new RpcException(new Status(StatusCode.FailedPrecondition, conflict.Message)),
         InvalidVmSpecException invalid => new RpcException(new Status(StatusCode.InvalidArgument, invalid.Message)),
         VmNotFoundException notFound => new RpcException(new Status(StatusCode.NotFound, notFound.Message)),
         VmAlreadyExistsException exists => new RpcException(new Status(StatusCode.AlreadyExists, exists.Message)),
         VmStateConflictException conflict => new RpcException(new Status(StatusCode.FailedPrecondition, conflict.Message)),
+        MigrationNotSupportedException unsupported => new RpcException(new Status(StatusCode.Unimplemented, unsupported.Message)),
         HypervisorUnavailableException unavailable => new RpcException(new Status(StatusCode.Unavailable, unavailable.Message)),
         HypervisorException hypervisor => new RpcException(new Status(StatusCode.Internal, hypervisor.Message)),
         _ => new RpcException(new Status(StatusCode.Internal, "internal error: " + error.Message)),

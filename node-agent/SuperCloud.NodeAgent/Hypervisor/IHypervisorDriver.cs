@@ -44,4 +44,41 @@ public interface IHypervisorDriver : IAsyncDisposable
 
     /// <summary>Returns the last <paramref name="maxBytes"/> bytes of the VM's serial console (of its current boot).</summary>
     Task<string> ReadConsoleTailAsync(string vmId, int maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Defines a VM from <paramref name="spec"/> and starts its hypervisor paused, waiting for an incoming migration stream
+    /// on the Unix socket <paramref name="streamSocketPath"/> (the hypervisor listens; the agent connects and relays).
+    /// The VM stays paused after the transfer until <see cref="ResumeMigratedInAsync"/>.
+    /// </summary>
+    Task<VmStatus> PrepareIncomingAsync(VmSpec spec, MigrationSettings settings, string streamSocketPath, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts sending a running VM's state to the Unix socket <paramref name="streamSocketPath"/> (the agent listens and
+    /// relays), pre-copy. The VM keeps running until the final copy; after a completed transfer it stays paused for good.
+    /// </summary>
+    Task StartOutgoingAsync(string vmId, MigrationSettings settings, string streamSocketPath, CancellationToken cancellationToken);
+
+    /// <summary>The hypervisor's current view of the VM's migration (<see cref="MigrationInfo.None"/> when none ran).</summary>
+    Task<MigrationInfo> GetMigrationInfoAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Yields the VM's migration info now, on every migration or run-state event of the hypervisor, and at least every
+    /// <paramref name="pollInterval"/>, until the migration is finished (the finished info is yielded last).
+    /// </summary>
+    IAsyncEnumerable<MigrationInfo> WatchMigrationAsync(string vmId, TimeSpan pollInterval, CancellationToken cancellationToken);
+
+    /// <summary>Source: switches a running pre-copy migration to post-copy.</summary>
+    Task StartPostCopyAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Source: cancels an outgoing migration; the VM keeps running here.</summary>
+    Task CancelOutgoingAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Target: resumes a migrated-in VM once its hypervisor holds the whole device state (transfer completed, or post-copy
+    /// running), waiting up to <paramref name="timeout"/> for that.
+    /// </summary>
+    Task<VmStatus> ResumeMigratedInAsync(string vmId, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>Source: resumes a VM paused by a completed outgoing migration (the caller made sure the target does not run it).</summary>
+    Task<VmStatus> RollBackOutgoingAsync(string vmId, CancellationToken cancellationToken);
 }

@@ -9,7 +9,8 @@ internal static class QemuCommandLine
     /// <param name="paths">Its state directory.</param>
     /// <param name="accelerator"><c>tcg</c> or <c>kvm</c>.</param>
     /// <param name="sharedMemoryFile">Guest RAM is the shared file <see cref="QemuVmPaths.Memory"/> rather than anonymous memory.</param>
-    public static IReadOnlyList<string> Build(VmSpec spec, QemuVmPaths paths, string accelerator, bool sharedMemoryFile = false)
+    /// <param name="incoming">Start as the target of a live migration: the stream's source is given later (<c>migrate-incoming</c>).</param>
+    public static IReadOnlyList<string> Build(VmSpec spec, QemuVmPaths paths, string accelerator, bool sharedMemoryFile = false, bool incoming = false)
     {
         var memory = spec.MemoryMib.ToString(CultureInfo.InvariantCulture);
         var args = new List<string>
@@ -34,6 +35,12 @@ internal static class QemuCommandLine
         {
             // share=on: guest writes reach the file and writes to the file reach the guest (another process may map it).
             args.AddRange(["-object", $"memory-backend-file,id=mem,size={memory}M,mem-path={paths.Memory},share=on"]);
+        }
+
+        if (incoming)
+        {
+            // "defer": the migration capabilities must be set before QEMU starts listening for the stream.
+            args.AddRange(["-incoming", "defer"]);
         }
 
         if (spec.Boot.Initrd is { Length: > 0 } initrd)

@@ -12,7 +12,7 @@ namespace SuperCloud.NodeAgent.Hypervisor.Qemu;
 /// Runs each VM as a daemonized <c>qemu-system-x86_64</c> managed through QMP. Everything needed to find a VM again
 /// lives in its state directory, so a new driver instance (after an agent restart) re-attaches to running QEMUs.
 /// </summary>
-public sealed class QemuDriver : IHypervisorDriver
+public sealed partial class QemuDriver : IHypervisorDriver
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -154,6 +154,12 @@ public sealed class QemuDriver : IHypervisorDriver
             {
                 case VmState.Running:
                     return vm.Status;
+                case VmState.Paused when vm.Incoming:
+                    throw new VmStateConflictException(vmId, "resume", VmState.Paused,
+                        "it is the target of a migration that has not switched over; only the migration resumes it");
+                case VmState.Paused when vm.Status.Reason == MigratedOutReason:
+                    throw new VmStateConflictException(vmId, "resume", VmState.Paused,
+                        "its state was migrated to another host; resuming it here could run it twice (roll the migration back instead)");
                 case VmState.Paused:
                     await ExecuteAsync(vm, "resume", "cont", cancellationToken);
                     return await TransitionAsync(vm, VmState.Running, "Resumed", "", cancellationToken);
@@ -264,7 +270,7 @@ public sealed class QemuDriver : IHypervisorDriver
         }
     }
 
-    private async Task<VmStatus> LaunchAsync(QemuVm vm, CancellationToken cancellationToken)
+    private async Task<VmStatus> LaunchAsync(QemuVm vm, CancellationToken cancellationToken, IncomingLaunch? incoming = null)
     {
         var paths = vm.Paths;
         File.Delete(paths.QmpSocket);
@@ -277,7 +283,7 @@ public sealed class QemuDriver : IHypervisorDriver
         vm.ShutdownReason = null;
 
         var psi = new ProcessStartInfo(_options.QemuBinary) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in QemuCommandLine.Build(vm.Spec, paths, _options.Accelerator, _options.SharedMemoryFile))
+        foreach (var arg in QemuCommandLine.Build(vm.Spec, paths, _options.Accelerator, _options.SharedMemoryFile, incoming is not null))
         {
             psi.ArgumentList.Add(arg);
         }
@@ -297,6 +303,11 @@ public sealed class QemuDriver : IHypervisorDriver
                 {
                     throw new HypervisorUnavailableException(Name, "accelerator kvm requested but QEMU reports KVM disabled");
                 }
+            }
+
+            if (incoming is not null)
+            {
+                return await ListenForIncomingAsync(vm, pid, incoming, cancellationToken);
             }
 
             await ExecuteAsync(vm, "start", "cont", cancellationToken);
@@ -380,11 +391,25 @@ public sealed class QemuDriver : IHypervisorDriver
             {
                 switch (evt.Name)
                 {
-                    case "STOP" when vm.Status.State == VmState.Running:
-                        await TransitionAsync(vm, VmState.Paused, "Paused", "", CancellationToken.None);
+                    case "STOP":
+                        vm.LastStopAt = evt.Timestamp;
+                        if (vm.Status.State == VmState.Running)
+                        {
+                            await TransitionAsync(vm, VmState.Paused, "Paused", "", CancellationToken.None);
+                        }
+
                         break;
-                    case "RESUME" when vm.Status.State == VmState.Paused:
-                        await TransitionAsync(vm, VmState.Running, "Resumed", "", CancellationToken.None);
+                    case "RESUME":
+                        vm.LastResumeAt = evt.Timestamp;
+                        if (vm.Status.State == VmState.Paused && !vm.Incoming)
+                        {
+                            await TransitionAsync(vm, VmState.Running, "Resumed", "", CancellationToken.None);
+                        }
+
+                        break;
+                    case "MIGRATION" when !vm.Incoming && vm.OutgoingStartedAt is not null && MigrationEventStatus(evt) == "completed":
+                        // From here on the state lives on the target: this copy must never run again.
+                        await TransitionAsync(vm, VmState.Paused, MigratedOutReason, MigratedOutMessage, CancellationToken.None);
                         break;
                     case "SHUTDOWN":
                         vm.ShutdownReason = evt.Data.ValueKind == JsonValueKind.Object && evt.Data.TryGetProperty("reason", out var r) ? r.GetString() : "unknown";
@@ -415,6 +440,7 @@ public sealed class QemuDriver : IHypervisorDriver
         var (state, reason, message) = (vm.StopRequested, vm.ShutdownReason) switch
         {
             (true, _) => (VmState.Stopped, "Stopped", ""),
+            (false, _) when vm.Incoming => (VmState.Crashed, IncomingFailedReason, "QEMU exited before the incoming migration switched over"),
             (false, "guest-shutdown") => (VmState.Stopped, "GuestShutdown", "the guest powered off"),
             (false, { } why) => (VmState.Crashed, "ProcessExited", $"QEMU exited: {why}"),
             _ => (VmState.Crashed, "ProcessExited", "QEMU exited without a shutdown event"),
@@ -528,8 +554,20 @@ public sealed class QemuDriver : IHypervisorDriver
                 var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, _timeProvider, _options.CommandTimeout, cancellationToken);
                 AttachMonitor(vm, qmp);
                 var status = await qmp.ExecuteAsync("query-status", null, _options.CommandTimeout, cancellationToken);
-                var state = QemuCommandLine.MapRunState(status.GetProperty("status").GetString() ?? "");
-                await TransitionAsync(vm, state, "Reattached", $"re-attached to QEMU pid {p}", cancellationToken);
+                var runState = status.GetProperty("status").GetString() ?? "";
+                var state = QemuCommandLine.MapRunState(runState);
+                vm.Incoming = state == VmState.Paused && (runState == "inmigrate" || persisted.Reason == IncomingMigrationReason);
+                var (reason, message) = runState == "postmigrate" || (state == VmState.Paused && persisted.Reason == MigratedOutReason)
+                    ? (MigratedOutReason, MigratedOutMessage)
+                    : vm.Incoming ? (IncomingMigrationReason, $"re-attached to QEMU pid {p}, the target of a migration that has not switched over")
+                    : ("Reattached", $"re-attached to QEMU pid {p}");
+                if (reason == MigratedOutReason)
+                {
+                    // Keeps the monitor from mistaking a later event for a fresh outgoing migration's start.
+                    vm.OutgoingStartedAt = persisted.Since;
+                }
+
+                await TransitionAsync(vm, state, reason, message, cancellationToken);
                 _logger.Reattached(spec.Id, p, state);
             }
             catch (QmpException ex)

@@ -35,4 +35,16 @@ internal static partial class QemuDriverLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "VM {VmId}: QEMU is gone since the agent last saw it {State}")]
     public static partial void ProcessGone(this ILogger logger, string vmId, VmState state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: QEMU pid {Pid} waits for an incoming migration on {Socket}")]
+    public static partial void IncomingListening(this ILogger logger, string vmId, int pid, string socket);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: outgoing migration started into {Socket}")]
+    public static partial void OutgoingStarted(this ILogger logger, string vmId, string socket);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId} resumed after its incoming migration switched over")]
+    public static partial void MigratedInResumed(this ILogger logger, string vmId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "VM {VmId} resumed on the source: its completed migration was rolled back")]
+    public static partial void MigrationRolledBack(this ILogger logger, string vmId);
 }

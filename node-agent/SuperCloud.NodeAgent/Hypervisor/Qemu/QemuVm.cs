@@ -9,6 +9,9 @@ internal sealed class QemuVm(VmSpec spec, QemuVmPaths paths, VmStatus initial)
     private readonly Lock _lock = new();
     private readonly List<Channel<VmStatus>> _watchers = [];
     private VmStatus _status = initial;
+    private long _outgoingStartedAt;
+    private long _lastStopAt;
+    private long _lastResumeAt;
 
     public VmSpec Spec { get; } = spec;
 
@@ -30,6 +33,33 @@ internal sealed class QemuVm(VmSpec spec, QemuVmPaths paths, VmStatus initial)
     public volatile bool Deleted;
 
     public string? ShutdownReason { get; set; }
+
+    /// <summary>Created to receive a migration and not resumed yet: only the migration's switch-over may resume it.</summary>
+    public volatile bool Incoming;
+
+    /// <summary>Where QEMU listens for the incoming stream, while <see cref="Incoming"/>.</summary>
+    public string? IncomingSocketPath { get; set; }
+
+    /// <summary>When the last outgoing migration was started, or null.</summary>
+    public DateTimeOffset? OutgoingStartedAt
+    {
+        get => ReadTime(ref _outgoingStartedAt);
+        set => WriteTime(ref _outgoingStartedAt, value);
+    }
+
+    /// <summary>When QEMU last reported the vCPUs stopped (STOP event), or null.</summary>
+    public DateTimeOffset? LastStopAt
+    {
+        get => ReadTime(ref _lastStopAt);
+        set => WriteTime(ref _lastStopAt, value);
+    }
+
+    /// <summary>When QEMU last reported the vCPUs resumed (RESUME event), or null.</summary>
+    public DateTimeOffset? LastResumeAt
+    {
+        get => ReadTime(ref _lastResumeAt);
+        set => WriteTime(ref _lastResumeAt, value);
+    }
 
     public VmStatus Status
     {
@@ -101,4 +131,13 @@ internal sealed class QemuVm(VmSpec spec, QemuVmPaths paths, VmStatus initial)
             _watchers.Clear();
         }
     }
+
+    // Times are kept as UTC ticks so the monitor task and API calls can share them without a lock (0 means unset).
+    private static DateTimeOffset? ReadTime(ref long ticks)
+    {
+        var value = Interlocked.Read(ref ticks);
+        return value == 0 ? null : new DateTimeOffset(value, TimeSpan.Zero);
+    }
+
+    private static void WriteTime(ref long ticks, DateTimeOffset? value) => Interlocked.Exchange(ref ticks, value?.UtcTicks ?? 0);
 }

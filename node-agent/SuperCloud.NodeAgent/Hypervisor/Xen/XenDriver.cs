@@ -15,6 +15,11 @@ public sealed class XenDriver(XenDriverOptions options, TimeProvider timeProvide
 {
     private static readonly TimeSpan WatchInterval = TimeSpan.FromSeconds(1);
 
+    // Xen's own save/restore streams (XenDomainTransfer in the native shim) are a stop-and-copy transfer, not a live
+    // migration with pre-copy, so the agent refuses rather than pretend.
+    private static MigrationNotSupportedException NoLiveMigration(string vmId, string operation) =>
+        new(vmId, operation, "live migration is implemented for the qemu hypervisor only; this host runs xen");
+
     /// <inheritdoc />
     public string Name => "xen";
 
@@ -227,6 +232,34 @@ public sealed class XenDriver(XenDriverOptions options, TimeProvider timeProvide
         await stream.ReadExactlyAsync(buffer, cancellationToken);
         return Encoding.UTF8.GetString(buffer);
     }
+
+    /// <inheritdoc />
+    public Task<VmStatus> PrepareIncomingAsync(VmSpec spec, MigrationSettings settings, string streamSocketPath, CancellationToken cancellationToken) =>
+        throw NoLiveMigration(spec?.Id ?? "", "prepare incoming migration");
+
+    /// <inheritdoc />
+    public Task StartOutgoingAsync(string vmId, MigrationSettings settings, string streamSocketPath, CancellationToken cancellationToken) =>
+        throw NoLiveMigration(vmId, "start outgoing migration");
+
+    /// <inheritdoc />
+    public Task<MigrationInfo> GetMigrationInfoAsync(string vmId, CancellationToken cancellationToken) => Task.FromResult(MigrationInfo.None);
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<MigrationInfo> WatchMigrationAsync(string vmId, TimeSpan pollInterval, CancellationToken cancellationToken) =>
+        throw NoLiveMigration(vmId, "watch migration");
+
+    /// <inheritdoc />
+    public Task StartPostCopyAsync(string vmId, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "start post-copy");
+
+    /// <inheritdoc />
+    public Task CancelOutgoingAsync(string vmId, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "cancel migration");
+
+    /// <inheritdoc />
+    public Task<VmStatus> ResumeMigratedInAsync(string vmId, TimeSpan timeout, CancellationToken cancellationToken) =>
+        throw NoLiveMigration(vmId, "resume migrated-in VM");
+
+    /// <inheritdoc />
+    public Task<VmStatus> RollBackOutgoingAsync(string vmId, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "roll back migration");
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

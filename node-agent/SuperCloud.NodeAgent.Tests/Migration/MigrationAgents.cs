@@ -1,0 +1,123 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SuperCloud.NodeAgent.Hypervisor.Qemu;
+using SuperCloud.NodeAgent.Migration;
+using SuperCloud.NodeAgent.Security;
+using SuperCloud.NodeAgent.Tests.Api;
+using V1 = SuperCloud.Agent.V1;
+
+namespace SuperCloud.NodeAgent.Tests.Migration;
+
+/// <summary>
+/// Two real agents on loopback (each its own gRPC server, QEMU driver, state and socket directories, certificate) and
+/// one guest booted on the first, shared by the migration tests of a class: each test moves the guest from wherever it
+/// runs to the other agent, so the class pays for one boot.
+/// </summary>
+public sealed class MigrationAgents : IAsyncLifetime
+{
+    public const string VmId = "migrating-guest";
+    private static readonly TimeSpan Validity = TimeSpan.FromDays(1);
+    private readonly List<GrpcChannel> _channels = [];
+
+    public ClusterCertificateAuthority Ca { get; } = ClusterCertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
+
+    public X509Certificate2 OperatorCertificate { get; private set; } = null!;
+
+    public Agent A { get; private set; } = null!;
+
+    public Agent B { get; private set; } = null!;
+
+    /// <summary>The agent the guest runs on now.</summary>
+    public Agent Current { get; set; } = null!;
+
+    public Agent Other => Current == A ? B : A;
+
+    public async Task InitializeAsync()
+    {
+        if (GuestImage.Missing is not null)
+        {
+            return;
+        }
+
+        OperatorCertificate = Ca.IssueClientCertificate(NodeAgentOptions.DefaultOperatorIdentity, Validity);
+        A = await StartAgentAsync("agent-a");
+        B = await StartAgentAsync("agent-b");
+        var spec = new V1.VmSpec { Id = VmId, Vcpus = 1, MemoryMib = 256, Boot = new V1.Boot { Kernel = GuestImage.Kernel, Initrd = GuestImage.Initrd, Cmdline = GuestImage.Cmdline(memMib: 64, dirtyPagesPerSec: 4000) } };
+        await A.Client.CreateVmAsync(new V1.CreateVmRequest { Spec = spec }, deadline: Deadline(30));
+        await A.Client.StartVmAsync(new V1.VmRequest { Id = VmId }, deadline: Deadline(30));
+        Current = A;
+        await Poll.UntilAsync(() => Current.ConsoleAsync(), ConsoleLog.HasMemcheckOk, TimeSpan.FromSeconds(60), "first MEMCHECK OK");
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var agent in new[] { A, B }.Where(a => a is not null))
+        {
+            await agent.DisposeAsync();
+        }
+
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+    }
+
+    public static DateTime Deadline(int seconds) => DateTime.UtcNow.AddSeconds(seconds);
+
+    /// <summary>A fresh one-time token.</summary>
+    public static Google.Protobuf.ByteString NewToken() => Google.Protobuf.ByteString.CopyFrom(RandomNumberGenerator.GetBytes(32));
+
+    private async Task<Agent> StartAgentAsync(string name)
+    {
+        var state = TestEnvironment.NewTempDir("scmv");
+        var sockets = TestEnvironment.NewTempDir("scms");
+        var certificate = Ca.IssueServerCertificate(name, [name, "localhost"], [IPAddress.Loopback], Validity);
+        var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = state }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        var options = new NodeAgentOptions { NodeName = name, ListenAddress = "127.0.0.1", Port = 0, ReservedMemoryMib = 128 };
+        var migration = new MigrationOptions { SocketDirectory = sockets, SwitchAcknowledgeTimeout = TimeSpan.FromSeconds(20) };
+        var app = AgentServer.Build(options, Ca.Certificate, certificate, driver, TimeProvider.System, b => b.Logging.ClearProviders(), migration);
+        await app.StartAsync();
+        var address = AgentServer.ListeningAddress(app);
+        var channel = GrpcChannel.ForAddress(new UriBuilder(address) { Host = "localhost" }.Uri,
+            new GrpcChannelOptions { HttpHandler = TestTls.Handler(Ca.Certificate, OperatorCertificate), DisposeHttpClient = true });
+        _channels.Add(channel);
+        return new Agent(name, app, driver, migration, state, sockets, $"127.0.0.1:{address.Port}", new V1.NodeAgent.NodeAgentClient(channel));
+    }
+
+    /// <summary>One agent of the pair.</summary>
+    public sealed record Agent(
+        string Name, WebApplication App, QemuDriver Driver, MigrationOptions Migration, string StateDirectory, string SocketDirectory,
+        string Endpoint, V1.NodeAgent.NodeAgentClient Client) : IAsyncDisposable
+    {
+        public async Task<string> ConsoleAsync() =>
+            (await Client.GetConsoleLogAsync(new V1.GetConsoleLogRequest { Id = VmId, MaxBytes = 256 * 1024 }, deadline: Deadline(10))).Text;
+
+        public async Task<bool> HasVmAsync() =>
+            (await Client.ListVmsAsync(new V1.ListVmsRequest(), deadline: Deadline(10))).Vms.Any(v => v.Id == VmId);
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                foreach (var vm in await Driver.ListAsync(CancellationToken.None))
+                {
+                    await Driver.DeleteAsync(vm.Id, CancellationToken.None);
+                }
+            }
+            finally
+            {
+                await QemuLeftovers.KillAllAsync(StateDirectory);
+            }
+
+            await App.StopAsync();
+            await App.DisposeAsync();
+            Directory.Delete(StateDirectory, recursive: true);
+            Directory.Delete(SocketDirectory, recursive: true);
+        }
+    }
+}

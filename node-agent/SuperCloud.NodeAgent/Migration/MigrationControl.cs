@@ -1,0 +1,44 @@
+using System.Text.Json.Serialization;
+
+namespace SuperCloud.NodeAgent.Migration;
+
+/// <summary>
+/// A control message between the two agents of a migration, carried in a CONTROL record of the migration connection:
+/// the handshake (hello, accept, reject) and the switch-over (switch, resumed, abort, failed).
+/// </summary>
+internal sealed record MigrationControl
+{
+    public const string Hello = "hello";
+    public const string Accept = "accept";
+    public const string Reject = "reject";
+    public const string Switch = "switch";
+    public const string Resumed = "resumed";
+    public const string Abort = "abort";
+    public const string Failed = "failed";
+
+    [JsonPropertyName("type")]
+    public required string Type { get; init; }
+
+    [JsonPropertyName("migrationId")]
+    public string? MigrationId { get; init; }
+
+    [JsonPropertyName("vmId")]
+    public string? VmId { get; init; }
+
+    /// <summary>Hello only: the one-time token the operator gave both agents.</summary>
+    [JsonPropertyName("token")]
+    public byte[]? Token { get; init; }
+
+    [JsonPropertyName("reason")]
+    public string? Reason { get; init; }
+
+    [JsonPropertyName("message")]
+    public string? Message { get; init; }
+
+    /// <summary>Switch: when the source stopped the VM; resumed: when the target resumed it.</summary>
+    [JsonPropertyName("at")]
+    public DateTimeOffset? At { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString() => Reason is null ? Type : $"{Type} ({Reason}: {Message})";
+}
