@@ -23,6 +23,8 @@ public static class OperatorHost
         ["--agent-ca"] = "Operator:AgentClient:CaPath",
         ["--agent-cert"] = "Operator:AgentClient:CertificatePath",
         ["--agent-key"] = "Operator:AgentClient:KeyPath",
+        ["--max-parallel-migrations"] = "Operator:MaxParallelMigrations",
+        ["--max-outbound-migrations-per-node"] = "Operator:MaxOutboundMigrationsPerNode",
     };
 
     /// <summary>Creates the application; <paramref name="configureServices"/> registers controllers (and lets tests override services).</summary>

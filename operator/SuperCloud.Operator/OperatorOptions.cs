@@ -29,12 +29,28 @@ public sealed class OperatorOptions
     /// <summary>The operator's mutual-TLS identity towards node agents; without it SuperPods are scheduled but not run.</summary>
     public AgentClientSettings AgentClient { get; set; } = new();
 
+    /// <summary>Migrations that may run at once in the whole cluster (KubeVirt's parallelMigrationsPerCluster).</summary>
+    public int MaxParallelMigrations { get; set; } = 5;
+
+    /// <summary>Migrations that may leave one node at once (KubeVirt's parallelOutboundMigrationsPerNode).</summary>
+    public int MaxOutboundMigrationsPerNode { get; set; } = 2;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
         if (!Uri.TryCreate(ListenAddress, UriKind.Absolute, out var listen) || listen.Scheme is not ("http" or "https"))
         {
             throw new ArgumentException($"Operator:ListenAddress must be an http(s) URL like http://0.0.0.0:8080, not '{ListenAddress}'", nameof(ListenAddress));
+        }
+
+        if (MaxParallelMigrations < 1)
+        {
+            throw new ArgumentException($"Operator:MaxParallelMigrations must be at least 1, not {MaxParallelMigrations}", nameof(MaxParallelMigrations));
+        }
+
+        if (MaxOutboundMigrationsPerNode < 1)
+        {
+            throw new ArgumentException($"Operator:MaxOutboundMigrationsPerNode must be at least 1, not {MaxOutboundMigrationsPerNode}", nameof(MaxOutboundMigrationsPerNode));
         }
 
         if (Workers < 1)

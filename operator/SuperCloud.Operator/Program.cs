@@ -1,11 +1,18 @@
 using SuperCloud.Operator;
 using SuperCloud.Operator.Agents;
 using SuperCloud.Operator.Controllers;
+using SuperCloud.Operator.Migrations;
 
 WebApplication app;
 try
 {
-    app = OperatorHost.Build(args, (services, options) => services.AddSuperCloudControllers(superPods: SuperPods(options)));
+    app = OperatorHost.Build(args, (services, options) => services.AddSuperCloudControllers(
+        superPods: SuperPods(options),
+        migrations: new MigrationControllerOptions
+        {
+            MaxParallelMigrations = options.MaxParallelMigrations,
+            MaxOutboundPerNode = options.MaxOutboundMigrationsPerNode,
+        }));
 }
 catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
 {

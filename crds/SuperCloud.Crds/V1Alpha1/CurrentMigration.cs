@@ -8,4 +8,7 @@ public sealed class CurrentMigration
 
     /// <summary>Its phase.</summary>
     public MigrationPhase? Phase { get; set; }
+
+    /// <summary>The SuperNode it moves to, once chosen: the scheduler counts the SuperPod's resources there too until it ends.</summary>
+    public string? TargetNode { get; set; }
 }

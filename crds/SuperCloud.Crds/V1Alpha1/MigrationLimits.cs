@@ -8,7 +8,6 @@ namespace SuperCloud.Crds.V1Alpha1;
 /// purpose: the operator merges field by field (SuperPodMigration, then the SuperPod's MigrationPolicy, then the
 /// built-in defaults named in each field), so a field left unset here can still be inherited.
 /// </summary>
-[CelRule("!has(self.allowPostCopy) || !self.allowPostCopy || !has(self.allowAutoConverge) || !self.allowAutoConverge", "allowPostCopy and allowAutoConverge cannot both be true: post-copy replaces throttling the guest", FieldPath = ".allowPostCopy")]
 public sealed class MigrationLimits
 {
     /// <summary>Maximum transfer rate in bytes per second (<c>64Mi</c>); unlimited when neither the SuperPodMigration nor its MigrationPolicy sets it.</summary>
@@ -20,7 +19,7 @@ public sealed class MigrationLimits
     [Pattern(Patterns.Duration)]
     public string? MaxDowntime { get; set; }
 
-    /// <summary>Time allowed per GiB of guest memory before the migration is cancelled; default <c>150s</c> when neither the SuperPodMigration nor its MigrationPolicy sets it.</summary>
+    /// <summary>Time allowed per GiB of guest memory (at least one GiB is counted); when it runs out the migration switches to post-copy if allowed, else it is cancelled; default <c>150s</c> when neither the SuperPodMigration nor its MigrationPolicy sets it.</summary>
     [Pattern(Patterns.Duration)]
     public string? CompletionTimeoutPerGiB { get; set; }
 
@@ -31,6 +30,6 @@ public sealed class MigrationLimits
     /// <summary>Throttle the guest's CPUs when it dirties memory faster than it can be sent; default false when neither the SuperPodMigration nor its MigrationPolicy sets it.</summary>
     public bool? AllowAutoConverge { get; set; }
 
-    /// <summary>Switch to post-copy (resume on the target, fetch pages on demand) when pre-copy does not converge; default false when neither the SuperPodMigration nor its MigrationPolicy sets it.</summary>
+    /// <summary>Switch to post-copy (resume on the target, fetch pages on demand) when pre-copy has not converged by the completion timeout, after auto-converge if that is allowed too; default false when neither the SuperPodMigration nor its MigrationPolicy sets it.</summary>
     public bool? AllowPostCopy { get; set; }
 }

@@ -20,4 +20,15 @@ public sealed class MigrationProgress
     /// <summary>Pre-copy iterations completed.</summary>
     [Minimum(0)]
     public int? Iterations { get; set; }
+
+    /// <summary>How much auto-converge throttles the guest's vCPUs, in percent.</summary>
+    [Minimum(0)]
+    [Maximum(100)]
+    public int? CpuThrottlePercent { get; set; }
+
+    /// <summary>True once the migration switched to post-copy (the SuperPod runs on the target and pulls the remaining pages).</summary>
+    public bool? PostCopy { get; set; }
+
+    /// <summary>When bytesSent last grew: the progress timeout counts from here.</summary>
+    public DateTime? LastProgressTime { get; set; }
 }

@@ -14,4 +14,13 @@ public static class SuperCloudApi
 
     /// <summary>The kubectl category that lists every SuperCloud kind (<c>kubectl get supercloud</c>).</summary>
     public const string Category = "supercloud";
+
+    /// <summary>
+    /// SuperNode annotation: with value <c>true</c> on a cordoned node (spec.unschedulable), every SuperPod on it is
+    /// live-migrated away (SuperPodMigrations with reason NodeDrain), like <c>kubectl drain</c> evicts pods.
+    /// </summary>
+    public const string DrainAnnotation = Group + "/drain";
+
+    /// <summary>Label on a SuperPodMigration created by a drain: the SuperNode being drained.</summary>
+    public const string DrainedNodeLabel = Group + "/drained-node";
 }

@@ -20,10 +20,13 @@ internal sealed class InProcessAgent : IAsyncDisposable
     private static readonly TimeSpan Validity = TimeSpan.FromDays(1);
     private WebApplication _app = null!;
 
-    private InProcessAgent(ClusterCertificateAuthority ca, string stateDirectory)
+    private readonly bool _ownsCa;
+
+    private InProcessAgent(ClusterCertificateAuthority ca, string stateDirectory, bool ownsCa)
     {
         Ca = ca;
         StateDirectory = stateDirectory;
+        _ownsCa = ownsCa;
     }
 
     public ClusterCertificateAuthority Ca { get; }
@@ -35,20 +38,36 @@ internal sealed class InProcessAgent : IAsyncDisposable
 
     public IHypervisorDriver Driver => _app.Services.GetRequiredService<IHypervisorDriver>();
 
+    /// <summary>The agent's migration settings (tests may change them between migrations, e.g. to inject a fault).</summary>
+    public nodeagent::SuperCloud.NodeAgent.Migration.MigrationOptions Migration { get; private set; } = null!;
+
     /// <summary>
     /// Starts an agent whose server certificate names only "shared-agents" (agents share one certificate), issued by
     /// <paramref name="serverCa"/> (the cluster CA when null).
     /// </summary>
-    public static async Task<InProcessAgent> StartAsync(ClusterCertificateAuthority? serverCa = null)
+    public static async Task<InProcessAgent> StartAsync(ClusterCertificateAuthority? serverCa = null) => await StartAsync(null, "agent-1", serverCa);
+
+    /// <summary>
+    /// Starts agent <paramref name="nodeName"/> of the cluster CA <paramref name="sharedCa"/> (a new CA when null), whose
+    /// certificate names the node, as peer agents of one cluster need for migrations; <paramref name="migration"/> tunes them.
+    /// </summary>
+    public static async Task<InProcessAgent> StartAsync(
+        ClusterCertificateAuthority? sharedCa, string nodeName, ClusterCertificateAuthority? serverCa = null,
+        nodeagent::SuperCloud.NodeAgent.Migration.MigrationOptions? migration = null)
     {
-        var ca = ClusterCertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
+        var ca = sharedCa ?? ClusterCertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
         var state = Path.Combine("/tmp", $"scop-{Guid.NewGuid():N}"[..13]);
         Directory.CreateDirectory(state);
-        var agent = new InProcessAgent(ca, state);
-        var serverCertificate = (serverCa ?? ca).IssueServerCertificate("shared-agents", ["shared-agents"], [], Validity);
+        var agent = new InProcessAgent(ca, state, ownsCa: sharedCa is null);
+        var serverCertificate = sharedCa is null
+            ? (serverCa ?? ca).IssueServerCertificate("shared-agents", ["shared-agents"], [], Validity)
+            : ca.IssueServerCertificate(nodeName, [nodeName], [IPAddress.Loopback], Validity);
         var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = state }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
-        var options = new NodeAgentOptions { NodeName = "agent-1", ListenAddress = "127.0.0.1", Port = 0, ReservedMemoryMib = 128 };
-        agent._app = AgentServer.Build(options, ca.Certificate, serverCertificate, driver, TimeProvider.System, b => b.Logging.ClearProviders());
+        var options = new NodeAgentOptions { NodeName = nodeName, ListenAddress = "127.0.0.1", Port = 0, ReservedMemoryMib = 128 };
+        migration ??= new nodeagent::SuperCloud.NodeAgent.Migration.MigrationOptions();
+        migration.SocketDirectory = Path.Combine(state, "sockets");
+        agent.Migration = migration;
+        agent._app = AgentServer.Build(options, ca.Certificate, serverCertificate, driver, TimeProvider.System, b => b.Logging.ClearProviders(), migration);
         await agent._app.StartAsync();
         var address = AgentServer.ListeningAddress(agent._app);
         agent.Endpoint = $"{IPAddress.Loopback}:{address.Port}";
@@ -77,7 +96,11 @@ internal sealed class InProcessAgent : IAsyncDisposable
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
-            Ca.Dispose();
+            if (_ownsCa)
+            {
+                Ca.Dispose();
+            }
+
             Directory.Delete(StateDirectory, recursive: true);
         }
     }

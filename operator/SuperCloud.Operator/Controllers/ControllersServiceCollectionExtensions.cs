@@ -2,6 +2,7 @@ using k8s.Models;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SuperCloud.Crds.V1Alpha1;
 using SuperCloud.Operator.Agents;
+using SuperCloud.Operator.Migrations;
 using SuperCloud.Operator.Runtime;
 using SuperCloud.Operator.Scheduling;
 
@@ -16,7 +17,7 @@ public static class ControllersServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddSuperCloudControllers(
         this IServiceCollection services, NodeHealthOptions? nodeHealth = null, SchedulerOptions? scheduler = null,
-        SchedulingControllerOptions? scheduling = null, SuperPodControllerOptions? superPods = null)
+        SchedulingControllerOptions? scheduling = null, SuperPodControllerOptions? superPods = null, MigrationControllerOptions? migrations = null)
     {
         nodeHealth ??= new NodeHealthOptions();
         nodeHealth.Validate();
@@ -63,8 +64,43 @@ public static class ControllersServiceCollectionExtensions
             services.AddController<SuperPod, SuperPodController>(
                 "superpod-vm",
                 new ControllerOptions { BaseRetryDelay = superPods.InitialBackoff, MaxRetryDelay = superPods.MaxBackoff });
+            AddMigrationControllers(services, migrations ?? new MigrationControllerOptions(), superPods);
         }
 
         return services;
+    }
+
+    // Live migration needs the agents: the migration controller and the drain controller come with the SuperPod controller.
+    private static void AddMigrationControllers(IServiceCollection services, MigrationControllerOptions options, SuperPodControllerOptions superPods)
+    {
+        options.Validate();
+        services.TryAddSingleton(options);
+        services.AddInformer<SuperPodMigration>();
+        services.AddInformer<MigrationPolicy>(new InformerOptions());
+        services.AddInformer<V1Namespace>(new InformerOptions());
+        services.TryAddSingleton(sp => new Failpoints(Environment.GetEnvironmentVariable(Failpoints.EnvironmentVariable), sp.GetRequiredService<ILogger<Failpoints>>()));
+        services.AddController<SuperPodMigration, SuperPodMigrationReconciler>(
+            "superpodmigration",
+            new ControllerOptions { BaseRetryDelay = superPods.InitialBackoff, MaxRetryDelay = superPods.MaxBackoff },
+            (controller, sp) =>
+            {
+                var migrations = sp.GetRequiredService<Informer<SuperPodMigration>>();
+                migrations.Cache.AddIndex(SuperPodMigrationReconciler.BySuperPod, m => [$"{m.Metadata.NamespaceProperty}/{m.Spec.SuperPod}"]);
+
+                // A SuperPod that changes (runs, is deleted, is released) moves its unfinished migrations on.
+                controller.Watches(sp.GetRequiredService<Informer<SuperPod>>(), pod => migrations.Cache
+                    .ByIndex(SuperPodMigrationReconciler.BySuperPod, $"{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}")
+                    .Where(m => !SuperPodMigrationReconciler.IsFinished(m.Status?.Phase) || Finalizers.Has(m, SuperPodMigrationReconciler.Finalizer))
+                    .Select(ObjectKey.From));
+            });
+        services.AddController<SuperNode, SuperNodeDrainReconciler>(
+            "supernode-drain",
+            configure: (controller, sp) =>
+            {
+                controller.Watches(sp.GetRequiredService<Informer<SuperPod>>(), pod =>
+                    string.IsNullOrEmpty(pod.Status?.Node) ? [] : [new ObjectKey(null, pod.Status.Node)]);
+                controller.Watches(sp.GetRequiredService<Informer<SuperPodMigration>>(), m =>
+                    m.Metadata.Labels?.TryGetValue(SuperCloudApi.DrainedNodeLabel, out var node) == true ? [new ObjectKey(null, node)] : []);
+            });
     }
 }

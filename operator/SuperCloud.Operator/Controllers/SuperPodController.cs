@@ -79,6 +79,13 @@ public sealed class SuperPodController(
         }
 
         pod = await Finalizers.EnsureAsync(client, pod, Finalizer, cancellationToken);
+        if (pod.Status?.Migration is not null)
+        {
+            // The migration controller owns the VM while it moves (the source pauses at the end, the target starts paused):
+            // starting, stopping or mirroring here would fight it. Its release of status.migration brings the SuperPod back.
+            return ReconcileResult.Done;
+        }
+
         var nodeName = pod.Status?.Node;
         if (string.IsNullOrEmpty(nodeName))
         {
@@ -155,6 +162,12 @@ public sealed class SuperPodController(
         if (!Finalizers.Has(pod, Finalizer))
         {
             return ReconcileResult.Done;
+        }
+
+        if (pod.Status?.Migration is not null)
+        {
+            // The migration controller cancels the move of a deleted SuperPod and drops the target's copy first.
+            return ReconcileResult.After(options.StartingRequeue);
         }
 
         var nodeName = pod.Status?.Node;

@@ -226,9 +226,11 @@ public sealed class SuperPodSchedulingReconciler : IReconciler
     {
         var key = ObjectKey.From(pod);
         var node = ClusterSnapshot.HoldsResources(pod) ? pod.Status!.Node : null;
+        var target = node is null ? null : pod.Status!.Migration?.TargetNode is { Length: > 0 } t && t != node ? t : null;
         lock (_lock)
         {
-            if (_snapshot is not null && _snapshot.Placement(key)?.Node.Name != node)
+            if (_snapshot is not null
+                && (_snapshot.Placement(key)?.Node.Name != node || _snapshot.Placement(ClusterSnapshot.MigrationReservation(key))?.Node.Name != target))
             {
                 _snapshot = null;
             }
@@ -241,6 +243,7 @@ public sealed class SuperPodSchedulingReconciler : IReconciler
         lock (_lock)
         {
             _snapshot?.Forget(key);
+            _snapshot?.Forget(ClusterSnapshot.MigrationReservation(key));
             _attempts.Remove(key);
         }
     }

@@ -54,12 +54,23 @@ public sealed class ClusterSnapshot
         {
             if (HoldsResources(pod) && snapshot.Node(pod.Status!.Node!) is { } node)
             {
-                snapshot.Assume(PodRequest.From(pod, snapshot), node);
+                var request = PodRequest.From(pod, snapshot);
+                snapshot.Assume(request, node);
+
+                // A SuperPod on its way to another node holds resources there as well until its migration ends.
+                if (pod.Status.Migration?.TargetNode is { Length: > 0 } target && target != node.Name && snapshot.Node(target) is { } targetNode)
+                {
+                    var reservation = MigrationReservation(request.Key);
+                    snapshot.Assume(request.ForMigration(null, node.Name, reservation), targetNode);
+                }
             }
         }
 
         return snapshot;
     }
+
+    /// <summary>The key under which a migrating SuperPod's resources on its target node are charged (never a valid object name).</summary>
+    public static ObjectKey MigrationReservation(ObjectKey pod) => new(pod.Namespace, pod.Name + "@migration");
 
     /// <summary>True when <paramref name="pod"/> holds resources on its node: it has status.node and is not Failed.</summary>
     public static bool HoldsResources(SuperPod pod)

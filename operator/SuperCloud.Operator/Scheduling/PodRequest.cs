@@ -57,6 +57,53 @@ public sealed class PodRequest
     /// <summary>Where the StubResources the SuperPod uses live (stubs not found are left out).</summary>
     public IReadOnlyList<StubLocation> StubLocations { get; init; } = [];
 
+    /// <summary>The only node allowed (a migration to a named node), or null.</summary>
+    public string? NodeName { get; init; }
+
+    /// <summary>Nodes ruled out (a migration's source), or null.</summary>
+    public IReadOnlySet<string>? ExcludedNodes { get; init; }
+
+    /// <summary>
+    /// The request for moving this SuperPod away from <paramref name="sourceNode"/>: the SuperPod's own constraints AND the
+    /// migration's target, under <paramref name="reservationKey"/> so the placement on the target is charged beside the
+    /// one on the source (both hold resources while the VM moves).
+    /// </summary>
+    public PodRequest ForMigration(MigrationTarget? target, string sourceNode, ObjectKey reservationKey)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sourceNode);
+        return new PodRequest
+        {
+            Key = reservationKey,
+            Labels = Labels,
+            MilliCpu = MilliCpu,
+            MemoryBytes = MemoryBytes,
+            Clouds = Narrow(Clouds, target?.Cloud),
+            ExcludedClouds = ExcludedClouds,
+            Regions = Narrow(Regions, target?.Region),
+            Clusters = Narrow(Clusters, target?.Cluster),
+            NodeSelector = NodeSelector,
+            Spot = Spot,
+            MaxPricePerHour = MaxPricePerHour,
+            Tolerations = Tolerations,
+            AntiAffinity = AntiAffinity,
+            ClientRegions = ClientRegions,
+            StubLocations = StubLocations,
+            NodeName = target?.Node,
+            ExcludedNodes = new HashSet<string>(ExcludedNodes ?? Enumerable.Empty<string>(), StringComparer.Ordinal) { sourceNode },
+        };
+    }
+
+    // A target narrows the SuperPod's own set to the intersection (possibly empty, which no node then satisfies).
+    private static HashSet<string>? Narrow(IReadOnlySet<string>? allowed, string? wanted) =>
+        wanted is null ? (allowed is null ? null : new HashSet<string>(allowed, StringComparer.Ordinal))
+        : allowed is null || allowed.Contains(wanted) ? new HashSet<string>(StringComparer.Ordinal) { wanted }
+        : new HashSet<string>(StringComparer.Ordinal);
+
+    private static HashSet<CloudProvider>? Narrow(IReadOnlySet<CloudProvider>? allowed, CloudProvider? wanted) =>
+        wanted is not { } cloud ? (allowed is null ? null : [.. allowed])
+        : allowed is null || allowed.Contains(cloud) ? [cloud]
+        : [];
+
     /// <summary>Builds the request of <paramref name="pod"/>, resolving its stubs in <paramref name="snapshot"/>; bad values name their field.</summary>
     public static PodRequest From(SuperPod pod, ClusterSnapshot snapshot)
     {

@@ -28,7 +28,7 @@ public sealed class Scheduler
         : this(
             [
                 // Cheap, selective filters first: a node is counted under the first filter that rejects it.
-                new NodeUnschedulableFilter(), new SpotFilter(), new CloudRegionClusterFilter(), new NodeSelectorFilter(),
+                new NodeNameFilter(), new NodeUnschedulableFilter(), new SpotFilter(), new CloudRegionClusterFilter(), new NodeSelectorFilter(),
                 new TaintTolerationFilter(), new MaxPriceFilter(), new NodeResourcesFitFilter(), new AntiAffinityFilter(),
             ],
             DefaultScores(options ?? new SchedulerOptions()),

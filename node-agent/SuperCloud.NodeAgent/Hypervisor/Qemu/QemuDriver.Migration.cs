@@ -77,7 +77,17 @@ public sealed partial class QemuDriver
             await ExecuteAsync(vm, operation, "migrate-set-capabilities", Capabilities(settings, source: true), cancellationToken);
             await ExecuteAsync(vm, operation, "migrate-set-parameters", Parameters(settings), cancellationToken);
             vm.OutgoingStartedAt = _timeProvider.GetUtcNow();
-            await ExecuteAsync(vm, operation, "migrate", new JsonObject { ["uri"] = "unix:" + streamSocketPath }, cancellationToken);
+            vm.OutgoingActive = true;
+            try
+            {
+                await ExecuteAsync(vm, operation, "migrate", new JsonObject { ["uri"] = "unix:" + streamSocketPath }, cancellationToken);
+            }
+            catch
+            {
+                vm.OutgoingActive = false;
+                throw;
+            }
+
             _logger.OutgoingStarted(vmId, streamSocketPath);
             return vm.Status;
         }, cancellationToken);

@@ -154,6 +154,9 @@ public sealed partial class QemuDriver : IHypervisorDriver
             {
                 case VmState.Running:
                     return vm.Status;
+                case VmState.Paused when vm.OutgoingActive:
+                    throw new VmStateConflictException(vmId, "resume", VmState.Paused,
+                        "an outgoing migration is copying its final state; resuming it now would lose what it writes");
                 case VmState.Paused when vm.Incoming:
                     throw new VmStateConflictException(vmId, "resume", VmState.Paused,
                         "it is the target of a migration that has not switched over; only the migration resumes it");
@@ -407,7 +410,11 @@ public sealed partial class QemuDriver : IHypervisorDriver
                         }
 
                         break;
+                    case "MIGRATION" when MigrationEventStatus(evt) is "failed" or "cancelled":
+                        vm.OutgoingActive = false;
+                        break;
                     case "MIGRATION" when !vm.Incoming && vm.OutgoingStartedAt is not null && MigrationEventStatus(evt) == "completed":
+                        vm.OutgoingActive = false;
                         // From here on the state lives on the target: this copy must never run again.
                         await TransitionAsync(vm, VmState.Paused, MigratedOutReason, MigratedOutMessage, CancellationToken.None);
                         break;

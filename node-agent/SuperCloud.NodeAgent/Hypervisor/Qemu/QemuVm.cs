@@ -37,6 +37,9 @@ internal sealed class QemuVm(VmSpec spec, QemuVmPaths paths, VmStatus initial)
     /// <summary>Created to receive a migration and not resumed yet: only the migration's switch-over may resume it.</summary>
     public volatile bool Incoming;
 
+    /// <summary>An outgoing migration runs: the VM must not be resumed (it is paused for the final copy at the end).</summary>
+    public volatile bool OutgoingActive;
+
     /// <summary>Where QEMU listens for the incoming stream, while <see cref="Incoming"/>.</summary>
     public string? IncomingSocketPath { get; set; }
 

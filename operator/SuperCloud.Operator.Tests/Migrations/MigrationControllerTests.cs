@@ -1,0 +1,76 @@
+extern alias nodeagent;
+
+using SuperCloud.Crds.V1Alpha1;
+using SuperCloud.Operator.Migrations;
+using SuperCloud.Operator.Runtime;
+using SuperCloud.Operator.Tests.Agents;
+
+namespace SuperCloud.Operator.Tests.Migrations;
+
+/// <summary>The migration controller against the lab API server and real agents running real QEMU guests.</summary>
+public sealed class MigrationControllerTests : IAsyncLifetime
+{
+    private MigrationHarness _h = null!;
+
+    public async Task InitializeAsync() => _h = await MigrationHarness.StartAsync();
+
+    public async Task DisposeAsync() => await _h.DisposeAsync();
+
+    [SkippableFact]
+    public async Task Migration_moves_a_running_superpod_to_another_cloud_and_records_it()
+    {
+        Skip.If(TestGuest.Missing is not null, TestGuest.Missing);
+        var source = await _h.AddAgentAsync("aws-1", "aws-use1");
+        var target = await _h.AddAgentAsync("onprem-1", "onprem");
+        _h.StartControllers();
+        await _h.Cluster.UntilReadyAsync("aws-1", "onprem-1");
+        var created = await _h.CreateGuestPodAsync("web", "aws-use1");
+        await _h.Cluster.UntilPodAsync("web", p => p.Status?.Phase == SuperPodPhase.Running, "the SuperPod runs", seconds: 30);
+        await Eventually.UntilAsync(
+            () => source.Driver.ReadConsoleTailAsync(created.Metadata.Uid, 64 * 1024, CancellationToken.None).Result.Contains("MEMCHECK OK", StringComparison.Ordinal),
+            "the guest booted and its checker verified its memory once", TimeSpan.FromSeconds(60));
+
+        // The SuperPod is pinned to aws-use1 by its placement; the migration names another cluster, so no node fits...
+        await _h.CreateMigrationAsync("to-onprem-refused", "web", new MigrationTarget { Cluster = "onprem" });
+        var refused = await _h.UntilMigrationAsync("to-onprem-refused", m => m.Status?.Phase == MigrationPhase.Failed, "the migration is refused");
+        refused.Status!.FailureReason.Should().Be("NoTarget");
+        refused.Status.Message.Should().Contain("0/2 nodes are available").And.Contain("1 node(s) were the migration's source");
+
+        // ...until the SuperPod allows it.
+        await _h.Cluster.Pods.PatchAsync(
+            new ObjectKey(_h.Namespace, "web"), """{"spec":{"placement":{"clusters":["aws-use1","onprem"]}}}""", ResourceClient<SuperPod>.MergePatch, null, CancellationToken.None);
+        await _h.CreateMigrationAsync("to-onprem", "web", new MigrationTarget { Cloud = CloudProvider.OnPrem });
+
+        var done = await _h.UntilMigrationAsync("to-onprem", m => SuperPodMigrationReconciler.IsFinished(m.Status?.Phase), "the migration finished", seconds: 90);
+        done.Status!.Phase.Should().Be(MigrationPhase.Succeeded, done.Status.Message);
+        done.Status.Source!.Node.Should().Be("aws-1");
+        done.Status.Target!.Node.Should().Be("onprem-1");
+        done.Status.Downtime.Should().NotBeNullOrEmpty();
+        done.Status.Progress!.BytesSent.Should().BePositive();
+        Conditions.IsTrue(done.Status.Conditions, ConditionTypes.Succeeded).Should().BeTrue();
+        await _h.UntilMigrationAsync("to-onprem", m => m.Metadata.Finalizers is null or { Count: 0 }, "a finished migration holds nothing (its finalizer is removed)");
+
+        var moved = await _h.Cluster.UntilPodAsync("web", p => p.Status?.Migration is null, "the SuperPod is released");
+        moved.Status!.Node.Should().Be("onprem-1");
+        moved.Status.Cloud.Should().Be(CloudProvider.OnPrem);
+        moved.Status.Phase.Should().Be(SuperPodPhase.Running);
+        moved.Status.LastMigration!.Name.Should().Be("to-onprem");
+        moved.Status.LastMigration.Phase.Should().Be(MigrationPhase.Succeeded);
+        moved.Status.LastMigration.From!.Node.Should().Be("aws-1");
+        moved.Status.LastMigration.To!.Node.Should().Be("onprem-1");
+        Conditions.Find(moved.Status.Conditions, ConditionTypes.Migrating)!.Status.Should().Be("False");
+
+        // Exactly one copy: running on the target, none left on the source.
+        (await source.Driver.ListAsync(CancellationToken.None)).Should().BeEmpty();
+        var vm = (await target.Driver.ListAsync(CancellationToken.None)).Should().ContainSingle().Which;
+        vm.Id.Should().Be(created.Metadata.Uid);
+        vm.State.Should().Be(nodeagent::SuperCloud.NodeAgent.Hypervisor.VmState.Running);
+        string console = "";
+        await Eventually.UntilAsync(
+            () => (console = target.Driver.ReadConsoleTailAsync(vm.Id, 64 * 1024, CancellationToken.None).Result).Contains("MEMCHECK OK", StringComparison.Ordinal),
+            "the guest's checker reports intact memory on the target", TimeSpan.FromSeconds(60)).ContinueWith(
+                t => t.IsFaulted ? throw new TimeoutException($"{t.Exception!.InnerException!.Message}; console: {console}") : t, TaskScheduler.Default);
+        console.Should().NotContain("CHECKER START", "the guest was not booted again on the target");
+        console.Should().NotContain("MEMCHECK CORRUPT");
+    }
+}
