@@ -1,5 +1,6 @@
 extern alias nodeagent;
 
+using k8s.Models;
 using SuperCloud.Crds.V1Alpha1;
 using SuperCloud.Operator.Migrations;
 using SuperCloud.Operator.Runtime;
@@ -72,5 +73,51 @@ public sealed class MigrationControllerTests : IAsyncLifetime
                 t => t.IsFaulted ? throw new TimeoutException($"{t.Exception!.InnerException!.Message}; console: {console}") : t, TaskScheduler.Default);
         console.Should().NotContain("CHECKER START", "the guest was not booted again on the target");
         console.Should().NotContain("MEMCHECK CORRUPT");
+    }
+
+    [SkippableFact]
+    public async Task Corrupted_stream_fails_cleanly_then_a_post_copy_migration_succeeds()
+    {
+        Skip.If(TestGuest.Missing is not null, TestGuest.Missing);
+        var source = await _h.AddAgentAsync("aws-1", "aws-use1");
+        var target = await _h.AddAgentAsync("aws-2", "aws-use1");
+        _h.StartControllers();
+        await _h.Cluster.UntilReadyAsync("aws-1", "aws-2");
+        var created = await _h.CreateGuestPodAsync("db", "aws-use1");
+        var pod = await _h.Cluster.UntilPodAsync("db", p => p.Status?.Phase == SuperPodPhase.Running, "the SuperPod runs", seconds: 30);
+        var (home, other) = pod.Status!.Node == "aws-1" ? (source, target) : (target, source);
+        await Eventually.UntilAsync(
+            () => home.Driver.ReadConsoleTailAsync(created.Metadata.Uid, 64 * 1024, CancellationToken.None).Result.Contains("MEMCHECK OK", StringComparison.Ordinal),
+            "the guest booted", TimeSpan.FromSeconds(60));
+
+        // One flipped byte in the stream: the target's digest check catches it, the migration fails, the guest stays put.
+        home.Migration.CorruptOutgoingStreamByteAt = 3_000_000;
+        await _h.CreateMigrationAsync("corrupted", "db");
+        var failed = await _h.UntilMigrationAsync("corrupted", m => SuperPodMigrationReconciler.IsFinished(m.Status?.Phase), "the migration ended", seconds: 60);
+        home.Migration.CorruptOutgoingStreamByteAt = -1;
+        failed.Status!.Phase.Should().Be(MigrationPhase.Failed);
+        failed.Status.FailureReason.Should().Be("ConnectionLost", failed.Status.Message);
+        await _h.UntilMigrationAsync("corrupted", m => Conditions.IsTrue(m.Status?.Conditions, SuperPodMigrationReconciler.TargetCleanedUp), "the target's copy is removed");
+        var after = await _h.Cluster.UntilPodAsync("db", p => p.Status?.Migration is null, "the SuperPod is released");
+        after.Status!.Node.Should().Be(pod.Status.Node);
+        after.Status.LastMigration!.Phase.Should().Be(MigrationPhase.Failed);
+        (await other.Driver.ListAsync(CancellationToken.None)).Should().BeEmpty();
+        (await home.Driver.GetAsync(created.Metadata.Uid, CancellationToken.None)).State.Should().Be(nodeagent::SuperCloud.NodeAgent.Hypervisor.VmState.Running);
+
+        // A guest that dirties memory faster than the 4 MiB/s link never converges: at the completion timeout it switches to post-copy.
+        await _h.CreateMigrationAsync("postcopy", "db", limits: new MigrationLimits
+        {
+            Bandwidth = new ResourceQuantity("4Mi"), MaxDowntime = "1ms", CompletionTimeoutPerGiB = "3s", AllowPostCopy = true, AllowAutoConverge = true,
+        });
+        var done = await _h.UntilMigrationAsync("postcopy", m => SuperPodMigrationReconciler.IsFinished(m.Status?.Phase), "the post-copy migration finished", seconds: 120);
+        done.Status!.Phase.Should().Be(MigrationPhase.Succeeded, done.Status.Message);
+        done.Status.Progress!.PostCopy.Should().BeTrue();
+        (await _h.Cluster.GetPodAsync("db")).Status!.Node.Should().Be(other == source ? "aws-1" : "aws-2");
+        string console = "";
+        await Eventually.UntilAsync(
+            () => (console = other.Driver.ReadConsoleTailAsync(created.Metadata.Uid, 64 * 1024, CancellationToken.None).Result).Contains("MEMCHECK OK", StringComparison.Ordinal),
+            "the checker reports intact memory after post-copy", TimeSpan.FromSeconds(90));
+        console.Should().NotContain("MEMCHECK CORRUPT");
+        (await home.Driver.ListAsync(CancellationToken.None)).Should().BeEmpty();
     }
 }

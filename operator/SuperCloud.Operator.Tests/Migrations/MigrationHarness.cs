@@ -83,7 +83,10 @@ internal sealed class MigrationHarness : IAsyncDisposable
                 InitialBackoff = TimeSpan.FromMilliseconds(200),
                 MaxBackoff = TimeSpan.FromSeconds(1),
             },
-            migrations: migrations ?? new MigrationControllerOptions { ProgressInterval = TimeSpan.FromMilliseconds(300), PendingRequeue = TimeSpan.FromMilliseconds(300) });
+            migrations: migrations ?? new MigrationControllerOptions
+            {
+                ProgressInterval = TimeSpan.FromMilliseconds(300), PendingRequeue = TimeSpan.FromMilliseconds(300), SchedulingTimeout = TimeSpan.FromSeconds(1),
+            });
         _provider = services.BuildServiceProvider();
         _runs = [.. _provider.GetServices<IInformer>().Select(i => i.RunAsync(_stop.Token)), .. _provider.GetServices<IController>().Select(c => c.RunAsync(_stop.Token))];
     }
@@ -108,6 +111,25 @@ internal sealed class MigrationHarness : IAsyncDisposable
                 },
             },
             CancellationToken.None);
+
+    /// <summary>A SuperPod recorded as running on <paramref name="node"/> (no agent involved), as the SuperPod controller leaves it.</summary>
+    public async Task<SuperPod> CreateRunningPodAsync(string name, string node, SuperPodPhase phase = SuperPodPhase.Running)
+    {
+        var pod = await Cluster.Pods.CreateAsync(
+            new SuperPod
+            {
+                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace },
+                Spec = new SuperPodSpec
+                {
+                    Resources = new SuperPodResources { Cpu = new ResourceQuantity("1"), Memory = new ResourceQuantity("128Mi") },
+                    Boot = new BootSource { Kernel = "/images/vmlinuz" },
+                },
+            },
+            CancellationToken.None);
+        var clusterName = (await Cluster.GetNodeAsync(node)).Spec.Cluster;
+        pod.Status = new SuperPodStatus { Node = node, Cluster = clusterName, Phase = phase };
+        return await Cluster.Pods.ReplaceAsync(pod, "status", CancellationToken.None);
+    }
 
     public Task<SuperPodMigration> CreateMigrationAsync(string name, string pod, MigrationTarget? target = null, MigrationLimits? limits = null) =>
         Migrations.CreateAsync(

@@ -15,6 +15,9 @@ public sealed record MigrationControllerOptions
     /// <summary>How soon a migration waiting for a slot, or for its SuperPod to be running, is looked at again.</summary>
     public TimeSpan PendingRequeue { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a migration waits in Scheduling for a node that can take the SuperPod before it fails.</summary>
+    public TimeSpan SchedulingTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long an agent may stay unreachable in a step before the migration fails (before the switch-over).</summary>
     public TimeSpan AgentUnreachableTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -31,7 +34,7 @@ public sealed record MigrationControllerOptions
             throw new ArgumentOutOfRangeException(nameof(MaxOutboundPerNode), MaxOutboundPerNode, "MaxOutboundPerNode must be at least 1");
         }
 
-        foreach (var (name, value) in new[] { (nameof(ProgressInterval), ProgressInterval), (nameof(PendingRequeue), PendingRequeue), (nameof(AgentUnreachableTimeout), AgentUnreachableTimeout) })
+        foreach (var (name, value) in new[] { (nameof(ProgressInterval), ProgressInterval), (nameof(PendingRequeue), PendingRequeue), (nameof(SchedulingTimeout), SchedulingTimeout), (nameof(AgentUnreachableTimeout), AgentUnreachableTimeout) })
         {
             if (value <= TimeSpan.Zero)
             {

@@ -90,17 +90,26 @@ public sealed partial class SuperPodMigrationReconciler
     {
         var context = Context(migration);
         var status = migration.Status!;
+        var cleaned = true;
         if (status.Phase is MigrationPhase.Failed or MigrationPhase.Cancelled && context.Pod is { } pod
             && (pod.Status?.Migration?.Name == migration.Metadata.Name || !Conditions.IsTrue(status.Conditions, TargetCleanedUp)))
         {
-            var cleaned = await CleanUpAfterFailureAsync(context, pod, cancellationToken);
-            if (!cleaned)
-            {
-                return new ReconcileResult(Requeue: true);
-            }
+            cleaned = await CleanUpAfterFailureAsync(context, pod, cancellationToken);
         }
 
+        // The SuperPod is released even when an agent could not be reached: it runs (or is reported) where it is recorded.
         await ReleaseAsync(context, cancellationToken);
+        if (!cleaned && migration.Metadata.DeletionTimestamp is null)
+        {
+            return new ReconcileResult(Requeue: true);
+        }
+
+        if (!cleaned)
+        {
+            // Deleted by a user: not held up by a dead target. A later migration to that node removes a leftover copy.
+            await events.WarningAsync(migration, "TargetNotCleanedUp", $"the copy on {status.Target?.Node} could not be removed (agent unreachable); a later migration to that node removes it", cancellationToken);
+        }
+
         if (Finalizers.Has(migration, Finalizer))
         {
             try

@@ -1,4 +1,5 @@
 using k8s.Models;
+using SuperCloud.Crds;
 using SuperCloud.Crds.V1Alpha1;
 using SuperCloud.Operator.Agents;
 using SuperCloud.Operator.Controllers;
@@ -232,8 +233,22 @@ public sealed partial class SuperPodMigrationReconciler(
 
             if (decision.Node is not { } node)
             {
+                // Room may appear (a node becomes Ready, another migration ends) as kube-scheduler retries a pending pod.
                 var reason = migration.Spec.Target?.Node is null ? "NoTarget" : "TargetUnschedulable";
-                return await FailAsync(context, MigrationPhase.Failed, reason, $"no node can take SuperPod {context.PodKey}: {decision.Message}", cancellationToken);
+                var unschedulable = $"no node can take SuperPod {context.PodKey}: {decision.Message}";
+                if (Now - Utc(migration.Status!.StartTime ?? Now) < options.SchedulingTimeout)
+                {
+                    await WriteAsync(migration, m =>
+                    {
+                        var changed = m.Status!.Message != unschedulable;
+                        m.Status.Message = unschedulable;
+                        return SetProgressCondition(m.Status, "Unschedulable", unschedulable) | changed;
+                    }, cancellationToken);
+                    return Step.Wait(ReconcileResult.After(options.PendingRequeue));
+                }
+
+                return await FailAsync(context, MigrationPhase.Failed, reason,
+                    $"{unschedulable} (for {GoDuration.Format(options.SchedulingTimeout)})", cancellationToken);
             }
 
             chosen = node;
