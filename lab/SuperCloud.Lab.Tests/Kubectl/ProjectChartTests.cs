@@ -103,6 +103,8 @@ public sealed class ProjectChartTests : IAsyncLifetime
         }
 
         operatorRole.Rules.Should().Contain(r => r.Resources.Contains("superpods/status") && r.Verbs.Contains("patch"));
+        operatorRole.Rules.Should().Contain(r => r.Resources.Contains("superpodmigrations") && r.Verbs.Contains("create"), "node drains create migrations");
+        operatorRole.Rules.Should().Contain(r => r.Resources.Contains("namespaces") && r.Verbs.Contains("watch"), "policy namespace selectors read namespace labels");
         (await _cluster.Client.RbacAuthorizationV1.ReadNamespacedRoleAsync("supercloud-operator-leader-election", Namespace))
             .Rules.Single().Resources.Should().Equal("leases");
         (await _cluster.Client.CoreV1.ReadNamespacedServiceAsync("supercloud-operator-metrics", Namespace)).Spec.Ports.Single().Port.Should().Be(8080);
