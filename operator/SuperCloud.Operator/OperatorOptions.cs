@@ -29,6 +29,9 @@ public sealed class OperatorOptions
     /// <summary>The operator's mutual-TLS identity towards node agents; without it SuperPods are scheduled but not run.</summary>
     public AgentClientSettings AgentClient { get; set; } = new();
 
+    /// <summary>How long a SuperNode stays NotReady before its SuperPods are treated as lost (a lab shortens it to seconds).</summary>
+    public TimeSpan LostNodeGracePeriod { get; set; } = new Controllers.NodeHealthOptions().LostNodeGracePeriod;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -45,6 +48,11 @@ public sealed class OperatorOptions
         if (!string.IsNullOrEmpty(Kubeconfig) && !File.Exists(Kubeconfig))
         {
             throw new ArgumentException($"Operator:Kubeconfig '{Kubeconfig}' does not exist", nameof(Kubeconfig));
+        }
+
+        if (LostNodeGracePeriod < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Operator:LostNodeGracePeriod must not be negative, not {LostNodeGracePeriod}", nameof(LostNodeGracePeriod));
         }
 
         LeaderElection.ToOptions().Validate();

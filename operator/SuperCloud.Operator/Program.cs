@@ -5,7 +5,8 @@ using SuperCloud.Operator.Controllers;
 WebApplication app;
 try
 {
-    app = OperatorHost.Build(args, (services, options) => services.AddSuperCloudControllers(superPods: SuperPods(options)));
+    app = OperatorHost.Build(args, (services, options) => services.AddSuperCloudControllers(
+        nodeHealth: new NodeHealthOptions { LostNodeGracePeriod = options.LostNodeGracePeriod }, superPods: SuperPods(options)));
 }
 catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
 {
