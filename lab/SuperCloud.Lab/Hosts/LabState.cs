@@ -39,6 +39,9 @@ public sealed class LabState
     /// <summary>Files and directories made in the data directory, relative to it.</summary>
     public List<string> Files { get; init; } = [];
 
+    /// <summary>Directories outside the data directory (absolute), such as the short aliases of the hosts' VM directories.</summary>
+    public List<string> ExternalPaths { get; init; } = [];
+
     /// <summary>Running (or last started) processes by name.</summary>
     public Dictionary<string, LabProcess> Processes { get; init; } = new(StringComparer.Ordinal);
 

@@ -89,6 +89,23 @@ public sealed class LabTeardown(LabStateStore store, CommandRunner commands, Lab
             }
         }
 
+        foreach (var external in state.ExternalPaths.Append(LabTopology.AliasDirectoryOf(state.Id)).Distinct())
+        {
+            if (Directory.Exists(external))
+            {
+                // Remove the aliases (symbolic links) themselves, never what they point to.
+                foreach (var entry in Directory.EnumerateFileSystemEntries(external))
+                {
+                    if (new FileInfo(entry).LinkTarget is not null)
+                    {
+                        File.Delete(entry);
+                    }
+                }
+
+                Directory.Delete(external, recursive: true);
+            }
+        }
+
         store.Delete();
         if (state.CreatedDataDir && Directory.Exists(state.DataDir) && !Directory.EnumerateFileSystemEntries(state.DataDir).Any())
         {

@@ -46,6 +46,18 @@ public sealed record LabTopology
     /// <summary>The router namespace's end of the management veth pair.</summary>
     public const string RouterManagementLink = "mgmt";
 
+    /// <summary>
+    /// A short directory whose entries alias the hosts' VM directories: QEMU's QMP socket lives in a VM's directory, and a
+    /// Unix socket path must stay under 108 bytes however deep the data directory is.
+    /// </summary>
+    public string AliasDirectory => AliasDirectoryOf(Id);
+
+    /// <summary>See <see cref="AliasDirectory"/>.</summary>
+    public static string AliasDirectoryOf(string id) => $"/run/sc{id}";
+
+    /// <summary>The alias of <paramref name="host"/>'s VM directory in <see cref="AliasDirectory"/>.</summary>
+    public string VmAlias(LabHost host) => Path.Combine(AliasDirectory, Invariant($"h{Hosts.ToList().IndexOf(host) + 1}"));
+
     /// <summary>The lab id of <paramref name="dataDir"/> (its full path).</summary>
     public static string IdOf(string dataDir)
     {

@@ -167,7 +167,14 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
 
     private async Task StartAgentsAsync(LabStateStore store, LabTopology topology, LabProcesses processes, CancellationToken cancellationToken)
     {
-        await store.UpdateAsync(s => s.Files.Add(LabPaths.HostsName), cancellationToken);
+        await store.UpdateAsync(
+            s =>
+            {
+                s.Files.Add(LabPaths.HostsName);
+                s.ExternalPaths.Add(topology.AliasDirectory);
+            },
+            cancellationToken);
+        Directory.CreateDirectory(topology.AliasDirectory);
 
         // A quarter of the Lease, like kubelet's 10 s of 40 s; one request may take at most half of it.
         var lease = options.LeaseDuration;
@@ -176,6 +183,8 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
         foreach (var host in topology.Hosts)
         {
             Directory.CreateDirectory(_paths.Vms(host.Name));
+            var vms = topology.VmAlias(host);
+            Directory.CreateSymbolicLink(vms, _paths.Vms(host.Name));
             string[] args =
             [
                 $"--NodeAgent:NodeName={host.Name}",
@@ -187,7 +196,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 $"--NodeAgent:Cloud={host.Cloud.Spec.Provider}",
                 $"--NodeAgent:Region={host.Cloud.Spec.Region}",
                 $"--NodeAgent:Spot={(host.Spot ? "true" : "false")}",
-                $"--Qemu:StateDirectory={_paths.Vms(host.Name)}",
+                $"--Qemu:StateDirectory={vms}",
                 "--Qemu:Accelerator=tcg",
                 $"--Kubernetes:Kubeconfig={_paths.HostsKubeconfig}",
                 $"--Kubernetes:Cluster={host.Cloud.Name}",
