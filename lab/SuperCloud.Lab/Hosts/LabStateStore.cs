@@ -49,6 +49,11 @@ public sealed class LabStateStore(string dataDir, TimeProvider time)
     /// <summary>Removes the state file and its lock file.</summary>
     public void Delete()
     {
+        if (!Directory.Exists(dataDir))
+        {
+            return;
+        }
+
         File.Delete(Path);
         File.Delete(Path + ".tmp");
         File.Delete(System.IO.Path.Combine(dataDir, LockName));

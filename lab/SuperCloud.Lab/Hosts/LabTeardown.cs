@@ -43,6 +43,11 @@ public sealed class LabTeardown(LabStateStore store, CommandRunner commands, Lab
             }
 
             state = store.Read();
+            if (state is null)
+            {
+                // up removed its lab itself.
+                return true;
+            }
         }
 
         // Without a state file there may still be namespaces from a lab whose first record never reached the disk:
