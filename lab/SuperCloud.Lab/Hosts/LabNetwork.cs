@@ -21,33 +21,33 @@ public sealed class LabNetwork(LabTopology topology, CommandRunner commands, Lab
         await AddNamespaceAsync(Router, cancellationToken);
 
         // Only the router namespace forwards: the root namespace's ip_forward stays as it was.
-        await IpAsync(cancellationToken, "netns", "exec", Router, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward");
+        await IpAsync(["netns", "exec", Router, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"], cancellationToken);
         foreach (var cloud in topology.Clouds)
         {
-            await IpAsync(cancellationToken, "-n", Router, "link", "add", cloud.Bridge, "type", "bridge");
-            await IpAsync(cancellationToken, "-n", Router, "addr", "add", cloud.Gateway + "/24", "dev", cloud.Bridge);
-            await IpAsync(cancellationToken, "-n", Router, "link", "set", cloud.Bridge, "up");
+            await IpAsync(["-n", Router, "link", "add", cloud.Bridge, "type", "bridge"], cancellationToken);
+            await IpAsync(["-n", Router, "addr", "add", cloud.Gateway + "/24", "dev", cloud.Bridge], cancellationToken);
+            await IpAsync(["-n", Router, "link", "set", cloud.Bridge, "up"], cancellationToken);
         }
 
         var root = topology.ManagementLink;
         await store.UpdateAsync(s => s.RootLinks.Add(root), cancellationToken);
-        await IpAsync(cancellationToken, "link", "add", root, "type", "veth", "peer", "name", LabTopology.RouterManagementLink, "netns", Router);
-        await IpAsync(cancellationToken, "addr", "add", topology.Subnet.ManagementIp + "/30", "dev", root);
-        await IpAsync(cancellationToken, "link", "set", root, "up");
-        await IpAsync(cancellationToken, "-n", Router, "addr", "add", topology.Subnet.RouterManagementIp + "/30", "dev", LabTopology.RouterManagementLink);
-        await IpAsync(cancellationToken, "-n", Router, "link", "set", LabTopology.RouterManagementLink, "up");
+        await IpAsync(["link", "add", root, "type", "veth", "peer", "name", LabTopology.RouterManagementLink, "netns", Router], cancellationToken);
+        await IpAsync(["addr", "add", topology.Subnet.ManagementIp + "/30", "dev", root], cancellationToken);
+        await IpAsync(["link", "set", root, "up"], cancellationToken);
+        await IpAsync(["-n", Router, "addr", "add", topology.Subnet.RouterManagementIp + "/30", "dev", LabTopology.RouterManagementLink], cancellationToken);
+        await IpAsync(["-n", Router, "link", "set", LabTopology.RouterManagementLink, "up"], cancellationToken);
         var route = $"{topology.Subnet} via {topology.Subnet.RouterManagementIp} dev {root}";
         await store.UpdateAsync(s => s.RootRoutes.Add(route), cancellationToken);
-        await IpAsync(cancellationToken, ["route", "add", .. route.Split(' ')]);
+        await IpAsync(["route", "add", .. route.Split(' ')], cancellationToken);
 
         foreach (var host in topology.Hosts)
         {
             await AddNamespaceAsync(host.Namespace, cancellationToken);
-            await IpAsync(cancellationToken, "-n", host.Namespace, "link", "add", "eth0", "type", "veth", "peer", "name", host.RouterPort, "netns", Router);
-            await IpAsync(cancellationToken, "-n", Router, "link", "set", host.RouterPort, "master", host.Cloud.Bridge, "up");
-            await IpAsync(cancellationToken, "-n", host.Namespace, "addr", "add", host.Ip + "/24", "dev", "eth0");
-            await IpAsync(cancellationToken, "-n", host.Namespace, "link", "set", "eth0", "up");
-            await IpAsync(cancellationToken, "-n", host.Namespace, "route", "add", "default", "via", host.Cloud.Gateway);
+            await IpAsync(["-n", host.Namespace, "link", "add", "eth0", "type", "veth", "peer", "name", host.RouterPort, "netns", Router], cancellationToken);
+            await IpAsync(["-n", Router, "link", "set", host.RouterPort, "master", host.Cloud.Bridge, "up"], cancellationToken);
+            await IpAsync(["-n", host.Namespace, "addr", "add", host.Ip + "/24", "dev", "eth0"], cancellationToken);
+            await IpAsync(["-n", host.Namespace, "link", "set", "eth0", "up"], cancellationToken);
+            await IpAsync(["-n", host.Namespace, "route", "add", "default", "via", host.Cloud.Gateway], cancellationToken);
         }
 
         if (logger.IsEnabled(LogLevel.Information))
@@ -91,7 +91,7 @@ public sealed class LabNetwork(LabTopology topology, CommandRunner commands, Lab
         {
             if (!await HasCutRuleAsync(from, to, cancellationToken))
             {
-                await IpAsync(cancellationToken, "-n", Router, "rule", "add", "from", from.Subnet, "to", to.Subnet, "blackhole");
+                await IpAsync(["-n", Router, "rule", "add", "from", from.Subnet, "to", to.Subnet, "blackhole"], cancellationToken);
             }
         }
     }
@@ -105,7 +105,7 @@ public sealed class LabNetwork(LabTopology topology, CommandRunner commands, Lab
         {
             while (await HasCutRuleAsync(from, to, cancellationToken))
             {
-                await IpAsync(cancellationToken, "-n", Router, "rule", "del", "from", from.Subnet, "to", to.Subnet, "blackhole");
+                await IpAsync(["-n", Router, "rule", "del", "from", from.Subnet, "to", to.Subnet, "blackhole"], cancellationToken);
             }
         }
     }
@@ -165,9 +165,9 @@ public sealed class LabNetwork(LabTopology topology, CommandRunner commands, Lab
     private async Task AddNamespaceAsync(string name, CancellationToken cancellationToken)
     {
         await store.UpdateAsync(s => s.Namespaces.Add(name), cancellationToken);
-        await IpAsync(cancellationToken, "netns", "add", name);
-        await IpAsync(cancellationToken, "-n", name, "link", "set", "lo", "up");
+        await IpAsync(["netns", "add", name], cancellationToken);
+        await IpAsync(["-n", name, "link", "set", "lo", "up"], cancellationToken);
     }
 
-    private Task<string> IpAsync(CancellationToken cancellationToken, params string[] args) => commands.RunAsync("ip", args, cancellationToken);
+    private Task<string> IpAsync(string[] args, CancellationToken cancellationToken) => commands.RunAsync("ip", args, cancellationToken);
 }
