@@ -144,10 +144,15 @@ public sealed class LabNetwork(LabTopology topology, CommandRunner commands, Lab
 
         foreach (var link in state.RootLinks.Append("sc" + state.Id + "-m").Distinct())
         {
-            var (exitCode, _, _) = await commands.TryRunAsync("ip", ["link", "show", link], cancellationToken);
+            // The kernel destroys a veth whose peer's namespace was deleted a moment later, asynchronously: gone is done.
+            var (exitCode, _, stderr) = await commands.TryRunAsync("ip", ["link", "del", link], cancellationToken);
+            if (exitCode != 0 && !stderr.Contains("Cannot find device", StringComparison.Ordinal))
+            {
+                throw new LabCommandException($"`ip link del {link}` failed with exit code {exitCode}: {stderr.Trim()}");
+            }
+
             if (exitCode == 0)
             {
-                await commands.RunAsync("ip", ["link", "del", link], cancellationToken);
                 if (logger.IsEnabled(LogLevel.Information))
                 {
                     logger.LogInformation("Deleted link {Link}", link);
