@@ -35,8 +35,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             throw new LabCommandException($"a lab is already running in {options.DataDir} (supercloud-lab up, pid {running.Pid}); stop it with `supercloud-lab down --data-dir {options.DataDir}`");
         }
 
-        var createdDataDir = !Directory.Exists(options.DataDir);
-        if (!createdDataDir && await teardown.DownAsync(options.DataDir, stop))
+        if (Directory.Exists(options.DataDir) && await teardown.DownAsync(options.DataDir, stop))
         {
             if (_logger.IsEnabled(LogLevel.Information))
             {
@@ -44,8 +43,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             }
         }
 
-        createdDataDir |= !Directory.Exists(options.DataDir);
-        Directory.CreateDirectory(options.DataDir);
+        // The subnet is checked before anything is made: a bad --subnet changes nothing.
         var id = LabTopology.IdOf(options.DataDir);
         LabSubnet subnet;
         if (options.Subnet is { } given)
@@ -57,6 +55,9 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
         {
             subnet = await LabSubnet.PickFreeAsync(id, commands, stop);
         }
+
+        var createdDataDir = !Directory.Exists(options.DataDir);
+        Directory.CreateDirectory(options.DataDir);
 
         var topology = LabTopology.Create(id, subnet, options.Clouds);
         var self = Environment.ProcessId;
