@@ -58,7 +58,7 @@ test-dotnet:
 	done; \
 	bash .ci/summarize-trx $(RESULTS); exit $$status
 
-e2e: setup build ## end-to-end tests against the local lab (real kubectl, helm, QEMU, OVS)
+e2e: setup build ## end-to-end tests on a lab started with supercloud-lab up (real kubectl, agents, QEMU)
 	@for p in $(wildcard e2e/*/*.csproj); do dotnet test $$p -c $(CONFIG) --no-build --nologo; done
 
 bench: setup build ## benchmarks, each figure beside a baseline measured in the same run
@@ -67,7 +67,7 @@ ifneq ($(HAS_SHIM),)
 	@bash native-shim/bench.sh
 endif
 
-demo: setup build ## run the main job on the local lab
+demo: setup build ## run SuperCloud on the local lab: three simulated clouds, SuperPods booting on them
 	@bash lab/demo.sh
 
 clean: ## remove build outputs

@@ -4,15 +4,17 @@ using SuperCloud.Lab.ApiServer;
 
 namespace SuperCloud.Lab.Cli;
 
-/// <summary>The <c>supercloud-lab</c> command line: <c>apiserver --port 6443 --data-dir DIR</c>.</summary>
+/// <summary>The <c>supercloud-lab</c> command line: <c>apiserver</c>, and the lab of hosts (<c>up</c>, <c>down</c>, ...).</summary>
 internal static class LabCommand
 {
-    private const string Usage = """
+    private static readonly string Usage = """
         usage: supercloud-lab apiserver [--port PORT] [--data-dir DIR] [--verbose]
-          --port      TCP port on 127.0.0.1 (default 6443; 0 picks a free port)
-          --data-dir  directory for the snapshot and the kubeconfig (default: in memory, no kubeconfig)
-          --verbose   log every request
-        """;
+              the API server alone on 127.0.0.1
+              --port      TCP port (default 6443; 0 picks a free port)
+              --data-dir  directory for the snapshot and the kubeconfig (default: in memory, no kubeconfig)
+              --verbose   log every request
+
+        """ + HostsCommands.Usage;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -20,6 +22,11 @@ internal static class LabCommand
         {
             await Console.Out.WriteLineAsync(Usage);
             return args.Length == 0 ? 2 : 0;
+        }
+
+        if (HostsCommands.Names.Contains(args[0]))
+        {
+            return await HostsCommands.RunAsync(args[0], args[1..], cancellationToken);
         }
 
         if (args[0] != "apiserver")

@@ -10,13 +10,33 @@ using SuperCloud.NodeAgent.Registration;
 using SuperCloud.NodeAgent.Security;
 
 // supercloud-node-agent [--NodeAgent:Port=7443 ...]      run the agent (config: appsettings.json, SUPERCLOUD_ env, args)
-// supercloud-node-agent certs OUT_DIR AGENT...            write a cluster CA, the operator's and each agent's certificate
+// supercloud-node-agent certs OUT_DIR AGENT[=IP,...]...  write a cluster CA, the operator's and each agent's certificate
+//                                                         (each agent's also valid for the IPs it is reached at)
 if (args.Length > 0 && args[0] == "certs")
 {
     if (args.Length < 2)
     {
-        await Console.Error.WriteLineAsync("usage: supercloud-node-agent certs OUT_DIR [AGENT_NAME...]");
+        await Console.Error.WriteLineAsync("usage: supercloud-node-agent certs OUT_DIR [AGENT_NAME[=IP,...]...]");
         return 2;
+    }
+
+    var agents = new List<(string Name, IPAddress[] Addresses)>();
+    foreach (var arg in args.Skip(2))
+    {
+        var (name, ips) = arg.Split('=', 2) is [var n, var list] ? (n, list.Split(',')) : (arg, []);
+        var addresses = new List<IPAddress> { IPAddress.Loopback };
+        foreach (var ip in ips)
+        {
+            if (!IPAddress.TryParse(ip, out var address))
+            {
+                await Console.Error.WriteLineAsync($"certs: \"{arg}\": \"{ip}\" is not an IP address");
+                return 2;
+            }
+
+            addresses.Add(address);
+        }
+
+        agents.Add((name, [.. addresses]));
     }
 
     var validity = TimeSpan.FromDays(365);
@@ -27,9 +47,9 @@ if (args.Length > 0 && args[0] == "certs")
         ClusterCertificateAuthority.WritePem(operatorCert, args[1], NodeAgentOptions.DefaultOperatorIdentity);
     }
 
-    foreach (var agent in args.Skip(2))
+    foreach (var (agent, addresses) in agents)
     {
-        using var cert = ca.IssueServerCertificate(agent, [agent, "localhost"], [IPAddress.Loopback], validity);
+        using var cert = ca.IssueServerCertificate(agent, [agent, "localhost"], addresses, validity);
         ClusterCertificateAuthority.WritePem(cert, args[1], agent);
     }
 

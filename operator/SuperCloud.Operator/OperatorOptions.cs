@@ -35,6 +35,9 @@ public sealed class OperatorOptions
     /// <summary>Migrations that may leave one node at once (KubeVirt's parallelOutboundMigrationsPerNode).</summary>
     public int MaxOutboundMigrationsPerNode { get; set; } = 2;
 
+    /// <summary>How long a SuperNode stays NotReady before its SuperPods are treated as lost (a lab shortens it to seconds).</summary>
+    public TimeSpan LostNodeGracePeriod { get; set; } = new Controllers.NodeHealthOptions().LostNodeGracePeriod;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -61,6 +64,11 @@ public sealed class OperatorOptions
         if (!string.IsNullOrEmpty(Kubeconfig) && !File.Exists(Kubeconfig))
         {
             throw new ArgumentException($"Operator:Kubeconfig '{Kubeconfig}' does not exist", nameof(Kubeconfig));
+        }
+
+        if (LostNodeGracePeriod < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Operator:LostNodeGracePeriod must not be negative, not {LostNodeGracePeriod}", nameof(LostNodeGracePeriod));
         }
 
         LeaderElection.ToOptions().Validate();

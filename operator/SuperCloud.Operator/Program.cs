@@ -7,6 +7,7 @@ WebApplication app;
 try
 {
     app = OperatorHost.Build(args, (services, options) => services.AddSuperCloudControllers(
+        nodeHealth: new NodeHealthOptions { LostNodeGracePeriod = options.LostNodeGracePeriod },
         superPods: SuperPods(options),
         migrations: new MigrationControllerOptions
         {

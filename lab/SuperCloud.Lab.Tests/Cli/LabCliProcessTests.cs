@@ -187,4 +187,29 @@ public sealed class LabCliProcessTests : IDisposable
         (await stderr).Should().Contain("usage: supercloud-lab apiserver");
         await stdout;
     }
+
+    [Theory]
+    [InlineData("--clouds \"aws-us-east-1:x\": host count must be a positive integer", "up", "--data-dir", "/tmp/unused-lab", "--clouds", "aws-us-east-1:x")]
+    [InlineData("flag --clouds is required", "up", "--data-dir", "/tmp/unused-lab")]
+    [InlineData("--port \"70000\": must be an integer between 0 and 65535", "up", "--data-dir", "/tmp/unused-lab", "--clouds", "onprem:1", "--port", "70000")]
+    [InlineData("--subnet \"10.1.2.0/24\": must be an IPv4 /16", "up", "--data-dir", "/tmp/unused-lab", "--clouds", "onprem:1", "--subnet", "10.1.2.0/24")]
+    [InlineData("--lease-duration \"1s\": must be at least 2s", "up", "--data-dir", "/tmp/unused-lab", "--clouds", "onprem:1", "--lease-duration", "1s")]
+    [InlineData("unknown flag \"--hosts\"", "up", "--data-dir", "/tmp/unused-lab", "--hosts", "3")]
+    [InlineData("agent needs an action: stop, kill or start, got \"restart\"", "agent", "restart", "--data-dir", "/tmp/unused-lab", "--host", "h")]
+    [InlineData("--rate \"fast\": must be a positive rate", "link", "--data-dir", "/tmp/unused-lab", "--cloud", "onprem", "--rate", "fast")]
+    [InlineData("link needs exactly one of --cloud CLOUD", "link", "--data-dir", "/tmp/unused-lab", "--cut", "a,b", "--restore", "a,b")]
+    [InlineData("--cut \"onprem\": must name two clouds as A,B", "link", "--data-dir", "/tmp/unused-lab", "--cut", "onprem")]
+    public async Task Bad_lab_arguments_exit_2_naming_the_flag_and_value_and_create_nothing(string message, params string[] args)
+    {
+        using var process = StartCli(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(Deadline);
+        await process.WaitForExitAsync(cts.Token);
+
+        process.ExitCode.Should().Be(2, await stderr);
+        (await stderr).Should().Contain(message);
+        await stdout;
+        Directory.Exists("/tmp/unused-lab").Should().BeFalse("bad arguments change nothing");
+    }
 }

@@ -34,12 +34,16 @@ public sealed class LabApiServer : IAsyncDisposable
         _snapshots = snapshots;
         Faults = faults;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        BaseAddress = new Uri(addresses.First());
+        ListenAddresses = [.. addresses.Select(a => new Uri(a))];
+        BaseAddress = ListenAddresses.FirstOrDefault(a => a.Host == IPAddress.Loopback.ToString()) ?? ListenAddresses[0];
         _bookmarks = Task.Run(() => SendBookmarksAsync(options, _stop.Token));
     }
 
     /// <summary>Where the server listens, e.g. <c>http://127.0.0.1:6443/</c>.</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>Every address the server listens on: <see cref="BaseAddress"/> and one per <see cref="LabApiServerOptions.AdditionalAddresses"/>.</summary>
+    public IReadOnlyList<Uri> ListenAddresses { get; }
 
     /// <summary>Fault injection for tests.</summary>
     public FaultInjector Faults { get; }
@@ -92,6 +96,11 @@ public sealed class LabApiServer : IAsyncDisposable
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, options.Port);
+            foreach (var address in options.AdditionalAddresses)
+            {
+                kestrel.Listen(address, options.Port);
+            }
+
             kestrel.Limits.MaxRequestBodySize = 3 * 1024 * 1024;
             kestrel.AddServerHeader = false;
         });
@@ -111,15 +120,18 @@ public sealed class LabApiServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>The kubeconfig (YAML) whose cluster, user and context are all named <see cref="ContextName"/>.</summary>
-    public string Kubeconfig(string? defaultNamespace = null) =>
+    /// <summary>
+    /// The kubeconfig (YAML) whose cluster, user and context are all named <see cref="ContextName"/>, pointing at
+    /// <paramref name="server"/> (one of <see cref="ListenAddresses"/>), <see cref="BaseAddress"/> by default.
+    /// </summary>
+    public string Kubeconfig(string? defaultNamespace = null, Uri? server = null) =>
         string.Create(CultureInfo.InvariantCulture, $"""
             apiVersion: v1
             kind: Config
             clusters:
             - name: {ContextName}
               cluster:
-                server: {BaseAddress.GetLeftPart(UriPartial.Authority)}
+                server: {(server ?? BaseAddress).GetLeftPart(UriPartial.Authority)}
             users:
             - name: {ContextName}
               user:
@@ -136,7 +148,7 @@ public sealed class LabApiServer : IAsyncDisposable
             """);
 
     /// <summary>Writes <see cref="Kubeconfig"/> to <paramref name="path"/> (creating its directory).</summary>
-    public void WriteKubeconfig(string path, string? defaultNamespace = null)
+    public void WriteKubeconfig(string path, string? defaultNamespace = null, Uri? server = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
@@ -145,7 +157,7 @@ public sealed class LabApiServer : IAsyncDisposable
             Directory.CreateDirectory(directory);
         }
 
-        File.WriteAllText(path, Kubeconfig(defaultNamespace));
+        File.WriteAllText(path, Kubeconfig(defaultNamespace, server));
     }
 
     private async Task SendBookmarksAsync(LabApiServerOptions options, CancellationToken cancellationToken)

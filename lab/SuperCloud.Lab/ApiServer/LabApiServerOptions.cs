@@ -6,6 +6,12 @@ public sealed record LabApiServerOptions
     /// <summary>TCP port on 127.0.0.1; 0 picks a free ephemeral port.</summary>
     public int Port { get; init; }
 
+    /// <summary>
+    /// Addresses the server also listens on, beside 127.0.0.1 (on the same port when <see cref="Port"/> is set, else each on a
+    /// free port of its own): a lab's management address that hosts in other network namespaces reach.
+    /// </summary>
+    public IReadOnlyList<System.Net.IPAddress> AdditionalAddresses { get; init; } = [];
+
     /// <summary>Directory for the snapshot (and the kubeconfig the CLI writes); null keeps everything in memory.</summary>
     public string? DataDir { get; init; }
 

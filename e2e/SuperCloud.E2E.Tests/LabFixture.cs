@@ -1,0 +1,85 @@
+namespace SuperCloud.E2E.Tests;
+
+/// <summary>
+/// One lab for the tests of the <see cref="SharedLab"/>: <c>supercloud-lab up</c> with five hosts in three clouds
+/// (aws-us-east-1-1, aws-us-east-1-2 spot, aws-eu-west-1-1, aws-eu-west-1-2 spot, onprem-1), short heartbeat Leases and a
+/// short lost-node grace period so node loss takes seconds; and the test guest (kernel and initramfs).
+/// </summary>
+public sealed class LabFixture : IAsyncLifetime
+{
+    public const string Clouds = "aws-us-east-1:2,aws-eu-west-1:2,onprem:1";
+
+    public const int NodeCount = 5;
+
+    /// <summary>The guest's command line, as in the demo: a small memory checker and heartbeats on the console.</summary>
+    public const string GuestCmdline = "console=ttyS0 quiet panic=-1 sc.mem_mib=32 sc.dirty_pages_per_sec=2000";
+
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(8);
+
+    public static readonly TimeSpan NodeGracePeriod = TimeSpan.FromSeconds(5);
+
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "supercloud-e2e-" + Guid.NewGuid().ToString("N")[..12]);
+    private LabRun? _lab;
+
+    /// <summary>Why the lab cannot run on this machine, or null.</summary>
+    public string? SkipReason { get; } = Prerequisites.Missing();
+
+    internal LabRun Lab => _lab ?? throw new InvalidOperationException(SkipReason ?? "the lab did not start");
+
+    public string Kernel { get; private set; } = "";
+
+    public string Initrd { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        if (SkipReason is not null)
+        {
+            return;
+        }
+
+        var guest = Path.Combine(AppContext.BaseDirectory, "guest");
+        var built = await Commands.RunAsync("bash", [Path.Combine(RepoPaths.Root, "node-agent", "guest", "build.sh"), guest]);
+        built.ExitCode.Should().Be(0, $"the guest builds: {built}");
+        Kernel = Path.Combine(guest, "vmlinuz");
+        Initrd = Path.Combine(guest, "initramfs.cpio.gz");
+        _lab = await LabRun.StartAsync(
+            Path.Combine(_root, "shared"),
+            Clouds,
+            TimeSpan.FromMinutes(2),
+            "--lease-duration", $"{LeaseDuration.TotalSeconds}s",
+            "--node-grace-period", $"{NodeGracePeriod.TotalSeconds}s");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_lab is not null)
+        {
+            await _lab.DisposeAsync();
+        }
+
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    /// <summary>A SuperPod manifest that boots the test guest with 128Mi; <paramref name="placement"/> is YAML under spec.placement, indented by four spaces.</summary>
+    public string SuperPod(string name, string? placement = null, string memory = "128Mi") =>
+        $"""
+        apiVersion: supercloud.dev/v1alpha1
+        kind: SuperPod
+        metadata:
+          name: {name}
+          namespace: default
+        spec:
+          resources:
+            cpu: "1"
+            memory: {memory}
+          boot:
+            kernel: {Kernel}
+            initrd: {Initrd}
+            cmdline: {GuestCmdline}
+          runStrategy: Always
+        {(placement is null ? "" : "  placement:\n" + placement)}
+        """;
+}

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using SuperCloud.Lab.ApiServer;
+
+namespace SuperCloud.Lab.Hosts;
+
+/// <summary>The few API calls <c>up</c> makes on its own server, over HTTP like any client: install CRDs, create objects, read SuperNodes.</summary>
+/// <param name="http">A client whose base address is the API server.</param>
+/// <param name="time">The clock for polling deadlines.</param>
+public sealed class LabApiClient(HttpClient http, TimeProvider time)
+{
+    /// <summary>Creates every CRD in <paramref name="directory"/> (<c>*.yaml</c>) and waits until each is Established.</summary>
+    public async Task ApplyCrdsAsync(string directory, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(directory, "*.yaml").Order(StringComparer.Ordinal))
+        {
+            var crd = YamlJson.Parse(await File.ReadAllTextAsync(file, cancellationToken))?.AsObject()
+                ?? throw new LabCommandException($"{file} holds no CustomResourceDefinition");
+            names.Add(crd["metadata"]?["name"]?.GetValue<string>() ?? throw new LabCommandException($"{file}: the CRD has no metadata.name"));
+            await CreateAsync("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd, cancellationToken);
+        }
+
+        if (names.Count == 0)
+        {
+            throw new LabCommandException($"no CRDs (*.yaml) in {directory}");
+        }
+
+        await UntilAsync(
+            async ct =>
+            {
+                foreach (var name in names)
+                {
+                    var crd = await GetAsync($"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}", ct);
+                    if (!HasCondition(crd, "Established", "True"))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            },
+            timeout,
+            "the SuperCloud CRDs are Established",
+            cancellationToken);
+    }
+
+    /// <summary>POSTs <paramref name="body"/> to <paramref name="path"/>; an object that already exists is left as it is.</summary>
+    public async Task CreateAsync(string path, JsonObject body, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync(path, body, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Conflict && !response.IsSuccessStatusCode)
+        {
+            throw new LabCommandException($"POST {path} failed with {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
+    /// <summary>GETs <paramref name="path"/>; null when it is not found.</summary>
+    public async Task<JsonNode?> GetAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(path, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
+    /// <summary>The names of the SuperNodes whose Ready condition is True.</summary>
+    public async Task<IReadOnlySet<string>> ReadyNodesAsync(CancellationToken cancellationToken)
+    {
+        var list = await GetAsync("/apis/supercloud.dev/v1alpha1/supernodes", cancellationToken);
+        return (list?["items"]?.AsArray() ?? [])
+            .Where(node => HasCondition(node, "Ready", "True"))
+            .Select(node => node!["metadata"]!["name"]!.GetValue<string>())
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> every 200 ms until it holds; throws naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
+    public async Task UntilAsync(Func<CancellationToken, Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var started = time.GetTimestamp();
+        while (!await condition(cancellationToken))
+        {
+            if (time.GetElapsedTime(started) > timeout)
+            {
+                throw new TimeoutException($"not within {timeout.TotalSeconds} s: {what}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken);
+        }
+    }
+
+    private static bool HasCondition(JsonNode? obj, string type, string status) =>
+        (obj?["status"]?["conditions"]?.AsArray() ?? []).Any(c => c?["type"]?.GetValue<string>() == type && c["status"]?.GetValue<string>() == status);
+}

@@ -1,0 +1,48 @@
+namespace SuperCloud.Lab.Hosts;
+
+/// <summary>Where a lab keeps its files in its data directory; the names are relative so the state file can list them.</summary>
+/// <param name="DataDir">The data directory (absolute).</param>
+public sealed record LabPaths(string DataDir)
+{
+    /// <summary>kubeconfig for users, kubectl and the operator (server on 127.0.0.1).</summary>
+    public const string KubeconfigName = "kubeconfig";
+
+    /// <summary>kubeconfig the node agents use (server on the management address, reachable from the hosts' namespaces).</summary>
+    public const string HostsKubeconfigName = "hosts.kubeconfig";
+
+    /// <summary>The cluster CA, the operator's client certificate and each agent's server certificate.</summary>
+    public const string CertsName = "certs";
+
+    /// <summary>One directory per host: its agent's log and its VMs.</summary>
+    public const string HostsName = "hosts";
+
+    /// <summary>The operator's log.</summary>
+    public const string OperatorLogName = "operator.log";
+
+    /// <summary>Written once every SuperNode is Ready and the operator serves.</summary>
+    public const string ReadyName = "ready";
+
+    /// <summary>See <see cref="KubeconfigName"/>.</summary>
+    public string Kubeconfig => Path.Combine(DataDir, KubeconfigName);
+
+    /// <summary>See <see cref="HostsKubeconfigName"/>.</summary>
+    public string HostsKubeconfig => Path.Combine(DataDir, HostsKubeconfigName);
+
+    /// <summary>See <see cref="CertsName"/>.</summary>
+    public string Certs => Path.Combine(DataDir, CertsName);
+
+    /// <summary>See <see cref="OperatorLogName"/>.</summary>
+    public string OperatorLog => Path.Combine(DataDir, OperatorLogName);
+
+    /// <summary>See <see cref="ReadyName"/>.</summary>
+    public string Ready => Path.Combine(DataDir, ReadyName);
+
+    /// <summary>The directory of <paramref name="host"/>.</summary>
+    public string Host(string host) => Path.Combine(DataDir, HostsName, host);
+
+    /// <summary>The agent log of <paramref name="host"/>.</summary>
+    public string AgentLog(string host) => Path.Combine(Host(host), "agent.log");
+
+    /// <summary>The VM state directory of <paramref name="host"/>'s agent (one subdirectory per VM, named by its id).</summary>
+    public string Vms(string host) => Path.Combine(Host(host), "vms");
+}

@@ -1,0 +1,14 @@
+namespace SuperCloud.Lab.Hosts;
+
+/// <summary>The names processes are recorded under in the lab's state file.</summary>
+public static class LabProcessNames
+{
+    /// <summary>The foreground <c>supercloud-lab up</c>, which also runs the API server.</summary>
+    public const string Up = "up";
+
+    /// <summary>The operator.</summary>
+    public const string Operator = "operator";
+
+    /// <summary>The node agent of <paramref name="host"/>.</summary>
+    public static string Agent(string host) => "agent/" + host;
+}

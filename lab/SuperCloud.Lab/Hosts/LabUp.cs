@@ -1,0 +1,298 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using SuperCloud.Lab.ApiServer;
+
+namespace SuperCloud.Lab.Hosts;
+
+/// <summary>
+/// <c>supercloud-lab up</c>: the network, the API server (in this process), the CRDs, one SuperCluster per cloud, one node
+/// agent per host in its namespace and the operator; writes <c>ready</c> once every SuperNode is Ready and the operator
+/// serves, then runs until stopped and removes everything it made.
+/// </summary>
+/// <param name="options">What to run.</param>
+/// <param name="loggerFactory">Logs of this process and of the API server.</param>
+/// <param name="time">The clock for deadlines and the time-to-ready figure.</param>
+public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, TimeProvider time)
+{
+    /// <summary>The namespace of the operator's leader-election Lease and the agents' heartbeat Leases.</summary>
+    public const string SystemNamespace = "supercloud-system";
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger("supercloud-lab");
+    private readonly LabPaths _paths = new(options.DataDir);
+
+    /// <summary>Builds the lab, runs it until <paramref name="stop"/> fires, and removes it. Throws when the lab cannot be built (after removing what was made).</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        var commands = new CommandRunner(_logger);
+        var store = new LabStateStore(options.DataDir, time);
+        var processes = new LabProcesses(commands, time, _logger);
+        var teardown = new LabTeardown(store, commands, processes, time, _logger);
+        var started = time.GetTimestamp();
+
+        if (store.Read()?.Processes.GetValueOrDefault(LabProcessNames.Up) is { } running && LabProcesses.IsRunning(running))
+        {
+            throw new LabCommandException($"a lab is already running in {options.DataDir} (supercloud-lab up, pid {running.Pid}); stop it with `supercloud-lab down --data-dir {options.DataDir}`");
+        }
+
+        if (Directory.Exists(options.DataDir) && await teardown.DownAsync(options.DataDir, stop))
+        {
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                _logger.LogInformation("Removed the stale lab in {DataDir}", options.DataDir);
+            }
+        }
+
+        // The subnet is checked before anything is made: a bad --subnet changes nothing.
+        var id = LabTopology.IdOf(options.DataDir);
+        LabSubnet subnet;
+        if (options.Subnet is { } given)
+        {
+            await given.EnsureFreeAsync(commands, stop);
+            subnet = given;
+        }
+        else
+        {
+            subnet = await LabSubnet.PickFreeAsync(id, commands, stop);
+        }
+
+        var createdDataDir = !Directory.Exists(options.DataDir);
+        Directory.CreateDirectory(options.DataDir);
+
+        var topology = LabTopology.Create(id, subnet, options.Clouds);
+        var self = Environment.ProcessId;
+        var initial = new LabState { DataDir = options.DataDir, CreatedDataDir = createdDataDir, Id = id, Clouds = options.CloudsText, Subnet = subnet.ToString() };
+        await store.UpdateAsync(
+            s => s.Processes[LabProcessNames.Up] = new LabProcess
+            {
+                Name = LabProcessNames.Up,
+                Pid = self,
+                StartTime = Posix.Stat(self)!.Value.StartTime,
+                Executable = Environment.ProcessPath ?? "supercloud-lab",
+                BaseArgs = [.. Environment.GetCommandLineArgs().Skip(1)],
+                Args = [.. Environment.GetCommandLineArgs().Skip(1)],
+                Log = "",
+            },
+            stop,
+            initial);
+
+        LabApiServer? server = null;
+        try
+        {
+            await new LabNetwork(topology, commands, store, _logger).CreateAsync(stop);
+            server = await StartApiServerAsync(store, subnet, stop);
+            using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            var api = new LabApiClient(http, time);
+            await CreateObjectsAsync(api, topology, stop);
+            await WriteCertificatesAsync(store, topology, commands, stop);
+            await StartAgentsAsync(store, topology, processes, stop);
+            var operatorAddress = await StartOperatorAsync(store, processes, stop);
+            await WaitReadyAsync(api, store, topology, operatorAddress, stop);
+            var seconds = time.GetElapsedTime(started).TotalSeconds;
+            await store.UpdateAsync(s => s.Files.Add(LabPaths.ReadyName), stop);
+            await File.WriteAllTextAsync(
+                _paths.Ready,
+                string.Create(CultureInfo.InvariantCulture, $"ready after {seconds:F1} s\nkubeconfig {_paths.Kubeconfig}\nsubnet {subnet}\nhosts {string.Join(' ', topology.Hosts.Select(h => $"{h.Name}={h.Ip}"))}\n"),
+                stop);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                _logger.LogInformation(
+                    "Lab {Id} ready in {Seconds:F1} s: {Hosts} hosts in {Clouds} clouds; export KUBECONFIG={Kubeconfig}",
+                    id, seconds, topology.Hosts.Count, topology.Clouds.Count, _paths.Kubeconfig);
+            }
+            await Task.Delay(Timeout.InfiniteTimeSpan, time, stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                _logger.LogInformation("Stopping: removing lab {Id}", id);
+            }
+        }
+        finally
+        {
+            // Not the stop token: it has fired, and the teardown must run to its end.
+            var state = store.Read() ?? initial;
+            await teardown.StopProcessesAsync(state, CancellationToken.None);
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+            }
+
+            await teardown.RemoveNetworkAndFilesAsync(state, CancellationToken.None);
+        }
+    }
+
+    private async Task<LabApiServer> StartApiServerAsync(LabStateStore store, LabSubnet subnet, CancellationToken cancellationToken)
+    {
+        var management = IPAddress.Parse(subnet.ManagementIp);
+        var server = await LabApiServer.StartAsync(
+            new LabApiServerOptions { Port = options.Port, AdditionalAddresses = [management], LoggerFactory = loggerFactory },
+            cancellationToken);
+        var forHosts = server.ListenAddresses.First(a => a.Host == subnet.ManagementIp);
+        await store.UpdateAsync(
+            s =>
+            {
+                s.ApiPort = server.BaseAddress.Port;
+                s.Files.AddRange([LabPaths.KubeconfigName, LabPaths.HostsKubeconfigName]);
+            },
+            cancellationToken);
+        server.WriteKubeconfig(_paths.Kubeconfig);
+        server.WriteKubeconfig(_paths.HostsKubeconfig, server: forHosts);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            _logger.LogInformation("API server on {Address} (hosts use {HostsAddress}); wrote {Kubeconfig}", server.BaseAddress, forHosts, _paths.Kubeconfig);
+        }
+
+        return server;
+    }
+
+    private async Task CreateObjectsAsync(LabApiClient api, LabTopology topology, CancellationToken cancellationToken)
+    {
+        await api.ApplyCrdsAsync(options.Executables.Crds, TimeSpan.FromSeconds(30), cancellationToken);
+        await api.CreateAsync("/api/v1/namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = SystemNamespace } }, cancellationToken);
+        foreach (var cloud in topology.Clouds)
+        {
+            await api.CreateAsync("/apis/supercloud.dev/v1alpha1/superclusters", SuperClusterManifest.Build(cloud, topology.Clouds), cancellationToken);
+        }
+    }
+
+    private async Task WriteCertificatesAsync(LabStateStore store, LabTopology topology, CommandRunner commands, CancellationToken cancellationToken)
+    {
+        await store.UpdateAsync(s => s.Files.Add(LabPaths.CertsName), cancellationToken);
+        await commands.RunAsync(
+            options.Executables.NodeAgent,
+            ["certs", _paths.Certs, .. topology.Hosts.Select(h => $"{h.Name}={h.Ip}")],
+            cancellationToken);
+    }
+
+    private async Task StartAgentsAsync(LabStateStore store, LabTopology topology, LabProcesses processes, CancellationToken cancellationToken)
+    {
+        await store.UpdateAsync(
+            s =>
+            {
+                s.Files.Add(LabPaths.HostsName);
+                s.ExternalPaths.Add(topology.AliasDirectory);
+            },
+            cancellationToken);
+        Directory.CreateDirectory(topology.AliasDirectory);
+
+        // A quarter of the Lease, like kubelet's 10 s of 40 s; one request may take at most half of it.
+        var lease = options.LeaseDuration;
+        var renew = lease / 4;
+        var requestTimeout = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, (lease / 2).Ticks));
+        foreach (var host in topology.Hosts)
+        {
+            Directory.CreateDirectory(_paths.Vms(host.Name));
+            var vms = topology.VmAlias(host);
+            Directory.CreateSymbolicLink(vms, _paths.Vms(host.Name));
+            string[] args =
+            [
+                $"--NodeAgent:NodeName={host.Name}",
+                $"--NodeAgent:ListenAddress={host.Ip}",
+                $"--NodeAgent:Port={LabHost.AgentPort.ToString(CultureInfo.InvariantCulture)}",
+                $"--NodeAgent:CaCertificatePath={Path.Combine(_paths.Certs, "ca.crt")}",
+                $"--NodeAgent:CertificatePath={Path.Combine(_paths.Certs, host.Name + ".crt")}",
+                $"--NodeAgent:KeyPath={Path.Combine(_paths.Certs, host.Name + ".key")}",
+                $"--NodeAgent:Cloud={host.Cloud.Spec.Provider}",
+                $"--NodeAgent:Region={host.Cloud.Spec.Region}",
+                $"--NodeAgent:Spot={(host.Spot ? "true" : "false")}",
+                $"--Qemu:StateDirectory={vms}",
+                "--Qemu:Accelerator=tcg",
+                $"--Kubernetes:Kubeconfig={_paths.HostsKubeconfig}",
+                $"--Kubernetes:Cluster={host.Cloud.Name}",
+                $"--Kubernetes:AgentEndpoint={host.AgentEndpoint}",
+                $"--Kubernetes:UnderlayIp={host.Ip}",
+                $"--Kubernetes:LeaseNamespace={SystemNamespace}",
+                $"--Kubernetes:LeaseDuration={Config(lease)}",
+                $"--Kubernetes:RenewInterval={Config(renew)}",
+                $"--Kubernetes:RequestTimeout={Config(requestTimeout)}",
+            ];
+            var process = processes.StartDetached(LabProcessNames.Agent(host.Name), options.Executables.NodeAgent, args, [], host.Namespace, _paths.AgentLog(host.Name));
+            await store.UpdateAsync(s => s.Processes[process.Name] = process, cancellationToken);
+        }
+    }
+
+    private async Task<Uri> StartOperatorAsync(LabStateStore store, LabProcesses processes, CancellationToken cancellationToken)
+    {
+        var listen = new Uri($"http://127.0.0.1:{FreeLoopbackPort().ToString(CultureInfo.InvariantCulture)}");
+        string[] args =
+        [
+            "--kubeconfig", _paths.Kubeconfig,
+            "--listen-address", listen.GetLeftPart(UriPartial.Authority),
+            "--leader-election-namespace", SystemNamespace,
+            "--agent-ca", Path.Combine(_paths.Certs, "ca.crt"),
+            "--agent-cert", Path.Combine(_paths.Certs, "supercloud-operator.crt"),
+            "--agent-key", Path.Combine(_paths.Certs, "supercloud-operator.key"),
+            $"--Operator:LostNodeGracePeriod={Config(options.NodeGracePeriod)}",
+        ];
+        await store.UpdateAsync(
+            s =>
+            {
+                s.Files.Add(LabPaths.OperatorLogName);
+                s.OperatorListenAddress = listen.GetLeftPart(UriPartial.Authority);
+            },
+            cancellationToken);
+        var process = processes.StartDetached(LabProcessNames.Operator, options.Executables.Operator, args, [], null, _paths.OperatorLog);
+        await store.UpdateAsync(s => s.Processes[process.Name] = process, cancellationToken);
+        return listen;
+    }
+
+    private async Task WaitReadyAsync(LabApiClient api, LabStateStore store, LabTopology topology, Uri operatorAddress, CancellationToken cancellationToken)
+    {
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var expected = topology.Hosts.Select(h => h.Name).ToHashSet(StringComparer.Ordinal);
+        await api.UntilAsync(
+            async ct =>
+            {
+                // A process that died will not become ready: fail now, with its log's end.
+                foreach (var process in store.Read()!.Processes.Values.Where(p => p.Name != LabProcessNames.Up))
+                {
+                    if (!LabProcesses.IsRunning(process))
+                    {
+                        throw new LabCommandException($"{process.Name} exited while the lab was starting; the end of {process.Log}:\n{Tail(process.Log, 20)}");
+                    }
+                }
+
+                var ready = await api.ReadyNodesAsync(ct);
+                if (!expected.IsSubsetOf(ready))
+                {
+                    return false;
+                }
+
+                try
+                {
+                    using var response = await probe.GetAsync(new Uri(operatorAddress, "/readyz"), ct);
+                    return response.IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            },
+            options.ReadyTimeout,
+            $"every SuperNode ({string.Join(", ", expected)}) is Ready and the operator answers {operatorAddress}readyz",
+            cancellationToken);
+    }
+
+    private static string Tail(string path, int lines)
+    {
+        try
+        {
+            return string.Join('\n', File.ReadLines(path).TakeLast(lines));
+        }
+        catch (IOException e)
+        {
+            return $"({e.Message})";
+        }
+    }
+
+    private static string Config(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
