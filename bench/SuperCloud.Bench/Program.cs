@@ -2,7 +2,7 @@ using SuperCloud.Bench;
 
 // `make bench`: every figure beside a baseline measured in the same run.
 // Arguments pick sections (`supercloud-bench shim`); none runs them all.
-string[] knownSections = ["api", "scheduler", "operator", "shim", "vm"];
+string[] knownSections = ["api", "scheduler", "operator", "shim", "vm", "migration"];
 var unknownSection = args.FirstOrDefault(a => !knownSections.Contains(a, StringComparer.OrdinalIgnoreCase));
 if (unknownSection is not null)
 {
@@ -12,7 +12,7 @@ if (unknownSection is not null)
 
 bool Runs(string section) => args.Length == 0 || args.Contains(section, StringComparer.OrdinalIgnoreCase);
 
-using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(30));
 var workDir = Directory.CreateTempSubdirectory("supercloud-bench-").FullName;
 try
 {
@@ -41,6 +41,11 @@ try
     if (Runs("vm"))
     {
         await VmBootBenchmarks.PrintAsync(Console.Out, cts.Token);
+    }
+
+    if (Runs("migration"))
+    {
+        await MigrationBenchmarks.PrintAsync(Console.Out, cts.Token);
     }
 }
 finally

@@ -1,8 +1,10 @@
+extern alias nodeagent;
+
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
-using SuperCloud.NodeAgent.Hypervisor;
-using SuperCloud.NodeAgent.Hypervisor.Qemu;
+using nodeagent::SuperCloud.NodeAgent.Hypervisor;
+using nodeagent::SuperCloud.NodeAgent.Hypervisor.Qemu;
 
 namespace SuperCloud.Bench;
 
@@ -29,14 +31,14 @@ internal static class VmBootBenchmarks
     public static async Task PrintAsync(TextWriter output, CancellationToken ct)
     {
         output.WriteLine("node agent VM boot (QEMU TCG, test guest, median of 5)");
-        var missing = Missing();
+        var missing = BenchGuest.Missing();
         if (missing is not null)
         {
             output.WriteLine("  skipped: " + missing);
             return;
         }
 
-        var (kernel, initrd) = await BuildGuestAsync(ct);
+        var (kernel, initrd) = await BenchGuest.BuildAsync(ct);
         // Unix socket paths are limited to 108 bytes, so the state directory stays short.
         var workDir = Directory.CreateTempSubdirectory("scvmb-").FullName;
         try
@@ -124,19 +126,7 @@ internal static class VmBootBenchmarks
         }
     }
 
-    private static bool ConsoleHasHeartbeat(string console)
-    {
-        try
-        {
-            using var stream = new FileStream(console, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            return reader.ReadToEnd().Contains("HEARTBEAT ", StringComparison.Ordinal);
-        }
-        catch (FileNotFoundException)
-        {
-            return false;
-        }
-    }
+    private static bool ConsoleHasHeartbeat(string console) => BenchGuest.ReadConsole(console).Contains("HEARTBEAT ", StringComparison.Ordinal);
 
     private static void ThrowIfLate(Stopwatch clock, string what)
     {
@@ -150,49 +140,5 @@ internal static class VmBootBenchmarks
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    private static string? Missing()
-    {
-        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, "qemu-system-x86_64")));
-        if (!onPath)
-        {
-            return "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)";
-        }
-
-        return GuestDirectory() is null ? "node-agent/guest not found above " + AppContext.BaseDirectory : null;
-    }
-
-    private static string? GuestDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var guest = Path.Combine(dir.FullName, "node-agent", "guest");
-            if (File.Exists(Path.Combine(guest, "build.sh")))
-            {
-                return guest;
-            }
-        }
-
-        return null;
-    }
-
-    // The same build (and output directory) the node agent's tests use; a no-op when the guest is up to date.
-    private static async Task<(string Kernel, string Initrd)> BuildGuestAsync(CancellationToken ct)
-    {
-        var guest = GuestDirectory()!;
-        var outDir = Path.Combine(guest, "out");
-        using var process = Process.Start(new ProcessStartInfo("bash") { ArgumentList = { Path.Combine(guest, "build.sh"), outDir }, RedirectStandardOutput = true, RedirectStandardError = true })
-            ?? throw new InvalidOperationException("cannot run bash");
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = await process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"guest build failed ({process.ExitCode}): {stderr} {await stdout}");
-        }
-
-        return (Path.Combine(outDir, "vmlinuz"), Path.Combine(outDir, "initramfs.cpio.gz"));
     }
 }

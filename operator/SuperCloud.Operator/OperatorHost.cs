@@ -24,6 +24,7 @@ public static class OperatorHost
         ["--agent-cert"] = "Operator:AgentClient:CertificatePath",
         ["--agent-key"] = "Operator:AgentClient:KeyPath",
         ["--max-parallel-migrations"] = "Operator:MaxParallelMigrations",
+        ["--failpoints"] = "Operator:Failpoints",
         ["--max-outbound-migrations-per-node"] = "Operator:MaxOutboundMigrationsPerNode",
     };
 

@@ -29,6 +29,9 @@ public sealed class OperatorOptions
     /// <summary>The operator's mutual-TLS identity towards node agents; without it SuperPods are scheduled but not run.</summary>
     public AgentClientSettings AgentClient { get; set; } = new();
 
+    /// <summary>Crash points for resilience tests (<c>migration.before=Transferring</c>); see <see cref="Runtime.Failpoints"/>. Empty: none.</summary>
+    public string? Failpoints { get; set; }
+
     /// <summary>Migrations that may run at once in the whole cluster (KubeVirt's parallelMigrationsPerCluster).</summary>
     public int MaxParallelMigrations { get; set; } = 5;
 

@@ -78,7 +78,9 @@ public static class ControllersServiceCollectionExtensions
         services.AddInformer<SuperPodMigration>();
         services.AddInformer<MigrationPolicy>(new InformerOptions());
         services.AddInformer<V1Namespace>(new InformerOptions());
-        services.TryAddSingleton(sp => new Failpoints(Environment.GetEnvironmentVariable(Failpoints.EnvironmentVariable), sp.GetRequiredService<ILogger<Failpoints>>()));
+        services.TryAddSingleton(sp => new Failpoints(
+            sp.GetService<OperatorOptions>()?.Failpoints is { Length: > 0 } configured ? configured : Environment.GetEnvironmentVariable(Failpoints.EnvironmentVariable),
+            sp.GetRequiredService<ILogger<Failpoints>>()));
         services.AddController<SuperPodMigration, SuperPodMigrationReconciler>(
             "superpodmigration",
             new ControllerOptions { BaseRetryDelay = superPods.InitialBackoff, MaxRetryDelay = superPods.MaxBackoff },

@@ -223,7 +223,11 @@ public sealed class SuperPodController(
         var message = $"node agent of {node} at {endpoint} is unreachable: {error.StatusCode} {error.Status.Detail}";
         logger.LogWarning("SuperPod {Key}: {Message}", key, message);
         await events.WarningAsync(pod, AgentUnreachableReason, message, cancellationToken);
-        if (pod.Metadata.DeletionTimestamp is null)
+
+        // A SuperPod declared lost with its node keeps saying so: the unreachable agent is the cause, not news.
+        var lost = pod.Status?.Phase == SuperPodPhase.Failed
+            && Conditions.Find(pod.Status.Conditions, ConditionTypes.Ready)?.Reason == SuperNodeHealthReconciler.NodeLostReason;
+        if (pod.Metadata.DeletionTimestamp is null && !lost)
         {
             await SetStatusAsync(key, null, Ready("False", AgentUnreachableReason, message), cancellationToken);
         }

@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace SuperCloud.Operator.Runtime;
 
 /// <summary>
-/// Crash points for resilience tests, like etcd's gofail: <c>SUPERCLOUD_FAILPOINTS=migration.before=Transferring</c> makes
+/// Crash points for resilience tests, like etcd's gofail: <c>--failpoints migration.before=Transferring</c> (or the
+/// environment variable <c>SUPERCLOUD_FAILPOINTS</c>) makes
 /// the operator kill itself (SIGKILL, no graceful shutdown, the Lease is not released) the moment the named point is
 /// reached, so a test can restart it at exactly that step. Off unless configured; every armed point is logged at start.
 /// </summary>

@@ -214,7 +214,27 @@ public sealed partial class QemuDriver
             }
 
             vm.Incoming = false;
-            await ExecuteAsync(vm, operation, "cont", null, cancellationToken);
+
+            // The RESUME event carries QEMU's own timestamp of the moment the vCPUs ran again: the end of the downtime.
+            using (var events = vm.Qmp!.SubscribeEvents())
+            {
+                await ExecuteAsync(vm, operation, "cont", null, cancellationToken);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                wait.CancelAfter(_options.CommandTimeout);
+                try
+                {
+                    vm.LastResumeAt = (await events.WaitForAsync("RESUME", wait.Token)).Timestamp;
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    vm.LastResumeAt = _timeProvider.GetUtcNow();
+                }
+                catch (QmpException ex)
+                {
+                    throw new HypervisorException(vmId, operation, $"QEMU went away right after resuming: {ex.Message}", ex);
+                }
+            }
+
             _logger.MigratedInResumed(vmId);
             return await TransitionAsync(vm, VmState.Running, MigratedInReason, "resumed by the migration's switch-over", cancellationToken);
         }, cancellationToken);
