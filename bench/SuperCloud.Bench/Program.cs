@@ -2,7 +2,7 @@ using SuperCloud.Bench;
 
 // `make bench`: every figure beside a baseline measured in the same run.
 // Arguments pick sections (`supercloud-bench shim`); none runs them all.
-string[] knownSections = ["api", "scheduler", "operator", "shim", "vm", "migration"];
+string[] knownSections = ["api", "scheduler", "bind", "operator", "shim", "vm", "migration"];
 var unknownSection = args.FirstOrDefault(a => !knownSections.Contains(a, StringComparer.OrdinalIgnoreCase));
 if (unknownSection is not null)
 {
@@ -26,6 +26,11 @@ try
     if (Runs("scheduler"))
     {
         Report.Print(SchedulerBenchmarks.Run(Console.Out, cts.Token), Console.Out);
+    }
+
+    if (Runs("bind"))
+    {
+        await BindBenchmarks.PrintAsync(workDir, Console.Out, cts.Token);
     }
 
     if (Runs("operator"))

@@ -17,12 +17,13 @@ internal static class SchedulerBenchmarks
     /// kube-scheduler's scheduler_perf SchedulingBasic at 5,000 nodes: the published threshold/results sit at about
     /// 680–810 pods/s; quoted, not measured here (there is no kube-scheduler on this machine).
     /// </summary>
-    private const double KubeSchedulerPerfBaselinePodsPerSecond = 750;
+    internal const double KubeSchedulerPerfBaselinePodsPerSecond = 750;
 
     private const int PendingPods = 10_000;
     private const long GiB = 1L << 30;
 
-    private static readonly (string Name, CloudProvider Cloud, string Region, decimal Vcpu, decimal Gib)[] ClusterSpecs =
+    /// <summary>Twelve clusters in four clouds with on-demand prices per vCPU-hour and GiB-hour; the end-to-end bench uses them too.</summary>
+    internal static readonly (string Name, CloudProvider Cloud, string Region, decimal Vcpu, decimal Gib)[] ClusterSpecs =
     [
         ("aws-use1", CloudProvider.Aws, "us-east-1", 0.0416m, 0.0052m), ("aws-usw2", CloudProvider.Aws, "us-west-2", 0.0416m, 0.0052m),
         ("aws-euw1", CloudProvider.Aws, "eu-west-1", 0.0464m, 0.0058m), ("aws-apne1", CloudProvider.Aws, "ap-northeast-1", 0.0536m, 0.0067m),
@@ -32,7 +33,8 @@ internal static class SchedulerBenchmarks
         ("lab-a", CloudProvider.OnPrem, "lab-a", 0.0100m, 0.0010m), ("lab-b", CloudProvider.OnPrem, "lab-b", 0.0100m, 0.0010m),
     ];
 
-    private static readonly string[] ClientRegions = ["us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1", "asia-southeast1"];
+    /// <summary>Where SuperPods' clients are: the rows of every cluster's latency table.</summary>
+    internal static readonly string[] ClientRegions = ["us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1", "asia-southeast1"];
 
     public static IReadOnlyList<Figure> Run(TextWriter output, CancellationToken ct)
     {
