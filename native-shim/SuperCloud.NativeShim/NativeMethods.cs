@@ -64,6 +64,9 @@ internal static unsafe partial class NativeMethods
     internal static partial void sc_pump_destroy(nint pump);
 
     [LibraryImport(Library)]
+    internal static partial int sc_pipe_open(int* fds, uint size, out uint actualSize, out NativeError error);
+
+    [LibraryImport(Library)]
     internal static partial int sc_xen_available(out NativeError error);
 
     [LibraryImport(Library)]

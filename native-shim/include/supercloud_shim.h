@@ -177,6 +177,15 @@ SC_API void sc_pump_get_stats(const sc_pump *pump, sc_pump_stats *out);
 /** Frees the pump. Must not race with sc_pump_run on the same pump (cancel and wait first). */
 SC_API void sc_pump_destroy(sc_pump *pump);
 
+/**
+ * Opens a pipe (close-on-exec, blocking) whose capacity is `size` bytes, or the largest power-of-two
+ * fraction of it the system allows (at least the default 64 KiB), and stores the capacity in
+ * `*actual_size` when not NULL. A pump moving data to or from a program's thread through a pipe
+ * needs this: with the default 64 KiB each megabyte costs sixteen wake-ups of both sides.
+ * fds[0] is the read end, fds[1] the write end.
+ */
+SC_API int sc_pipe_open(int fds[2], uint32_t size, uint32_t *actual_size, sc_error *err);
+
 /* ------------------------------------------------------------------------------------------------
  * Xen-Blanket support
  * ---------------------------------------------------------------------------------------------- */

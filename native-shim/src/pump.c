@@ -468,6 +468,25 @@ static int make_pipe(int fds[2], size_t want, size_t *size, sc_error *err) {
     return 0;
 }
 
+int sc_pipe_open(int fds[2], uint32_t size, uint32_t *actual_size, sc_error *err) {
+    if (fds == NULL) {
+        return sc_fail(err, -EINVAL, "pipe: fds must not be NULL");
+    }
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        return sc_fail_errno(err, -errno, "pipe: pipe2");
+    }
+    /* Above /proc/sys/fs/pipe-max-size an unprivileged caller gets EPERM: halve until it fits. */
+    size_t want = size > (1u << 30) ? (1u << 30) : size;
+    while (want > MIN_PIPE_SIZE && fcntl(fds[1], F_SETPIPE_SZ, (int)want) < 0) {
+        want /= 2;
+    }
+    int got = fcntl(fds[1], F_GETPIPE_SZ);
+    if (actual_size != NULL) {
+        *actual_size = got > 0 ? (uint32_t)got : MIN_PIPE_SIZE;
+    }
+    return 0;
+}
+
 /* The intermediate pipe, plus (for framing) the pipe that receives tee()'d copies for the digest. */
 static int open_pipes(sc_pump *p, bool with_tee, sc_error *err) {
     int rc = make_pipe(p->pipe_fds, p->opt.chunk_size, &p->pipe_size, err);

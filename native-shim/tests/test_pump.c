@@ -18,6 +18,46 @@
 #define GiB (1024ull * MiB)
 #define IO_SIZE (256u * 1024u)
 
+/* ---- pipes with a chosen capacity ----------------------------------------------------------- */
+
+static void pipe_open_sizes(void) {
+    int fds[2];
+    uint32_t size = 0;
+    sc_error err;
+    CHECK(sc_pipe_open(fds, 1024 * 1024, &size, &err) == 0);
+    CHECK(size >= 64 * 1024 && size <= 1024 * 1024);
+    CHECK(fcntl(fds[1], F_GETPIPE_SZ) == (int)size);
+    CHECK((fcntl(fds[0], F_GETFD) & FD_CLOEXEC) != 0);
+    CHECK((fcntl(fds[1], F_GETFL) & O_NONBLOCK) == 0);
+    /* The whole capacity can be written without blocking, and reads back intact. */
+    unsigned char *buf = malloc(size);
+    CHECK(buf != NULL);
+    for (uint32_t i = 0; i < size; i++) {
+        buf[i] = (unsigned char)(i * 7u);
+    }
+    CHECK(write(fds[1], buf, size) == (ssize_t)size);
+    memset(buf, 0, size);
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fds[0], buf + got, size - got);
+        CHECK(n > 0);
+        got += (size_t)n;
+    }
+    for (uint32_t i = 0; i < size; i++) {
+        CHECK(buf[i] == (unsigned char)(i * 7u));
+    }
+    free(buf);
+    close(fds[0]);
+    close(fds[1]);
+    uint32_t small = 0;
+    CHECK(sc_pipe_open(fds, 0, &small, NULL) == 0);
+    CHECK(small >= 4096);
+    close(fds[0]);
+    close(fds[1]);
+    CHECK(sc_pipe_open(NULL, 0, NULL, &err) == -EINVAL);
+    CHECK(strstr(err.message, "fds") != NULL);
+}
+
 /* ---- pattern ------------------------------------------------------------------------------- */
 
 static uint64_t splitmix(uint64_t x) {
@@ -803,6 +843,8 @@ int main(int argc, char **argv) {
         shared_description_echo();
     } else if (strcmp(c, "run_twice") == 0) {
         run_twice();
+    } else if (strcmp(c, "pipe_open_sizes") == 0) {
+        pipe_open_sizes();
     } else {
         fprintf(stderr, "unknown case %s\n", c);
         return 2;

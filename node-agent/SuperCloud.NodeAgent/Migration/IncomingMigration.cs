@@ -92,7 +92,13 @@ internal sealed class IncomingMigration(
         SetPhase(MigrationSessionPhase.Transferring, $"receiving from {SourceNode}");
         try
         {
-            await FollowAsync(Relay, token);
+            // Followed until the relay ends (its control channel completes on teardown), not until the connection's own
+            // token fires: a closed connection is an outcome to judge, not a reason to stop judging.
+            await FollowAsync(Relay, Lifetime.Token);
+        }
+        catch (OperationCanceledException) when (Lifetime.IsCancellationRequested)
+        {
+            // Cancelled by the operator: CancelAsync recorded the outcome.
         }
         finally
         {

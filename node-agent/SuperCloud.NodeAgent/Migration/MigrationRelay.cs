@@ -1,7 +1,5 @@
-using System.IO.Pipes;
 using System.Net.Sockets;
 using System.Threading.Channels;
-using Microsoft.Win32.SafeHandles;
 using SuperCloud.NativeShim;
 
 namespace SuperCloud.NodeAgent.Migration;
@@ -13,10 +11,13 @@ namespace SuperCloud.NodeAgent.Migration;
 /// first direction is the migration stream and the second its return path; on the target it is the other way round.
 /// Control messages travel between the data records. The first failure of any part tears the whole relay down, which
 /// closes the hypervisor's socket so its migration fails at once rather than waiting on a dead stream.
+/// Each part runs on its own thread with blocking I/O and 1 MiB pipes and records: the stream is a few hundred
+/// megabytes to move as fast as the host allows, and every wake-up between the parts costs throughput.
 /// </summary>
 internal sealed class MigrationRelay : IAsyncDisposable
 {
-    private const int ReadChunk = 256 * 1024;
+    private const int ReadChunk = MigrationWire.MaxPayload;
+    private const int PipeCapacity = 1 << 20;
     private readonly Stream _network;
     private readonly Action? _abortNetwork;
     private readonly Socket _hypervisor;
@@ -29,10 +30,8 @@ internal sealed class MigrationRelay : IAsyncDisposable
     private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
-    private AnonymousPipeServerStream? _outgoingPipe;
-    private AnonymousPipeServerStream? _incomingPipe;
-    private SafePipeHandle? _outgoingPumpEnd;
-    private SafePipeHandle? _incomingPumpEnd;
+    private ShimPipe? _outgoingPipe;
+    private ShimPipe? _incomingPipe;
     private ShimPump? _encoder;
     private ShimPump? _decoder;
     private Task _tasks = Task.CompletedTask;
@@ -74,18 +73,16 @@ internal sealed class MigrationRelay : IAsyncDisposable
         // Both pumps use the hypervisor socket, one reading and one writing. They switch it to non-blocking while they
         // run and restore its flags when they return; set it non-blocking first so neither restores it under the other.
         _hypervisor.Blocking = false;
-        _outgoingPipe = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
-        _incomingPipe = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None);
-        _outgoingPumpEnd = _outgoingPipe.ClientSafePipeHandle;
-        _incomingPumpEnd = _incomingPipe.ClientSafePipeHandle;
-        _encoder = ShimPump.Create(_hypervisor.SafeHandle, _outgoingPumpEnd, new PumpOptions
+        _outgoingPipe = ShimPipe.Open(PipeCapacity);
+        _incomingPipe = ShimPipe.Open(PipeCapacity);
+        _encoder = ShimPump.Create(_hypervisor.SafeHandle, _outgoingPipe.Write, new PumpOptions
         {
             Mode = PumpMode.Encode,
             Digest = FrameDigest.XxHash64,
             ChunkSize = _settings.ChunkSize,
             RateBytesPerSecond = _settings.RateBytesPerSecond,
         });
-        _decoder = ShimPump.Create(_incomingPumpEnd, _hypervisor.SafeHandle, new PumpOptions
+        _decoder = ShimPump.Create(_incomingPipe.Read, _hypervisor.SafeHandle, new PumpOptions
         {
             Mode = PumpMode.Decode,
             Digest = FrameDigest.Any,
@@ -93,8 +90,8 @@ internal sealed class MigrationRelay : IAsyncDisposable
         });
         _tasks = Task.WhenAll(
             Guard("encode", EncodeAsync),
-            Guard("send", SendAsync),
-            Guard("receive", ReceiveAsync),
+            Guard("send", Blocking(Send)),
+            Guard("receive", Blocking(Receive)),
             Guard("decode", DecodeAsync));
     }
 
@@ -186,16 +183,17 @@ internal sealed class MigrationRelay : IAsyncDisposable
         }
 
         _encoder.Dispose();
-        _outgoingPumpEnd!.Dispose();
+        _outgoingPipe!.Write.Dispose();
     }
 
-    private async Task SendAsync(CancellationToken cancellationToken)
+    private void Send(CancellationToken cancellationToken)
     {
         var buffer = new byte[MigrationWire.HeaderSize + ReadChunk];
+        using var pipe = new FileStream(_outgoingPipe!.Read, FileAccess.Read, 1);
         long offset = 0;
         while (true)
         {
-            var read = await _outgoingPipe!.ReadAsync(buffer.AsMemory(MigrationWire.HeaderSize, ReadChunk), cancellationToken);
+            var read = pipe.Read(buffer, MigrationWire.HeaderSize, ReadChunk);
             if (read == 0)
             {
                 break;
@@ -204,41 +202,52 @@ internal sealed class MigrationRelay : IAsyncDisposable
             InjectCorruption(buffer.AsSpan(MigrationWire.HeaderSize, read), offset);
             offset += read;
             MigrationWire.WriteHeader(buffer, MigrationWire.Data, read);
-            await WriteRecordAsync(buffer.AsMemory(0, MigrationWire.HeaderSize + read), cancellationToken);
+            WriteRecord(buffer.AsSpan(0, MigrationWire.HeaderSize + read), cancellationToken);
         }
 
         var end = new byte[MigrationWire.HeaderSize];
         MigrationWire.WriteHeader(end, MigrationWire.End, 0);
-        await WriteRecordAsync(end, cancellationToken);
+        WriteRecord(end, cancellationToken);
         _sent.TrySetResult();
     }
 
-    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    private void Receive(CancellationToken cancellationToken)
     {
         var header = new byte[MigrationWire.HeaderSize];
         var payload = new byte[MigrationWire.MaxPayload];
         var ended = false;
-        while (await MigrationWire.ReadHeaderAsync(_network, header, cancellationToken) is { } record)
+        var pipe = new FileStream(_incomingPipe!.Write, FileAccess.Write, 1);
+        try
         {
-            await _network.ReadExactlyAsync(payload.AsMemory(0, record.Length), cancellationToken);
-            switch (record.Type)
+            while (MigrationWire.ReadHeader(_network, header) is { } record)
             {
-                case MigrationWire.Data when ended:
-                    throw new MigrationProtocolException("the peer sent data after the end of its stream");
-                case MigrationWire.Data:
-                    await _incomingPipe!.WriteAsync(payload.AsMemory(0, record.Length), cancellationToken);
-                    break;
-                case MigrationWire.End:
-                    ended = true;
+                _network.ReadExactly(payload, 0, record.Length);
+                switch (record.Type)
+                {
+                    case MigrationWire.Data when ended:
+                        throw new MigrationProtocolException("the peer sent data after the end of its stream");
+                    case MigrationWire.Data:
+                        pipe.Write(payload, 0, record.Length);
+                        break;
+                    case MigrationWire.End:
+                        ended = true;
 
-                    // The decoder stops at the END frame; end of file on its input tells it nothing more is coming.
-                    _incomingPipe!.Dispose();
-                    break;
-                default:
-                    _controls.Writer.TryWrite(MigrationWire.ParseControl(payload.AsSpan(0, record.Length)));
-                    break;
+                        // The decoder stops at the END frame; end of file on its input tells it nothing more is coming.
+                        pipe.Dispose();
+                        break;
+                    default:
+                        _controls.Writer.TryWrite(MigrationWire.ParseControl(payload.AsSpan(0, record.Length)));
+                        break;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
             }
         }
+        finally
+        {
+            pipe.Dispose();
+        }
+
 
         _controls.Writer.TryComplete();
         if (!ended)
@@ -258,19 +267,23 @@ internal sealed class MigrationRelay : IAsyncDisposable
         _received.TrySetResult();
     }
 
-    private async Task WriteRecordAsync(ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
+    private void WriteRecord(ReadOnlySpan<byte> record, CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken);
+        _writeLock.Wait(cancellationToken);
         try
         {
-            await _network.WriteAsync(record, cancellationToken);
-            await _network.FlushAsync(cancellationToken);
+            _network.Write(record);
+            _network.Flush();
         }
         finally
         {
             _writeLock.Release();
         }
     }
+
+    // A part that blocks in system calls gets a thread of its own instead of a thread-pool thread.
+    private static Func<CancellationToken, Task> Blocking(Action<CancellationToken> body) =>
+        cancellationToken => Task.Factory.StartNew(() => body(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private void InjectCorruption(Span<byte> chunk, long offset)
     {
@@ -305,8 +318,9 @@ internal sealed class MigrationRelay : IAsyncDisposable
                 _decoder.Dispose();
             }
 
-            _outgoingPumpEnd?.Dispose();
-            _incomingPumpEnd?.Dispose();
+            // The pumps' ends: the sender then reads end of file, the receiver's writes fail.
+            _outgoingPipe?.Write.Dispose();
+            _incomingPipe?.Read.Dispose();
         }
 
         CloseQuietly(() => _hypervisor.Shutdown(SocketShutdown.Both));

@@ -43,11 +43,11 @@ internal static class MigrationWire
     public static async Task<(byte Type, int Length)?> ReadHeaderAsync(Stream stream, byte[] header, CancellationToken cancellationToken)
     {
         var read = await stream.ReadAtLeastAsync(header.AsMemory(0, HeaderSize), HeaderSize, throwOnEndOfStream: false, cancellationToken);
-        if (read == 0)
-        {
-            return null;
-        }
+        return read == 0 ? null : Parse(header, read);
+    }
 
+    private static (byte Type, int Length) Parse(byte[] header, int read)
+    {
         if (read < HeaderSize)
         {
             throw new MigrationProtocolException("the peer closed the migration connection in the middle of a record header");
@@ -62,6 +62,13 @@ internal static class MigrationWire
         }
 
         return (type, (int)length);
+    }
+
+    /// <summary>Reads one record header, blocking; null at a clean end of stream before a header.</summary>
+    public static (byte Type, int Length)? ReadHeader(Stream stream, byte[] header)
+    {
+        var read = stream.ReadAtLeast(header.AsSpan(0, HeaderSize), HeaderSize, throwOnEndOfStream: false);
+        return read == 0 ? null : Parse(header, read);
     }
 
     public static MigrationControl ParseControl(ReadOnlySpan<byte> payload)
