@@ -13,7 +13,7 @@ kubectl="$repo/.tools/bin/kubectl"
 lab="$repo/lab/SuperCloud.Lab.Cli/bin/$config/net10.0/supercloud-lab"
 clouds="${LAB_CLOUDS:-aws-us-east-1:2,aws-eu-west-1:1,onprem:1}"
 guest="$repo/node-agent/guest/out"
-pods=(web-us batch-spot ledger-onprem)
+pods=(web-us batch-spot ledger-onprem roamer)
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
@@ -101,6 +101,66 @@ for pod in "${pods[@]}"; do
   done
   printf '%-14s on %-16s %s\n' "$pod" "$node" "$(grep '^HEARTBEAT' "$console" | tail -1)"
 done
+
+# Moves roamer with a SuperPodMigration targeting $1=$2 and shows what the guest and the API say about it.
+migrate() {
+  local name="$1" field="$2" value="$3" from uid before console
+  from="$("$kubectl" get superpod roamer -o jsonpath='{.status.node}')"
+  uid="$("$kubectl" get superpod roamer -o jsonpath='{.metadata.uid}')"
+  before="$(grep '^HEARTBEAT' "$data/hosts/$from/vms/$uid/console.log" | tail -1)"
+  printf '$ kubectl create -f - <<< SuperPodMigration %s {superPod: roamer, target: {%s: %s}}\n' "$name" "$field" "$value"
+  "$kubectl" create -f - <<YAML
+apiVersion: supercloud.dev/v1alpha1
+kind: SuperPodMigration
+metadata:
+  name: $name
+  namespace: default
+spec:
+  superPod: roamer
+  target:
+    $field: $value
+YAML
+  # Each phase as it is reached, with the transfer's progress while memory is copied.
+  local phase="" seen="" deadline=$((SECONDS + 180))
+  until [ "$phase" = Succeeded ]; do
+    phase="$("$kubectl" get superpodmigration "$name" -o jsonpath='{.status.phase}')"
+    if [ "$phase" != "$seen" ] || [ "$phase" = Transferring ]; then
+      printf '  %-15s %s\n' "${phase:-Pending}" "$("$kubectl" get superpodmigration "$name" \
+        -o jsonpath='{.status.progress.bytesSent} bytes sent, {.status.progress.bytesRemaining} remaining, {.status.progress.iterations} passes')"
+      seen="$phase"
+    fi
+    case "$phase" in Failed|Cancelled) "$kubectl" get superpodmigration "$name" -o yaml >&2; fail "migration $name $phase";; esac
+    [ $SECONDS -lt $deadline ] || fail "migration $name did not succeed within 180 s"
+    sleep 1
+  done
+  run "$kubectl" get superpodmigration "$name" -o wide
+  run "$kubectl" get superpod roamer -o wide
+  local to
+  to="$("$kubectl" get superpod roamer -o jsonpath='{.status.node}')"
+  console="$data/hosts/$to/vms/$uid/console.log"
+  deadline=$((SECONDS + 60))
+  until grep -q "^MEMCHECK OK" "$console" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || fail "no MEMCHECK OK from roamer on $to within 60 s"
+    sleep 0.5
+  done
+  echo "on $from, last before the move: $before"
+  echo "on $to, first after the move:  $(grep '^HEARTBEAT' "$console" | head -1)   (the counter goes on: same guest, not a reboot)"
+  echo "on $to, the memory checker:     $(grep '^MEMCHECK' "$console" | tail -1)"
+  [ -d "$data/hosts/$from/vms/$uid" ] && fail "the source still has the VM" || echo "no copy left on $from"
+}
+
+step "Live-migrate roamer to another cloud: kubectl create a SuperPodMigration, watch its phases"
+if [ "$("$kubectl" get superpod roamer -o jsonpath='{.status.region}')" = us-east-1 ]; then
+  migrate roamer-to-onprem cloud onprem
+else
+  migrate roamer-to-us region us-east-1
+fi
+
+step "Again, over a WAN capped at 100mbit with tc tbf (supercloud-lab link): the transfer takes what physics says"
+run "$lab" link --data-dir "$data" --cloud aws-eu-west-1 --rate 100mbit
+migrate roamer-to-eu region eu-west-1
+run "$lab" link --data-dir "$data" --cloud aws-eu-west-1 --clear
+run "$kubectl" get superpod roamer -o jsonpath='{.status.lastMigration}{"\n"}'
 
 step "Delete one: its VM is stopped and removed before the SuperPod goes"
 node="$("$kubectl" get superpod ledger-onprem -o jsonpath='{.status.node}')"

@@ -51,6 +51,7 @@ try
     if (Runs("migration"))
     {
         await MigrationBenchmarks.PrintAsync(Console.Out, cts.Token);
+        await CappedMigrationBenchmarks.PrintAsync(workDir, Console.Out, cts.Token);
     }
 }
 finally

@@ -106,7 +106,7 @@ public sealed class HelpersTests : IAsyncLifetime
     public async Task Repeated_events_are_aggregated_into_one_Event_with_a_count()
     {
         var widget = await CreateWidgetAsync("w");
-        var recorder = new EventRecorder(new ResourceClient<Corev1Event>(_lab.Client), "supercloud-operator", _clock, NullLogger<EventRecorder>.Instance);
+        await using var recorder = new EventRecorder(new ResourceClient<Corev1Event>(_lab.Client), "supercloud-operator", _clock, NullLogger<EventRecorder>.Instance);
 
         for (var i = 0; i < 3; i++)
         {
@@ -116,7 +116,11 @@ public sealed class HelpersTests : IAsyncLifetime
 
         await recorder.NormalAsync(widget, "Scheduled", "placed on node-1", CancellationToken.None);
 
-        var events = (await _lab.Client.CoreV1.ListNamespacedEventAsync(_lab.Namespace)).Items;
+        // Written in the background, in order: the last one queued tells that the others are written.
+        IList<Corev1Event> events = [];
+        await Eventually.UntilAsync(
+            () => (events = _lab.Client.CoreV1.ListNamespacedEventAsync(_lab.Namespace).Result.Items).Any(e => e.Reason == "Scheduled"),
+            "the recorder wrote the queued events");
         events.Should().HaveCount(2);
         var warning = events.Single(e => e.Reason == "InvalidSpec");
         warning.Count.Should().Be(3);
