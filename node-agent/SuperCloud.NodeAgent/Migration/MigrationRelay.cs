@@ -342,6 +342,7 @@ internal sealed class MigrationRelay : IAsyncDisposable
 
     private static RelayFailure Classify(string part, Exception error) => error switch
     {
+        ShimStreamCorruptedException { IsTruncation: true } truncated => new RelayFailure(RelayFailure.ConnectionLost, $"the peer's migration stream ended before its end-of-stream frame: {truncated.Message}"),
         ShimStreamCorruptedException corrupted => new RelayFailure(RelayFailure.StreamCorrupted, $"the received migration stream failed verification: {corrupted.Message}"),
         MigrationProtocolException protocol => new RelayFailure(RelayFailure.ConnectionLost, protocol.Message),
         ShimException shim when part == "encode" => new RelayFailure(RelayFailure.HypervisorStream, $"reading the hypervisor's migration stream failed: {shim.Message}"),

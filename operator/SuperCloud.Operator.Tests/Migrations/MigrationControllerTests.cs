@@ -96,7 +96,8 @@ public sealed class MigrationControllerTests : IAsyncLifetime
         var failed = await _h.UntilMigrationAsync("corrupted", m => SuperPodMigrationReconciler.IsFinished(m.Status?.Phase), "the migration ended", seconds: 60);
         home.Migration.CorruptOutgoingStreamByteAt = -1;
         failed.Status!.Phase.Should().Be(MigrationPhase.Failed);
-        failed.Status.FailureReason.Should().Be("ConnectionLost", failed.Status.Message);
+        failed.Status.FailureReason.Should().Be("StreamCorrupted", failed.Status.Message);
+        failed.Status.Message.Should().Contain($"the target {(other == source ? "aws-1" : "aws-2")} failed the transfer: the received migration stream failed verification");
         await _h.UntilMigrationAsync("corrupted", m => Conditions.IsTrue(m.Status?.Conditions, SuperPodMigrationReconciler.TargetCleanedUp), "the target's copy is removed");
         var after = await _h.Cluster.UntilPodAsync("db", p => p.Status?.Migration is null, "the SuperPod is released");
         after.Status!.Node.Should().Be(pod.Status.Node);

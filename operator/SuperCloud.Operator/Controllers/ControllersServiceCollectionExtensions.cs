@@ -75,6 +75,7 @@ public static class ControllersServiceCollectionExtensions
     {
         options.Validate();
         services.TryAddSingleton(options);
+        services.TryAddSingleton<MigrationMetrics>();
         services.AddInformer<SuperPodMigration>();
         services.AddInformer<MigrationPolicy>(new InformerOptions());
         services.AddInformer<V1Namespace>(new InformerOptions());

@@ -163,9 +163,11 @@ public sealed partial class SuperPodMigrationReconciler
         {
             case V1.MigrationPhase.Completed or V1.MigrationPhase.Switched:
                 return await BeginSwitchAsync(context, view, cancellationToken);
+            case V1.MigrationPhase.Failed or V1.MigrationPhase.Cancelled when cancelRequested:
+                return await FailAsync(context, MigrationPhase.Cancelled, "Cancelled", view.Message, cancellationToken);
             case V1.MigrationPhase.Failed or V1.MigrationPhase.Cancelled:
-                return await FailAsync(context, cancelRequested ? MigrationPhase.Cancelled : MigrationPhase.Failed,
-                    cancelRequested ? "Cancelled" : Reason(view.FailureReason, "TransferFailed"), view.Message, cancellationToken);
+                var (reason, message) = await RootCauseAsync(context, target, view, cancellationToken);
+                return await FailAsync(context, MigrationPhase.Failed, reason, message, cancellationToken);
             case V1.MigrationPhase.Unknown:
                 // The source agent restarted: its relay died with it, so QEMU's transfer ended one way or the other.
                 if (view.HypervisorStatus == "completed")
@@ -402,6 +404,35 @@ public sealed partial class SuperPodMigrationReconciler
         }
 
         return new TransferSummary(status.Progress?.BytesSent ?? 0, null);
+    }
+
+    // The agents' reason for a relay whose connection to the peer broke.
+    private const string ConnectionLostReason = "ConnectionLost";
+
+    // A source that only saw its connection drop does not know why; the target may (its digest check failed, its
+    // hypervisor rejected the state), and its reason is the one a user can act on.
+    private async Task<(string Reason, string Message)> RootCauseAsync(MigrationContext context, AgentTarget target, V1.MigrationStatus view, CancellationToken cancellationToken)
+    {
+        var reason = Reason(view.FailureReason, "TransferFailed");
+        if (reason != ConnectionLostReason)
+        {
+            return (reason, view.Message);
+        }
+
+        try
+        {
+            var verdict = await target.Client.GetMigrationAsync(new V1.MigrationRequest { MigrationId = context.Id, VmId = context.VmId }, deadline: agents.Deadline(), cancellationToken: cancellationToken);
+            if (verdict.Phase == V1.MigrationPhase.Failed && !string.IsNullOrEmpty(verdict.FailureReason) && verdict.FailureReason != ConnectionLostReason)
+            {
+                return (verdict.FailureReason, $"the target {target.Name} failed the transfer: {verdict.Message} (the source saw: {view.Message})");
+            }
+        }
+        catch (RpcException e) when (AgentClientFactory.IsUnreachable(e) || e.StatusCode == StatusCode.NotFound)
+        {
+            // The target is gone or never heard of it: the source's view is all there is.
+        }
+
+        return (reason, view.Message);
     }
 
     // Cancels the transfer on the source (its VM keeps running) and fails or cancels the migration; the target's VM is

@@ -32,6 +32,7 @@ public sealed partial class SuperPodMigrationReconciler
             return true;
         }, cancellationToken);
         ForgetAdmission(ObjectKey.From(migration));
+        metrics.Finished.WithLabels(phase.ToString(), reason).Inc();
         logger.LogWarning("Migration {Key} of SuperPod {Pod} {Phase}: {Reason}: {Message}", ObjectKey.From(migration), context.PodKey, phase, reason, message);
         if (phase == MigrationPhase.Cancelled)
         {
@@ -69,6 +70,14 @@ public sealed partial class SuperPodMigrationReconciler
             return true;
         }, cancellationToken);
         ForgetAdmission(ObjectKey.From(migration));
+        metrics.Finished.WithLabels(nameof(MigrationPhase.Succeeded), "Migrated").Inc();
+        metrics.Duration.Observe(total.TotalSeconds);
+        metrics.Bytes.Inc(summary.BytesTransferred);
+        if (summary.Downtime is { } pause)
+        {
+            metrics.Downtime.Observe(pause.TotalSeconds);
+        }
+
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation("Migration {Key}: {Message}", ObjectKey.From(migration), message);

@@ -21,7 +21,7 @@ public sealed partial class SuperPodMigrationReconciler(
     Informer<SuperPodMigration> migrations, Informer<SuperPod> pods, Informer<SuperNode> nodes, Informer<SuperCluster> clusters,
     Informer<StubResource> stubs, Informer<MigrationPolicy> policies, Informer<V1Namespace> namespaces,
     ResourceClient<SuperPodMigration> client, ResourceClient<SuperPod> podClient, StatusWriter<SuperPodMigration> migrationStatus, StatusWriter<SuperPod> podStatus,
-    AgentClientFactory agents, EventRecorder events, MigrationControllerOptions options, Failpoints failpoints,
+    AgentClientFactory agents, EventRecorder events, MigrationControllerOptions options, MigrationMetrics metrics, Failpoints failpoints,
     TimeProvider timeProvider, ILogger<SuperPodMigrationReconciler> logger) : IReconciler
 {
     /// <summary>The finalizer that keeps a SuperPodMigration until the agents let go of it (cancelled, cleaned up).</summary>
