@@ -63,8 +63,8 @@ public sealed class LabFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A SuperPod manifest that boots the test guest with 128Mi; <paramref name="placement"/> is YAML under spec.placement, indented by four spaces.</summary>
-    public string SuperPod(string name, string? placement = null, string memory = "128Mi") =>
+    /// <summary>A SuperPod manifest that boots the test guest (128Mi unless <paramref name="memory"/> says otherwise); <paramref name="placement"/> is YAML under spec.placement, indented by four spaces.</summary>
+    public string SuperPod(string name, string? placement = null, string memory = "128Mi", string cmdline = GuestCmdline) =>
         $"""
         apiVersion: supercloud.dev/v1alpha1
         kind: SuperPod
@@ -78,7 +78,7 @@ public sealed class LabFixture : IAsyncLifetime
           boot:
             kernel: {Kernel}
             initrd: {Initrd}
-            cmdline: {GuestCmdline}
+            cmdline: {cmdline}
           runStrategy: Always
         {(placement is null ? "" : "  placement:\n" + placement)}
         """;

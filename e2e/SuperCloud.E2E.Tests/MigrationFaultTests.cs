@@ -1,0 +1,297 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+
+namespace SuperCloud.E2E.Tests;
+
+/// <summary>
+/// Faults in the middle of a live migration, each injected into the real processes of the lab: an agent killed, the
+/// target's QEMU killed, the underlay between the clouds cut, a byte of the stream corrupted, the operator killed before
+/// each phase. After each, the SuperPod runs on exactly one host with its guest intact, the migration ended with a
+/// reason, and a later migration of the same SuperPod succeeds.
+/// </summary>
+[Collection(SharedLab.Name)]
+public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper output)
+{
+    // Slow enough that the transfer is still under way when the fault strikes.
+    private const string Throttled = "  limits:\n    bandwidth: 2Mi\n";
+
+    // The operator restarted at a failpoint takes over from its killed self after this Lease.
+    private static readonly string[] ShortLease =
+        ["--Operator:LeaderElection:LeaseDurationSeconds=6", "--Operator:LeaderElection:RenewDeadlineSeconds=4", "--Operator:LeaderElection:RetryPeriodSeconds=1"];
+
+    private LabRun Lab => fixture.Lab;
+
+    [SkippableFact]
+    public async Task Target_agent_killed_mid_transfer_fails_the_migration_and_the_guest_stays_on_the_source()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var pod = new Roamer(fixture, "fault-target-agent");
+        var killed = "";
+        try
+        {
+            var (source, target) = await StartAndPickAsync(pod, otherCloud: false);
+            var before = pod.Mark(source);
+            await pod.MigrateAsync("fault-target-agent-1", $"  target:\n    node: {target}\n{Throttled}");
+            await pod.UntilTransferringAsync("fault-target-agent-1");
+
+            await Lab.LabAsync("agent", "kill", "--host", target);
+            killed = target;
+            var failed = await pod.UntilFinishedAsync("fault-target-agent-1", TimeSpan.FromSeconds(90));
+            await Lab.LabAsync("agent", "start", "--host", target);
+            killed = "";
+
+            AssertFailedWithReason(failed);
+            await pod.AssertRunsIntactOnAsync(source, before);
+            await MovesAgainAsync(pod, "fault-target-agent-2");
+        }
+        finally
+        {
+            await RestartAgentAsync(killed);
+            await pod.DeleteAsync();
+        }
+    }
+
+    [SkippableFact]
+    public async Task Source_agent_killed_mid_transfer_fails_the_migration_and_the_guest_keeps_running_on_the_source()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var pod = new Roamer(fixture, "fault-source-agent");
+        var killed = "";
+        try
+        {
+            var (source, target) = await StartAndPickAsync(pod, otherCloud: false);
+            var before = pod.Mark(source);
+            await pod.MigrateAsync("fault-source-agent-1", $"  target:\n    node: {target}\n{Throttled}    progressTimeout: 20s\n");
+            await pod.UntilTransferringAsync("fault-source-agent-1");
+
+            // The agent crashes and its supervisor starts it again; QEMU outlives it.
+            await Lab.LabAsync("agent", "kill", "--host", source);
+            killed = source;
+            await Lab.LabAsync("agent", "start", "--host", source);
+            killed = "";
+            var failed = await pod.UntilFinishedAsync("fault-source-agent-1", TimeSpan.FromSeconds(90));
+
+            AssertFailedWithReason(failed);
+            await pod.AssertRunsIntactOnAsync(source, before);
+            await MovesAgainAsync(pod, "fault-source-agent-2");
+        }
+        finally
+        {
+            await RestartAgentAsync(killed);
+            await pod.DeleteAsync();
+        }
+    }
+
+    [SkippableFact]
+    public async Task Target_qemu_killed_mid_transfer_fails_the_migration_and_the_guest_stays_on_the_source()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var pod = new Roamer(fixture, "fault-target-qemu");
+        try
+        {
+            var (source, target) = await StartAndPickAsync(pod, otherCloud: false);
+            var before = pod.Mark(source);
+            await pod.MigrateAsync("fault-target-qemu-1", $"  target:\n    node: {target}\n{Throttled}");
+            await pod.UntilTransferringAsync("fault-target-qemu-1");
+
+            var incoming = pod.QemuProcesses().Where(p => p.Host == target).ToList();
+            incoming.Should().ContainSingle("the target runs one QEMU waiting for the incoming state");
+            Process.GetProcessById(incoming[0].Pid).Kill();
+            var failed = await pod.UntilFinishedAsync("fault-target-qemu-1", TimeSpan.FromSeconds(90));
+
+            AssertFailedWithReason(failed);
+            await pod.AssertRunsIntactOnAsync(source, before);
+            await MovesAgainAsync(pod, "fault-target-qemu-2");
+        }
+        finally
+        {
+            await pod.DeleteAsync();
+        }
+    }
+
+    [SkippableFact]
+    public async Task Underlay_cut_between_the_clouds_mid_transfer_fails_the_migration_at_the_progress_timeout()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var pod = new Roamer(fixture, "fault-link");
+        var cut = "";
+        try
+        {
+            var (source, target) = await StartAndPickAsync(pod, otherCloud: true);
+            var before = pod.Mark(source);
+            await pod.MigrateAsync("fault-link-1", $"  target:\n    node: {target}\n{Throttled}    progressTimeout: 10s\n");
+            await pod.UntilTransferringAsync("fault-link-1");
+
+            cut = $"{Roamer.CloudOf(source)},{Roamer.CloudOf(target)}";
+            await Lab.LabAsync("link", "--cut", cut);
+            var failed = await pod.UntilFinishedAsync("fault-link-1", TimeSpan.FromSeconds(90));
+
+            AssertFailedWithReason(failed);
+            await pod.AssertRunsIntactOnAsync(source, before);
+            await Lab.LabAsync("link", "--restore", cut);
+            cut = "";
+            await MovesAgainAsync(pod, "fault-link-2", target);
+        }
+        finally
+        {
+            if (cut.Length > 0)
+            {
+                await Lab.LabAsync("link", "--restore", cut);
+            }
+
+            await pod.DeleteAsync();
+        }
+    }
+
+    [SkippableFact]
+    public async Task Corrupted_byte_in_the_stream_fails_the_migration_with_StreamCorrupted()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var pod = new Roamer(fixture, "fault-corrupt");
+        var restarted = "";
+        try
+        {
+            var (source, target) = await StartAndPickAsync(pod, otherCloud: false);
+            await Lab.LabAsync("agent", "stop", "--host", source);
+            restarted = source;
+            await Lab.LabAsync("agent", "start", "--host", source, "--", "--Migration:CorruptOutgoingStreamByteAt=3000000");
+            await UntilAgentServesAsync(source);
+            var before = pod.Mark(source);
+
+            await pod.MigrateAsync("fault-corrupt-1", $"  target:\n    node: {target}\n");
+            var failed = await pod.UntilFinishedAsync("fault-corrupt-1", TimeSpan.FromSeconds(90));
+
+            AssertFailedWithReason(failed);
+            failed["status"]!["failureReason"]!.GetValue<string>().Should().Be("StreamCorrupted", failed["status"]!.ToJsonString());
+            failed["status"]!["message"]!.GetValue<string>().Should().Contain("failed verification");
+            await pod.AssertRunsIntactOnAsync(source, before);
+
+            await Lab.LabAsync("agent", "stop", "--host", source);
+            await Lab.LabAsync("agent", "start", "--host", source);
+            restarted = "";
+            await UntilAgentServesAsync(source);
+            await MovesAgainAsync(pod, "fault-corrupt-2");
+        }
+        finally
+        {
+            if (restarted.Length > 0)
+            {
+                await Lab.LabAsync("agent", "stop", "--host", restarted);
+                await Lab.LabAsync("agent", "start", "--host", restarted);
+            }
+
+            await pod.DeleteAsync();
+        }
+    }
+
+    [SkippableTheory]
+    [InlineData("Scheduling")]
+    [InlineData("PreparingTarget")]
+    [InlineData("Transferring")]
+    [InlineData("Switching")]
+    [InlineData("Succeeded")]
+    public async Task Operator_killed_before_a_phase_resumes_the_migration_after_its_restart(string phase)
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var pod = new Roamer(fixture, $"restart-at-{phase.ToLowerInvariant()}");
+        var armed = false;
+        try
+        {
+            var (source, target) = await StartAndPickAsync(pod, otherCloud: false);
+            var before = pod.Mark(source);
+            await Lab.LabAsync("operator", "stop");
+            armed = true;
+            await Lab.LabAsync(["operator", "start", "--", "--failpoints", $"migration.before={phase}", .. ShortLease]);
+            var operatorPid = OperatorPid();
+
+            var migration = $"{pod.Name}-1";
+            await pod.MigrateAsync(migration, $"  target:\n    node: {target}\n");
+            await Lab.UntilAsync(() => Task.FromResult(!ProcessState.IsRunning(operatorPid)), $"the operator killed itself before {phase}", TimeSpan.FromSeconds(90));
+            var atCrash = await pod.MigrationAsync(migration);
+            output.WriteLine($"operator killed before {phase}; the migration was {Roamer.Phase(atCrash) ?? "Pending"}");
+            await Lab.LabAsync(["operator", "start", "--", .. ShortLease]);
+
+            var done = await pod.UntilFinishedAsync(migration, TimeSpan.FromSeconds(150));
+            Roamer.Phase(done).Should().Be("Succeeded", done["status"]?.ToJsonString());
+            await pod.AssertRunsIntactOnAsync(target, before);
+            pod.QemuProcesses().Should().ContainSingle();
+            await MovesAgainAsync(pod, $"{pod.Name}-2");
+        }
+        finally
+        {
+            if (armed)
+            {
+                // Back to the lab's own operator: stopped gracefully, it hands its Lease over at once.
+                await Lab.LabAsync("operator", "stop");
+                await Lab.LabAsync("operator", "start");
+            }
+
+            await pod.DeleteAsync();
+        }
+    }
+
+    // Starts the SuperPod and picks a target: another host of its cloud when it has one (or of another cloud when asked).
+    private async Task<(string Source, string Target)> StartAndPickAsync(Roamer pod, bool otherCloud)
+    {
+        var source = await pod.StartAsync();
+        var sameCloud = (Func<string, bool>)(h => Roamer.CloudOf(h) == Roamer.CloudOf(source));
+        var target = Roamer.Hosts.Where(h => h != source).OrderBy(h => sameCloud(h) != otherCloud ? 0 : 1).First();
+        output.WriteLine($"{pod.Name}: {source} -> {target}");
+        return (source, target);
+    }
+
+    private void AssertFailedWithReason(JsonNode migration)
+    {
+        var status = migration["status"]!;
+        output.WriteLine($"{migration["metadata"]!["name"]}: {status["phase"]} {status["failureReason"]}: {status["message"]}");
+        status["phase"]!.GetValue<string>().Should().Be("Failed", status.ToJsonString());
+        status["failureReason"]?.GetValue<string>().Should().NotBeNullOrEmpty("a failed migration says why");
+    }
+
+    // The later migration of the same SuperPod: to any other host (or the one given), and it succeeds.
+    private static async Task MovesAgainAsync(Roamer pod, string migration, string? target = null)
+    {
+        var source = await pod.NodeAsync();
+        var before = pod.Mark(source);
+        await pod.MigrateAsync(migration, target is null ? null : $"  target:\n    node: {target}\n");
+        var done = await pod.UntilFinishedAsync(migration, TimeSpan.FromSeconds(150));
+        Roamer.Phase(done).Should().Be("Succeeded", done["status"]?.ToJsonString());
+        var now = await pod.NodeAsync();
+        now.Should().NotBe(source);
+        await pod.AssertRunsIntactOnAsync(now, before);
+    }
+
+    private async Task RestartAgentAsync(string host)
+    {
+        if (host.Length > 0)
+        {
+            await Lab.LabAsync("agent", "start", "--host", host);
+        }
+    }
+
+    // A restarted agent accepts connections on its endpoint again.
+    private async Task UntilAgentServesAsync(string host)
+    {
+        var endpoint = (await Lab.GetAsync("supernode", host))!["spec"]!["agentEndpoint"]!.GetValue<string>();
+        var authority = endpoint.Contains("://", StringComparison.Ordinal) ? new Uri(endpoint).Authority : endpoint;
+        var colon = authority.LastIndexOf(':');
+        await Lab.UntilAsync(
+            async () =>
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                try
+                {
+                    await client.ConnectAsync(authority[..colon], int.Parse(authority[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+                    return true;
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    return false;
+                }
+            },
+            $"the agent of {host} serves on {authority}");
+    }
+
+    private int OperatorPid() => Lab.State()["Processes"]!["operator"]!["Pid"]!.GetValue<int>();
+}
