@@ -128,6 +128,14 @@ internal sealed partial class LabRun : IAsyncDisposable
         Directory.EnumerateFiles(Path.Combine(DataDir, "hosts"), "agent.log", SearchOption.AllDirectories)
             .Sum(log => ReadShared(log).Split('\n').Count(line => line.Contains($"VM {id} {vmEvent}", StringComparison.Ordinal)));
 
+    /// <summary>Every line of the agents' and the operator's logs that names VM <paramref name="id"/>, each prefixed with its log.</summary>
+    public string VmLogLines(string id) =>
+        string.Join('\n', Directory.EnumerateFiles(Path.Combine(DataDir, "hosts"), "agent.log", SearchOption.AllDirectories)
+            .Append(Path.Combine(DataDir, "operator.log"))
+            .SelectMany(log => ReadShared(log).Split('\n')
+                .Where(line => line.Contains(id, StringComparison.Ordinal))
+                .Select(line => $"{Path.GetFileName(Path.GetDirectoryName(log))}/{Path.GetFileName(log)}: {line}")));
+
     /// <summary>The HEARTBEAT counters in a guest console log, complete lines only.</summary>
     public static List<long> Heartbeats(string consoleLog) =>
         File.Exists(consoleLog)
@@ -135,12 +143,13 @@ internal sealed partial class LabRun : IAsyncDisposable
             : [];
 
     /// <summary>Polls until <paramref name="condition"/>; fails at once when up exited.</summary>
-    public Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+    public Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null, TimeSpan? interval = null) =>
         Poll.UntilAsync(
             async () => _up.HasExited ? throw new InvalidOperationException($"supercloud-lab up exited while waiting until {what}{Diagnostics()}") : await condition(),
             timeout ?? TimeSpan.FromSeconds(60),
             what,
-            Diagnostics);
+            Diagnostics,
+            interval);
 
     /// <summary>The ends of up's output, the operator's log and every agent's log.</summary>
     public string Diagnostics()

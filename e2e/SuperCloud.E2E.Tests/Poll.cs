@@ -7,8 +7,8 @@ internal static class Poll
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Polls <paramref name="condition"/> until true; throws naming <paramref name="what"/> with <paramref name="diagnostics"/> after <paramref name="timeout"/>.</summary>
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string> diagnostics)
+    /// <summary>Polls <paramref name="condition"/> (every 250 ms unless <paramref name="interval"/> says otherwise) until true; throws naming <paramref name="what"/> with <paramref name="diagnostics"/> after <paramref name="timeout"/>.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string> diagnostics, TimeSpan? interval = null)
     {
         var watch = Stopwatch.StartNew();
         while (!await condition())
@@ -18,7 +18,7 @@ internal static class Poll
                 throw new TimeoutException($"not within {timeout.TotalSeconds} s: {what}\n{diagnostics()}");
             }
 
-            await Task.Delay(Interval);
+            await Task.Delay(interval ?? Interval);
         }
     }
 }

@@ -43,6 +43,23 @@ public sealed class QemuDriverLifecycleTests : IAsyncLifetime
     private static VmSpec Spec(string id) =>
         new(id, 1, 64, new VmBoot(GuestImage.Kernel, GuestImage.Initrd, GuestImage.Cmdline(memMib: 8)), []);
 
+    [Fact]
+    public async Task A_create_whose_caller_went_away_is_whole_and_survives_an_agent_restart()
+    {
+        // The operator was killed during CreateVm: its call's token is cancelled while the VM is being written down.
+        using var gone = new CancellationTokenSource();
+        await gone.CancelAsync();
+        var created = await _driver.CreateAsync(Spec("orphan"), gone.Token);
+        created.State.Should().Be(VmState.Created);
+
+        await _driver.DisposeAsync();
+        _driver = await QemuDriver.OpenAsync(Options(), TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+
+        var reopened = await _driver.GetAsync("orphan", CancellationToken.None);
+        reopened.State.Should().Be(VmState.Created, "the next agent finds the VM with its spec");
+        Directory.EnumerateFiles(Path.Combine(_stateDir, "orphan"), "*.tmp").Should().BeEmpty();
+    }
+
     [SkippableFact]
     public async Task Stop_start_crash_and_delete_leave_no_process_behind()
     {

@@ -29,7 +29,8 @@ public sealed partial class QemuDriver
     // QEMU's max-bandwidth is bytes per second; "unlimited" is a rate no link reaches (QEMU's default is 128 MiB/s).
     private const long UnlimitedBandwidth = 1L << 40;
 
-    private static readonly TimeSpan ResumePollInterval = TimeSpan.FromMilliseconds(10);
+    // A backstop only: the MIGRATION and STOP events wake the wait for the incoming load.
+    private static readonly TimeSpan ResumePollInterval = TimeSpan.FromMilliseconds(100);
 
     /// <inheritdoc />
     public async Task<VmStatus> PrepareIncomingAsync(VmSpec spec, MigrationSettings settings, string streamSocketPath, CancellationToken cancellationToken)
@@ -187,7 +188,9 @@ public sealed partial class QemuDriver
                     : throw new VmStateConflictException(vmId, operation, vm.Status.State, "it is not the target of a migration");
             }
 
+            // QEMU announces the end of the load with a MIGRATION event: wait for events, not for a poll interval.
             var deadline = _timeProvider.GetUtcNow() + timeout;
+            using var loading = vm.Qmp!.SubscribeEvents();
             while (true)
             {
                 var migration = (await ExecuteAsync(vm, operation, "query-migrate", null, cancellationToken)).TryGetProperty("status", out var m) ? m.GetString() : null;
@@ -210,7 +213,10 @@ public sealed partial class QemuDriver
                         $"QEMU did not finish loading the incoming state within {timeout.TotalSeconds:0.#} s (migration {migration ?? "none"}, run state {runState})");
                 }
 
-                await Task.Delay(ResumePollInterval, _timeProvider, cancellationToken);
+                if (!await WaitForEventAsync(loading, ResumePollInterval, cancellationToken))
+                {
+                    throw new HypervisorException(vmId, operation, "QEMU exited while loading the incoming state");
+                }
             }
 
             vm.Incoming = false;

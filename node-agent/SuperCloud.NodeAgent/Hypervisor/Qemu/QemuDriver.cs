@@ -97,9 +97,22 @@ public sealed partial class QemuDriver : IHypervisorDriver
             throw new VmAlreadyExistsException(spec.Id);
         }
 
-        Directory.CreateDirectory(paths.Directory);
-        await File.WriteAllTextAsync(paths.Spec, JsonSerializer.Serialize(vm.Spec, Json), cancellationToken);
-        await PersistAsync(vm, status, cancellationToken);
+        // All or nothing: a caller that goes away mid-way (the operator killed during the call) must not leave a VM
+        // registered without its spec on disk. The writes are local and short, so they are not cancelled; a failure
+        // removes what was made.
+        try
+        {
+            Directory.CreateDirectory(paths.Directory);
+            await WriteAtomicallyAsync(paths.Spec, JsonSerializer.Serialize(vm.Spec, Json));
+            await PersistAsync(vm, status, CancellationToken.None);
+        }
+        catch
+        {
+            _vms.TryRemove(new KeyValuePair<string, QemuVm>(spec.Id, vm));
+            TryDeleteDirectory(paths.Directory);
+            throw;
+        }
+
         _logger.Created(spec.Id, spec.Vcpus, spec.MemoryMib);
         return status;
     }
@@ -530,6 +543,25 @@ public sealed partial class QemuDriver : IHypervisorDriver
         var temp = vm.Paths.State + ".tmp";
         await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(status, Json), cancellationToken);
         File.Move(temp, vm.Paths.State, overwrite: true);
+    }
+
+    private static async Task WriteAtomicallyAsync(string path, string text)
+    {
+        var temp = path + ".tmp";
+        await File.WriteAllTextAsync(temp, text, CancellationToken.None);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private void TryDeleteDirectory(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.IgnoringDirectory(directory, $"could not remove it after a failed create: {ex.Message}");
+        }
     }
 
     private async Task ReattachAsync(QemuVmPaths paths, CancellationToken cancellationToken)
