@@ -60,7 +60,7 @@ internal static class MigrationBenchmarks
                 figures.Add(new Figure($"{name}: downtime", agents.Downtime.TotalMilliseconds, direct.Downtime.TotalMilliseconds, "ms", "QEMU to QEMU over TCP", false, memory));
                 figures.Add(new Figure($"{name}: bytes sent", agents.Bytes / 1048576.0, direct.Bytes / 1048576.0, "MiB", "QEMU to QEMU over TCP", false, memory));
                 details.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"  {name}: downtime through the agents - direct = {(agents.Downtime - direct.Downtime).TotalMilliseconds:+0;-0} ms; QEMU's own downtime {agents.QemuDowntime.TotalMilliseconds:0} vs {direct.QemuDowntime.TotalMilliseconds:0} ms; framed bytes on the wire {agents.WireBytes / 1048576.0:0.0} MiB"));
+                    $"  {name}: downtime through the agents - direct = {(agents.Downtime - direct.Downtime).TotalMilliseconds:+0;-0} ms; QEMU's own downtime {agents.QemuDowntime.TotalMilliseconds:0} vs {direct.QemuDowntime.TotalMilliseconds:0} ms; framed bytes on the wire {agents.WireBytes / 1048576.0:0.0} MiB; pre-copy until the pause {agents.UntilStop.TotalMilliseconds:0} vs {direct.UntilStop.TotalMilliseconds:0} ms in {agents.Iterations} vs {direct.Iterations} iterations"));
             }
 
             Report.Print(figures, output);
@@ -115,7 +115,9 @@ internal static class MigrationBenchmarks
             resumed.Timestamp - stopped.Timestamp,
             info?["ram"]?["transferred"]?.GetValue<long>() ?? 0,
             TimeSpan.FromMilliseconds(info?["downtime"]?.GetValue<long>() ?? 0),
-            0);
+            0,
+            stopped.Timestamp - started,
+            info?["ram"]?["dirty-sync-count"]?.GetValue<long>() ?? 0);
     }
 
     private static JsonObject Capability(string name) => new() { ["capability"] = name, ["state"] = true };
@@ -160,7 +162,8 @@ internal static class MigrationBenchmarks
     }
 
     /// <summary>One migration's figures.</summary>
-    private sealed record Result(TimeSpan Total, TimeSpan Downtime, long Bytes, TimeSpan QemuDowntime, long WireBytes);
+    // UntilStop: from the start to the source's pause (pre-copy); Iterations: QEMU's dirty-bitmap syncs.
+    private sealed record Result(TimeSpan Total, TimeSpan Downtime, long Bytes, TimeSpan QemuDowntime, long WireBytes, TimeSpan UntilStop, long Iterations);
 
     /// <summary>A QEMU process started the plain way (no agent), with its QMP connection.</summary>
     private sealed class BareQemu(string directory, QmpClient qmp) : IAsyncDisposable
@@ -303,8 +306,9 @@ internal static class MigrationBenchmarks
 
                 var target = await Target.GetMigrationAsync(new V1.MigrationRequest { MigrationId = vmId, VmId = vmId }, cancellationToken: ct);
                 var resumed = target.TargetResumedAt.ToDateTimeOffset();
-                return new Result(resumed - started, resumed - source.SourceStoppedAt.ToDateTimeOffset(), source.BytesTransferred,
-                    TimeSpan.FromMilliseconds(source.HypervisorDowntimeMs), source.StreamWireBytes);
+                var stopped = source.SourceStoppedAt.ToDateTimeOffset();
+                return new Result(resumed - started, resumed - stopped, source.BytesTransferred,
+                    TimeSpan.FromMilliseconds(source.HypervisorDowntimeMs), source.StreamWireBytes, stopped - started, source.Iterations);
             }
             finally
             {
