@@ -15,7 +15,7 @@ public sealed class LiveMigrationTests(LabFixture fixture, ITestOutputHelper out
     public async Task A_running_superpod_moves_to_another_host_and_its_guest_goes_on_with_intact_memory()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var pod = new Roamer(fixture, "mover");
+        var pod = new Roamer(fixture, "mover", output);
         try
         {
             var source = await pod.StartAsync();
@@ -37,6 +37,10 @@ public sealed class LiveMigrationTests(LabFixture fixture, ITestOutputHelper out
             var ready = (await pod.PodAsync())!["status"]!["conditions"]!.AsArray().First(c => c!["type"]!.GetValue<string>() == "Migrating")!;
             ready["status"]!.GetValue<string>().Should().Be("False", "the SuperPod no longer migrates");
         }
+        catch (Exception e) when (Roamer.Fails([pod], e))
+        {
+            throw;
+        }
         finally
         {
             await pod.DeleteAsync();
@@ -48,7 +52,7 @@ public sealed class LiveMigrationTests(LabFixture fixture, ITestOutputHelper out
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         const double CapBitsPerSecond = 40e6;
-        var pod = new Roamer(fixture, "wanderer");
+        var pod = new Roamer(fixture, "wanderer", output);
         var capped = false;
         try
         {
@@ -73,6 +77,10 @@ public sealed class LiveMigrationTests(LabFixture fixture, ITestOutputHelper out
             bytes.Should().BeGreaterThan(8 << 20, "the guest's memory crossed the link");
             total.Should().BeGreaterThanOrEqualTo(floor, "no migration beats the link: memory sent / bandwidth is the floor");
         }
+        catch (Exception e) when (Roamer.Fails([pod], e))
+        {
+            throw;
+        }
         finally
         {
             if (capped)
@@ -89,7 +97,7 @@ public sealed class LiveMigrationTests(LabFixture fixture, ITestOutputHelper out
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         const string Host = "onprem-1";
-        var pods = new[] { new Roamer(fixture, "drained-1"), new Roamer(fixture, "drained-2") };
+        var pods = new[] { new Roamer(fixture, "drained-1", output), new Roamer(fixture, "drained-2", output) };
         var drained = false;
         try
         {
@@ -118,6 +126,10 @@ public sealed class LiveMigrationTests(LabFixture fixture, ITestOutputHelper out
                 last["reason"]!.GetValue<string>().Should().Be("NodeDrain");
                 last["phase"]!.GetValue<string>().Should().Be("Succeeded");
             }
+        }
+        catch (Exception e) when (Roamer.Fails(pods, e))
+        {
+            throw;
         }
         finally
         {

@@ -16,17 +16,13 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
     // Slow enough that the transfer is still under way when the fault strikes.
     private const string Throttled = "  limits:\n    bandwidth: 2Mi\n";
 
-    // The operator restarted at a failpoint takes over from its killed self after this Lease.
-    private static readonly string[] ShortLease =
-        ["--Operator:LeaderElection:LeaseDurationSeconds=6", "--Operator:LeaderElection:RenewDeadlineSeconds=4", "--Operator:LeaderElection:RetryPeriodSeconds=1"];
-
     private LabRun Lab => fixture.Lab;
 
     [SkippableFact]
     public async Task Target_agent_killed_mid_transfer_fails_the_migration_and_the_guest_stays_on_the_source()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var pod = new Roamer(fixture, "fault-target-agent");
+        var pod = new Roamer(fixture, "fault-target-agent", output);
         var killed = "";
         try
         {
@@ -45,6 +41,10 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
             await pod.AssertRunsIntactOnAsync(source, before);
             await MovesAgainAsync(pod, "fault-target-agent-2");
         }
+        catch (Exception e) when (Roamer.Fails([pod], e))
+        {
+            throw;
+        }
         finally
         {
             await RestartAgentAsync(killed);
@@ -56,7 +56,7 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
     public async Task Source_agent_killed_mid_transfer_fails_the_migration_and_the_guest_keeps_running_on_the_source()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var pod = new Roamer(fixture, "fault-source-agent");
+        var pod = new Roamer(fixture, "fault-source-agent", output);
         var killed = "";
         try
         {
@@ -76,6 +76,10 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
             await pod.AssertRunsIntactOnAsync(source, before);
             await MovesAgainAsync(pod, "fault-source-agent-2");
         }
+        catch (Exception e) when (Roamer.Fails([pod], e))
+        {
+            throw;
+        }
         finally
         {
             await RestartAgentAsync(killed);
@@ -87,7 +91,7 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
     public async Task Target_qemu_killed_mid_transfer_fails_the_migration_and_the_guest_stays_on_the_source()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var pod = new Roamer(fixture, "fault-target-qemu");
+        var pod = new Roamer(fixture, "fault-target-qemu", output);
         try
         {
             var (source, target) = await StartAndPickAsync(pod, otherCloud: false);
@@ -104,6 +108,10 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
             await pod.AssertRunsIntactOnAsync(source, before);
             await MovesAgainAsync(pod, "fault-target-qemu-2");
         }
+        catch (Exception e) when (Roamer.Fails([pod], e))
+        {
+            throw;
+        }
         finally
         {
             await pod.DeleteAsync();
@@ -114,7 +122,7 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
     public async Task Underlay_cut_between_the_clouds_mid_transfer_fails_the_migration_at_the_progress_timeout()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var pod = new Roamer(fixture, "fault-link");
+        var pod = new Roamer(fixture, "fault-link", output);
         var cut = "";
         try
         {
@@ -133,6 +141,10 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
             cut = "";
             await MovesAgainAsync(pod, "fault-link-2", target);
         }
+        catch (Exception e) when (Roamer.Fails([pod], e))
+        {
+            throw;
+        }
         finally
         {
             if (cut.Length > 0)
@@ -148,7 +160,7 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
     public async Task Corrupted_byte_in_the_stream_fails_the_migration_with_StreamCorrupted()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var pod = new Roamer(fixture, "fault-corrupt");
+        var pod = new Roamer(fixture, "fault-corrupt", output);
         var restarted = "";
         try
         {
@@ -173,6 +185,10 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
             await UntilAgentServesAsync(source);
             await MovesAgainAsync(pod, "fault-corrupt-2");
         }
+        catch (Exception e) when (Roamer.Fails([pod], e))
+        {
+            throw;
+        }
         finally
         {
             if (restarted.Length > 0)
@@ -194,7 +210,7 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
     public async Task Operator_killed_before_a_phase_resumes_the_migration_after_its_restart(string phase)
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var pod = new Roamer(fixture, $"restart-at-{phase.ToLowerInvariant()}");
+        var pod = new Roamer(fixture, $"restart-at-{phase.ToLowerInvariant()}", output);
         var armed = false;
         try
         {
@@ -202,7 +218,7 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
             var before = pod.Mark(source);
             await Lab.LabAsync("operator", "stop");
             armed = true;
-            await Lab.LabAsync(["operator", "start", "--", "--failpoints", $"migration.before={phase}", .. ShortLease]);
+            await Lab.LabAsync("operator", "start", "--", "--failpoints", $"migration.before={phase}");
             var operatorPid = OperatorPid();
 
             var migration = $"{pod.Name}-1";
@@ -210,13 +226,18 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
             await Lab.UntilAsync(() => Task.FromResult(!ProcessState.IsRunning(operatorPid)), $"the operator killed itself before {phase}", TimeSpan.FromSeconds(90));
             var atCrash = await pod.MigrationAsync(migration);
             output.WriteLine($"operator killed before {phase}; the migration was {Roamer.Phase(atCrash) ?? "Pending"}");
-            await Lab.LabAsync(["operator", "start", "--", .. ShortLease]);
+            await Lab.LabAsync("operator", "start");
 
+            // The new operator takes over once the killed one's Lease has expired (15 s), then resumes the migration.
             var done = await pod.UntilFinishedAsync(migration, TimeSpan.FromSeconds(150));
             Roamer.Phase(done).Should().Be("Succeeded", done["status"]?.ToJsonString());
             await pod.AssertRunsIntactOnAsync(target, before);
             pod.QemuProcesses().Should().ContainSingle();
             await MovesAgainAsync(pod, $"{pod.Name}-2");
+        }
+        catch (Exception e) when (Roamer.Fails([pod], e))
+        {
+            throw;
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Xunit.Abstractions;
 
 namespace SuperCloud.E2E.Tests;
 
@@ -8,8 +9,10 @@ namespace SuperCloud.E2E.Tests;
 /// One SuperPod of a live-migration test and what is observed of it from outside: its status, its migrations, the QEMU
 /// processes that run its guest on the lab's hosts, and the guest's console (heartbeat counter and memory checker).
 /// </summary>
-internal sealed partial class Roamer(LabFixture fixture, string name)
+internal sealed partial class Roamer(LabFixture fixture, string name, ITestOutputHelper? output = null)
 {
+    private Exception? _failure;
+
     /// <summary>The lab's hosts, each named after its cloud (CLOUD-N).</summary>
     public static readonly string[] Hosts = ["aws-us-east-1-1", "aws-us-east-1-2", "aws-eu-west-1-1", "aws-eu-west-1-2", "onprem-1"];
 
@@ -248,8 +251,34 @@ internal sealed partial class Roamer(LabFixture fixture, string name)
         }
     }
 
+    /// <summary>
+    /// Records the exception that fails the test (an exception filter that never catches): the clean-up that follows
+    /// then reports its own trouble in the test's output instead of hiding the failure under it.
+    /// </summary>
+    public static bool Fails(IEnumerable<Roamer> pods, Exception failure)
+    {
+        foreach (var pod in pods)
+        {
+            pod._failure = failure;
+        }
+
+        return false;
+    }
+
     /// <summary>Deletes the SuperPod and its migrations.</summary>
     public async Task DeleteAsync()
+    {
+        try
+        {
+            await DeleteOrThrowAsync();
+        }
+        catch (Exception e) when (_failure is not null)
+        {
+            output?.WriteLine($"cleaning up SuperPod {name} after the failure failed too: {e}");
+        }
+    }
+
+    private async Task DeleteOrThrowAsync()
     {
         await Lab.KubectlAsync("delete", "superpod", name, "-n", "default", "--ignore-not-found", "--timeout=90s");
         var migrations = await Lab.GetAsync("superpodmigrations", "-n", "default");

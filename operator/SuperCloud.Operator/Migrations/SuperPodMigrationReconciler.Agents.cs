@@ -78,6 +78,12 @@ public sealed partial class SuperPodMigrationReconciler
         {
             return await FailAsync(context, MigrationPhase.Failed, "TargetFull", e.Status.Detail, cancellationToken);
         }
+        catch (RpcException e) when (e.StatusCode is StatusCode.AlreadyExists && Now - Utc(status.StartTime ?? Now) < options.AgentUnreachableTimeout)
+        {
+            // The copy an earlier migration left on the target is still being removed (its clean-up runs after it ended).
+            await NoteAsync(migration, $"a copy of the VM on {target.Name} is still being removed ({e.Status.Detail}); preparing the target again", cancellationToken);
+            return Step.Wait(ReconcileResult.After(options.PendingRequeue));
+        }
         catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.AlreadyExists or StatusCode.Unimplemented)
         {
             return await FailAsync(context, MigrationPhase.Failed, "AgentRefused", e.Status.Detail, cancellationToken);
@@ -406,15 +412,18 @@ public sealed partial class SuperPodMigrationReconciler
         return new TransferSummary(status.Progress?.BytesSent ?? 0, null);
     }
 
-    // The agents' reason for a relay whose connection to the peer broke.
+    // The agents' reasons for a relay whose connection to the peer broke, whose local stream broke (on the source
+    // also when the relay was torn down under it), and for a source that went away.
     private const string ConnectionLostReason = "ConnectionLost";
+    private const string HypervisorStreamReason = "HypervisorStreamFailed";
+    private const string SourceClosedReason = "SourceClosed";
 
-    // A source that only saw its connection drop does not know why; the target may (its digest check failed, its
-    // hypervisor rejected the state), and its reason is the one a user can act on.
+    // A source that only saw its connection or stream break does not know why; the target may (its digest check
+    // failed, its hypervisor rejected the state or died), and its reason is the one a user can act on.
     private async Task<(string Reason, string Message)> RootCauseAsync(MigrationContext context, AgentTarget target, V1.MigrationStatus view, CancellationToken cancellationToken)
     {
         var reason = Reason(view.FailureReason, "TransferFailed");
-        if (reason != ConnectionLostReason)
+        if (reason is not (ConnectionLostReason or HypervisorStreamReason))
         {
             return (reason, view.Message);
         }
@@ -422,7 +431,7 @@ public sealed partial class SuperPodMigrationReconciler
         try
         {
             var verdict = await target.Client.GetMigrationAsync(new V1.MigrationRequest { MigrationId = context.Id, VmId = context.VmId }, deadline: agents.Deadline(), cancellationToken: cancellationToken);
-            if (verdict.Phase == V1.MigrationPhase.Failed && !string.IsNullOrEmpty(verdict.FailureReason) && verdict.FailureReason != ConnectionLostReason)
+            if (verdict.Phase == V1.MigrationPhase.Failed && verdict.FailureReason is { Length: > 0 } targetReason && targetReason is not (ConnectionLostReason or SourceClosedReason))
             {
                 return (verdict.FailureReason, $"the target {target.Name} failed the transfer: {verdict.Message} (the source saw: {view.Message})");
             }

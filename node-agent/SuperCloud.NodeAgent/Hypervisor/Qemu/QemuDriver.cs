@@ -104,7 +104,7 @@ public sealed partial class QemuDriver : IHypervisorDriver
         {
             Directory.CreateDirectory(paths.Directory);
             await WriteAtomicallyAsync(paths.Spec, JsonSerializer.Serialize(vm.Spec, Json));
-            await PersistAsync(vm, status, CancellationToken.None);
+            await PersistAsync(vm, CancellationToken.None);
         }
         catch
         {
@@ -191,8 +191,20 @@ public sealed partial class QemuDriver : IHypervisorDriver
         {
             vm.Deleted = true;
             await TerminateAsync(vm, cancellationToken);
+
+            // No state write may run while the directory goes (one would leave a file behind and the directory with
+            // it, and the VM id could never be created on this host again); none starts after, as the VM is Deleted.
+            await vm.PersistLock.WaitAsync(CancellationToken.None);
+            try
+            {
+                Directory.Delete(vm.Paths.Directory, recursive: true);
+            }
+            finally
+            {
+                vm.PersistLock.Release();
+            }
+
             _vms.TryRemove(vmId, out _);
-            Directory.Delete(vm.Paths.Directory, recursive: true);
             vm.CompleteWatchers();
             _logger.Deleted(vmId);
             return vm.Status;
@@ -531,18 +543,33 @@ public sealed partial class QemuDriver : IHypervisorDriver
         var status = new VmStatus(vm.Spec.Id, state, reason, message, state is VmState.Running or VmState.Paused ? vm.Pid : null, _timeProvider.GetUtcNow());
         if (vm.SetStatus(status) && !vm.Deleted)
         {
-            await PersistAsync(vm, status, cancellationToken);
+            await PersistAsync(vm, cancellationToken);
         }
 
         return vm.Status;
     }
 
-    private static async Task PersistAsync(QemuVm vm, VmStatus status, CancellationToken cancellationToken)
+    private static async Task PersistAsync(QemuVm vm, CancellationToken cancellationToken)
     {
-        // Write-then-rename: a crash mid-write must not leave a state file the next agent cannot read.
-        var temp = vm.Paths.State + ".tmp";
-        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(status, Json), cancellationToken);
-        File.Move(temp, vm.Paths.State, overwrite: true);
+        // One writer at a time, and it writes the status as it is now: two transitions recorded at once end with the
+        // later one on disk, whichever write runs last. Write-then-rename: a crash mid-write must not leave a state file
+        // the next agent cannot read.
+        await vm.PersistLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (vm.Deleted)
+            {
+                return;
+            }
+
+            var temp = vm.Paths.State + ".tmp";
+            await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(vm.Status, Json), cancellationToken);
+            File.Move(temp, vm.Paths.State, overwrite: true);
+        }
+        finally
+        {
+            vm.PersistLock.Release();
+        }
     }
 
     private static async Task WriteAtomicallyAsync(string path, string text)

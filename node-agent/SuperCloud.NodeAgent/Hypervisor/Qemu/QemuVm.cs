@@ -20,6 +20,12 @@ internal sealed class QemuVm(VmSpec spec, QemuVmPaths paths, VmStatus initial)
     /// <summary>Serializes lifecycle operations on this VM; the QMP monitor only reports, it never waits for this.</summary>
     public SemaphoreSlim OperationLock { get; } = new(1, 1);
 
+    /// <summary>
+    /// Serializes writes of the state file: the monitor (QEMU exited) and an operation can both record a transition at
+    /// once, and they share one temporary file.
+    /// </summary>
+    public SemaphoreSlim PersistLock { get; } = new(1, 1);
+
     public QmpClient? Qmp { get; set; }
 
     public int? Pid { get; set; }
