@@ -19,148 +19,57 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
     private LabRun Lab => fixture.Lab;
 
     [SkippableFact]
-    public async Task Target_agent_killed_mid_transfer_fails_the_migration_and_the_guest_stays_on_the_source()
-    {
-        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var pod = new Roamer(fixture, "fault-target-agent", output);
-        var killed = "";
-        try
-        {
-            var (source, target) = await StartAndPickAsync(pod, otherCloud: false);
-            var before = pod.Mark(source);
-            await pod.MigrateAsync("fault-target-agent-1", $"  target:\n    node: {target}\n{Throttled}");
-            await pod.UntilTransferringAsync("fault-target-agent-1");
-
-            await Lab.LabAsync("agent", "kill", "--host", target);
-            killed = target;
-            var failed = await pod.UntilFinishedAsync("fault-target-agent-1", TimeSpan.FromSeconds(90));
-            await Lab.LabAsync("agent", "start", "--host", target);
-            killed = "";
-
-            AssertFailedWithReason(failed);
-            await pod.AssertRunsIntactOnAsync(source, before);
-            await MovesAgainAsync(pod, "fault-target-agent-2");
-        }
-        catch (Exception e) when (Roamer.Fails([pod], e))
-        {
-            throw;
-        }
-        finally
-        {
-            await RestartAgentAsync(killed);
-            await pod.DeleteAsync();
-        }
-    }
+    public Task Target_agent_killed_mid_transfer_fails_the_migration_and_the_guest_stays_on_the_source() =>
+        FailsMidTransferAndRecoversAsync(
+            "fault-target-agent",
+            otherCloud: false,
+            extraLimits: "",
+            strike: (_, _, target) => Lab.LabAsync("agent", "kill", "--host", target),
+            heal: (_, target) => Lab.LabAsync("agent", "start", "--host", target));
 
     [SkippableFact]
-    public async Task Source_agent_killed_mid_transfer_fails_the_migration_and_the_guest_keeps_running_on_the_source()
-    {
-        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var pod = new Roamer(fixture, "fault-source-agent", output);
-        var killed = "";
-        try
-        {
-            var (source, target) = await StartAndPickAsync(pod, otherCloud: false);
-            var before = pod.Mark(source);
-            await pod.MigrateAsync("fault-source-agent-1", $"  target:\n    node: {target}\n{Throttled}    progressTimeout: 20s\n");
-            await pod.UntilTransferringAsync("fault-source-agent-1");
+    public Task Source_agent_killed_mid_transfer_fails_the_migration_and_the_guest_keeps_running_on_the_source() =>
+        FailsMidTransferAndRecoversAsync(
+            "fault-source-agent",
+            otherCloud: false,
+            extraLimits: "    progressTimeout: 20s\n",
 
             // The agent crashes and its supervisor starts it again; QEMU outlives it.
-            await Lab.LabAsync("agent", "kill", "--host", source);
-            killed = source;
-            await Lab.LabAsync("agent", "start", "--host", source);
-            killed = "";
-            var failed = await pod.UntilFinishedAsync("fault-source-agent-1", TimeSpan.FromSeconds(90));
-
-            AssertFailedWithReason(failed);
-            await pod.AssertRunsIntactOnAsync(source, before);
-            await MovesAgainAsync(pod, "fault-source-agent-2");
-        }
-        catch (Exception e) when (Roamer.Fails([pod], e))
-        {
-            throw;
-        }
-        finally
-        {
-            await RestartAgentAsync(killed);
-            await pod.DeleteAsync();
-        }
-    }
-
-    [SkippableFact]
-    public async Task Target_qemu_killed_mid_transfer_fails_the_migration_and_the_guest_stays_on_the_source()
-    {
-        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var pod = new Roamer(fixture, "fault-target-qemu", output);
-        try
-        {
-            var (source, target) = await StartAndPickAsync(pod, otherCloud: false);
-            var before = pod.Mark(source);
-            await pod.MigrateAsync("fault-target-qemu-1", $"  target:\n    node: {target}\n{Throttled}");
-            await pod.UntilTransferringAsync("fault-target-qemu-1");
-
-            var incoming = pod.QemuProcesses().Where(p => p.Host == target).ToList();
-            incoming.Should().ContainSingle("the target runs one QEMU waiting for the incoming state");
-            Process.GetProcessById(incoming[0].Pid).Kill();
-            var failed = await pod.UntilFinishedAsync("fault-target-qemu-1", TimeSpan.FromSeconds(90));
-
-            AssertFailedWithReason(failed);
-            await pod.AssertRunsIntactOnAsync(source, before);
-            await MovesAgainAsync(pod, "fault-target-qemu-2");
-        }
-        catch (Exception e) when (Roamer.Fails([pod], e))
-        {
-            throw;
-        }
-        finally
-        {
-            await pod.DeleteAsync();
-        }
-    }
-
-    [SkippableFact]
-    public async Task Underlay_cut_between_the_clouds_mid_transfer_fails_the_migration_at_the_progress_timeout()
-    {
-        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var pod = new Roamer(fixture, "fault-link", output);
-        var cut = "";
-        try
-        {
-            var (source, target) = await StartAndPickAsync(pod, otherCloud: true);
-            var before = pod.Mark(source);
-            await pod.MigrateAsync("fault-link-1", $"  target:\n    node: {target}\n{Throttled}    progressTimeout: 10s\n");
-            await pod.UntilTransferringAsync("fault-link-1");
-
-            cut = $"{Roamer.CloudOf(source)},{Roamer.CloudOf(target)}";
-            await Lab.LabAsync("link", "--cut", cut);
-            var failed = await pod.UntilFinishedAsync("fault-link-1", TimeSpan.FromSeconds(90));
-
-            AssertFailedWithReason(failed);
-            await pod.AssertRunsIntactOnAsync(source, before);
-            await Lab.LabAsync("link", "--restore", cut);
-            cut = "";
-            await MovesAgainAsync(pod, "fault-link-2", target);
-        }
-        catch (Exception e) when (Roamer.Fails([pod], e))
-        {
-            throw;
-        }
-        finally
-        {
-            if (cut.Length > 0)
+            strike: async (_, source, _) =>
             {
-                await Lab.LabAsync("link", "--restore", cut);
-            }
+                await Lab.LabAsync("agent", "kill", "--host", source);
+                await Lab.LabAsync("agent", "start", "--host", source);
+            });
 
-            await pod.DeleteAsync();
-        }
-    }
+    [SkippableFact]
+    public Task Target_qemu_killed_mid_transfer_fails_the_migration_and_the_guest_stays_on_the_source() =>
+        FailsMidTransferAndRecoversAsync(
+            "fault-target-qemu",
+            otherCloud: false,
+            extraLimits: "",
+            strike: (pod, _, target) =>
+            {
+                var incoming = pod.QemuProcesses().Where(p => p.Host == target).ToList();
+                incoming.Should().ContainSingle("the target runs one QEMU waiting for the incoming state");
+                Process.GetProcessById(incoming[0].Pid).Kill();
+                return Task.CompletedTask;
+            });
+
+    [SkippableFact]
+    public Task Underlay_cut_between_the_clouds_mid_transfer_fails_the_migration_at_the_progress_timeout() =>
+        FailsMidTransferAndRecoversAsync(
+            "fault-link",
+            otherCloud: true,
+            extraLimits: "    progressTimeout: 10s\n",
+            strike: (_, source, target) => Lab.LabAsync("link", "--cut", $"{Roamer.CloudOf(source)},{Roamer.CloudOf(target)}"),
+            heal: (source, target) => Lab.LabAsync("link", "--restore", $"{Roamer.CloudOf(source)},{Roamer.CloudOf(target)}"),
+            againToTarget: true);
 
     [SkippableFact]
     public async Task Corrupted_byte_in_the_stream_fails_the_migration_with_StreamCorrupted()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var pod = new Roamer(fixture, "fault-corrupt", output);
+        var pod = Pod("fault-corrupt");
         var restarted = "";
         try
         {
@@ -210,7 +119,7 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
     public async Task Operator_killed_before_a_phase_resumes_the_migration_after_its_restart(string phase)
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var pod = new Roamer(fixture, $"restart-at-{phase.ToLowerInvariant()}", output);
+        var pod = Pod($"restart-at-{phase.ToLowerInvariant()}");
         var armed = false;
         try
         {
@@ -252,6 +161,53 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
         }
     }
 
+    // The scenario of a fault while bytes are moving: start SuperPod NAME, migrate it (throttled) to another host of its
+    // cloud (or of another cloud), strike(pod, source, target) once the transfer is under way, wait for the migration to
+    // end, heal(source, target) — in any case, also when the test fails — and check: Failed with a reason, the guest
+    // intact on the source alone, and a later migration of the same SuperPod (to the same target when asked) succeeds.
+    private async Task FailsMidTransferAndRecoversAsync(
+        string name, bool otherCloud, string extraLimits, Func<Roamer, string, string, Task> strike, Func<string, string, Task>? heal = null, bool againToTarget = false)
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var pod = Pod(name);
+        Func<Task>? pendingHeal = null;
+        try
+        {
+            var (source, target) = await StartAndPickAsync(pod, otherCloud);
+            var before = pod.Mark(source);
+            await pod.MigrateAsync($"{name}-1", $"  target:\n    node: {target}\n{Throttled}{extraLimits}");
+            await pod.UntilTransferringAsync($"{name}-1");
+
+            pendingHeal = heal is null ? null : () => heal(source, target);
+            await strike(pod, source, target);
+            var failed = await pod.UntilFinishedAsync($"{name}-1", TimeSpan.FromSeconds(90));
+            if (pendingHeal is not null)
+            {
+                await pendingHeal();
+                pendingHeal = null;
+            }
+
+            AssertFailedWithReason(failed);
+            await pod.AssertRunsIntactOnAsync(source, before);
+            await MovesAgainAsync(pod, $"{name}-2", againToTarget ? target : null);
+        }
+        catch (Exception e) when (Roamer.Fails([pod], e))
+        {
+            throw;
+        }
+        finally
+        {
+            if (pendingHeal is not null)
+            {
+                await pendingHeal();
+            }
+
+            await pod.DeleteAsync();
+        }
+    }
+
+    private Roamer Pod(string name) => new(fixture, name, output);
+
     // Starts the SuperPod and picks a target: another host of its cloud when it has one (or of another cloud when asked).
     private async Task<(string Source, string Target)> StartAndPickAsync(Roamer pod, bool otherCloud)
     {
@@ -281,14 +237,6 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
         var now = await pod.NodeAsync();
         now.Should().NotBe(source);
         await pod.AssertRunsIntactOnAsync(now, before);
-    }
-
-    private async Task RestartAgentAsync(string host)
-    {
-        if (host.Length > 0)
-        {
-            await Lab.LabAsync("agent", "start", "--host", host);
-        }
     }
 
     // A restarted agent accepts connections on its endpoint again.

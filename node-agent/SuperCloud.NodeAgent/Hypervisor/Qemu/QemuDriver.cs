@@ -187,13 +187,23 @@ public sealed partial class QemuDriver : IHypervisorDriver
     /// <inheritdoc />
     public async Task DeleteAsync(string vmId, CancellationToken cancellationToken)
     {
-        await WithVmAsync(vmId, "delete", async vm =>
+        var vm = Find(vmId, "delete");
+        await vm.OperationLock.WaitAsync(cancellationToken);
+        try
         {
+            if (!_vms.TryGetValue(vmId, out var current) || current != vm)
+            {
+                throw new VmNotFoundException(vmId, "delete");
+            }
+
+            // Once begun, a delete runs to its end whatever happens to its caller (the operator's deadline passing while
+            // QEMU takes its time to quit): one cut short would leave the VM marked deleted yet registered, an id that
+            // could then be neither deleted nor created again on this host.
             vm.Deleted = true;
-            await TerminateAsync(vm, cancellationToken);
+            await TerminateAsync(vm, CancellationToken.None);
 
             // No state write may run while the directory goes (one would leave a file behind and the directory with
-            // it, and the VM id could never be created on this host again); none starts after, as the VM is Deleted.
+            // it); none starts after, as the VM is Deleted.
             await vm.PersistLock.WaitAsync(CancellationToken.None);
             try
             {
@@ -204,11 +214,14 @@ public sealed partial class QemuDriver : IHypervisorDriver
                 vm.PersistLock.Release();
             }
 
-            _vms.TryRemove(vmId, out _);
+            _vms.TryRemove(new KeyValuePair<string, QemuVm>(vmId, vm));
             vm.CompleteWatchers();
             _logger.Deleted(vmId);
-            return vm.Status;
-        }, cancellationToken);
+        }
+        finally
+        {
+            vm.OperationLock.Release();
+        }
     }
 
     /// <inheritdoc />
