@@ -5,7 +5,7 @@ using static SuperCloud.Lab.Tests.ApiServer.TestCluster;
 
 namespace SuperCloud.Lab.Tests.ApiServer;
 
-/// <summary>ValidatingAdmissionPolicy and its binding are served like other cluster-scoped built-ins (stored, never enforced).</summary>
+/// <summary>ValidatingAdmissionPolicy and its binding are served like other cluster-scoped built-ins.</summary>
 public sealed class AdmissionPolicyServingTests
 {
     private const string GroupVersion = "/apis/admissionregistration.k8s.io/v1";
@@ -55,8 +55,12 @@ public sealed class AdmissionPolicyServingTests
         Json(added, "object", "metadata", "name").Should().Be("deny-all");
         (await api.ListValidatingAdmissionPolicyBindingAsync()).Items.Single().Spec.PolicyName.Should().Be("deny-all");
 
-        // Stored, not enforced: the policy would deny every ConfigMap create in kube-apiserver.
-        await cluster.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "allowed" } }, "default");
+        // Enforced from the moment the binding exists, with kube's message and the default reason (Invalid, 422).
+        var refused = await cluster.Client.Invoking(c => c.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "refused" } }, "default"))
+            .Should().ThrowAsync<k8s.Autorest.HttpOperationException>();
+        refused.Which.Response.StatusCode.Should().Be(System.Net.HttpStatusCode.UnprocessableEntity);
+        JsonNode.Parse(refused.Which.Response.Content)!["message"]!.GetValue<string>()
+            .Should().Be("ValidatingAdmissionPolicy 'deny-all' with binding 'deny-all' denied request: never");
 
         using var tableRequest = new HttpRequestMessage(HttpMethod.Get, GroupVersion + "/validatingadmissionpolicybindings");
         tableRequest.Headers.TryAddWithoutValidation("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io");

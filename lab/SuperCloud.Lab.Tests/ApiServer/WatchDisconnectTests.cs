@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
@@ -6,6 +7,7 @@ using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SuperCloud.Lab.ApiServer;
+using SuperCloud.Lab.ApiServer.Auth;
 using static SuperCloud.Lab.Tests.ApiServer.TestCluster;
 
 namespace SuperCloud.Lab.Tests.ApiServer;
@@ -68,7 +70,9 @@ public sealed class WatchDisconnectTests
         var store = new ObjectStore(100, 100);
         var operations = new ResourceOperations(store, new ResourceRegistry(), TimeProvider.System);
         operations.Create(ResourceOperations.NamespaceResource, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default" } }, WriteOptions.Controller);
-        var handler = new ApiHandler(operations, new FaultInjector(store.CloseAllWatches, store.CompactHistory), TimeProvider.System, loggerFactory.CreateLogger("api"));
+        var tokens = new ServiceAccountTokens(ECDsa.Create(ECCurve.NamedCurves.nistP256), TimeProvider.System);
+        var security = new RequestSecurity(new Authenticator(store, tokens, new Dictionary<string, UserInfo>(), null, TimeProvider.System), new RbacAuthorizer(store));
+        var handler = new ApiHandler(operations, new FaultInjector(store.CloseAllWatches, store.CompactHistory), security, tokens, TimeProvider.System, loggerFactory.CreateLogger("api"));
         var context = new DefaultHttpContext();
         context.Request.Method = "GET";
         context.Request.Path = "/api/v1/namespaces";

@@ -70,6 +70,13 @@ internal sealed partial class ApiHandler
         var applied = ApplyConfiguration.Parse(text);
         var manager = request.Query("fieldManager") ?? "";
         var force = request.Flag("force");
+        if (request.Subresource is null && Store.Peek(resource, request.Namespace, request.Name!) is null)
+        {
+            // An apply that creates the object needs the create verb too, as kube's patch handler checks.
+            security.Require(Auth.RequestAttributes.ForResource(
+                Auth.RequestSecurity.UserOf(request.Context), "create", resource.Group, resource.Plural, "", request.Namespace, request.Name));
+        }
+
         return operations.Patch(resource, request.Namespace, request.Name!, current => Patching.ServerSideApply.Apply(
                 current, applied, manager, force, resource.ApiVersion, resource.Kind, resource.Schema, time.GetUtcNow(),
                 request.Subresource, resource.HasStatusSubresource),

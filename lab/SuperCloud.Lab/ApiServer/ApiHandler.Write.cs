@@ -123,6 +123,6 @@ internal sealed partial class ApiHandler
             policy,
             Json.Str(body["preconditions"], "uid"),
             Json.Str(body["preconditions"], "resourceVersion"),
-            dryRun.Count > 0);
+            dryRun.Count > 0) { User = Auth.RequestSecurity.UserOf(request.Context) };
     }
 }

@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
+using SuperCloud.Lab.ApiServer.Auth;
 
 namespace SuperCloud.Lab.ApiServer;
 
 /// <summary>The HTTP front of the server: health, version, OpenAPI, discovery and resource requests with kube's status codes.</summary>
-internal sealed partial class ApiHandler(ResourceOperations operations, FaultInjector faults, TimeProvider time, ILogger logger)
+internal sealed partial class ApiHandler(
+    ResourceOperations operations, FaultInjector faults, RequestSecurity security, ServiceAccountTokens tokens, TimeProvider time, ILogger logger)
 {
     private ObjectStore Store => operations.Store;
 
@@ -27,6 +29,7 @@ internal sealed partial class ApiHandler(ResourceOperations operations, FaultInj
                 throw new StatusException(injected, ReasonFor(injected), $"injected failure ({injected})");
             }
 
+            security.Check(context, apiPath);
             if (apiPath is null)
             {
                 await HandleNonResourceAsync(context, path, cancellationToken);
@@ -168,13 +171,26 @@ internal sealed partial class ApiHandler(ResourceOperations operations, FaultInj
             throw NotFoundPath();
         }
 
+        var isToken = path.Subresource == "token" && resource == ServiceAccountResource && path.Name is not null;
         if (path.Subresource is not null && !(path.Subresource == "status" && resource.HasStatusSubresource)
-            && !(path.Subresource == "scale" && ScaleSubresource.For(resource, Store) is not null))
+            && !(path.Subresource == "scale" && ScaleSubresource.For(resource, Store) is not null) && !isToken)
         {
             throw NotFoundPath();
         }
 
         var request = new ApiRequest(context, resource, path.Namespace, path.Name, path.Subresource);
+        if (BuiltInResources.IsReview(resource))
+        {
+            await ReviewAsync(request, cancellationToken);
+            return;
+        }
+
+        if (isToken)
+        {
+            await TokenRequestAsync(request, cancellationToken);
+            return;
+        }
+
         var method = context.Request.Method;
         if (path.Name is null)
         {

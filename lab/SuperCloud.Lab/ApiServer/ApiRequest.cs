@@ -32,7 +32,10 @@ internal sealed record ApiRequest(HttpContext Context, ApiResource Resource, str
             throw Errors.BadRequest($"fieldManager: Too long: may not be more than 128 bytes");
         }
 
-        return new WriteOptions(dryRun.Count > 0, manager, Query("fieldValidation") is { Length: > 0 } fv ? fv : "Warn", isApply, isPatch);
+        return new WriteOptions(dryRun.Count > 0, manager, Query("fieldValidation") is { Length: > 0 } fv ? fv : "Warn", isApply, isPatch)
+        {
+            User = Auth.RequestSecurity.UserOf(Context),
+        };
     }
 
     public LabelSelector Labels => LabelSelector.Parse(Query("labelSelector"));

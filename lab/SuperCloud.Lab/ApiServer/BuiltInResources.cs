@@ -47,7 +47,15 @@ internal static class BuiltInResources
         Group("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false, [], ["api-extensions"]),
         Group("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicy", "validatingadmissionpolicies", false, [], ["api-extensions"], status: true),
         Group("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicyBinding", "validatingadmissionpolicybindings", false, [], ["api-extensions"]),
+        Group("authentication.k8s.io", "v1", "TokenReview", "tokenreviews", false, [], verbs: ["create"]),
+        Group("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", false, [], verbs: ["create"]),
+        Group("authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", false, [], verbs: ["create"]),
+        Group("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false, [], verbs: ["create"]),
     ];
+
+    /// <summary>The review APIs: answered from the request alone, never stored.</summary>
+    public static bool IsReview(ApiResource resource) =>
+        resource.Group is "authentication.k8s.io" or "authorization.k8s.io";
 
     private static ApiResource Core(string kind, string plural, bool namespaced, IReadOnlyList<string> shortNames,
         IReadOnlyList<string>? categories = null, bool status = false, IReadOnlyList<string>? verbs = null) =>

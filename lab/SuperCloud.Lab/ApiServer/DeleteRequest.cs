@@ -7,6 +7,9 @@ namespace SuperCloud.Lab.ApiServer;
 /// <param name="DryRun">Validate only.</param>
 internal sealed record DeleteRequest(string? PropagationPolicy, string? PreconditionUid, string? PreconditionResourceVersion, bool DryRun)
 {
+    /// <summary>Who deletes, for admission policies; null for the server's own controllers.</summary>
+    public Auth.UserInfo? User { get; init; }
+
     /// <summary>A plain background delete, as the garbage collector issues.</summary>
     public static readonly DeleteRequest Background = new("Background", null, null, false);
 }

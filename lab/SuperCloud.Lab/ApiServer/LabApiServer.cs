@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using SuperCloud.Lab.ApiServer.Auth;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,26 +28,42 @@ public sealed class LabApiServer : IAsyncDisposable
     private readonly SnapshotWriter? _snapshots;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _bookmarks;
+    private readonly ServiceAccountTokens _tokens;
     private int _disposed;
 
-    private LabApiServer(WebApplication app, ObjectStore store, ClusterControllers controllers, SnapshotWriter? snapshots, FaultInjector faults, LabApiServerOptions options)
+    private LabApiServer(
+        WebApplication app, ObjectStore store, ClusterControllers controllers, SnapshotWriter? snapshots, FaultInjector faults, ServiceAccountTokens tokens,
+        LabApiServerOptions options)
     {
         _app = app;
         _store = store;
         _controllers = controllers;
         _snapshots = snapshots;
+        _tokens = tokens;
         Faults = faults;
+        Tls = options.Tls;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         ListenAddresses = [.. addresses.Select(a => new Uri(a))];
-        BaseAddress = ListenAddresses.FirstOrDefault(a => a.Host == IPAddress.Loopback.ToString()) ?? ListenAddresses[0];
+        BaseAddress = ListenAddresses.FirstOrDefault(a => a.Scheme == "http" && a.Host == IPAddress.Loopback.ToString())
+            ?? ListenAddresses.First(a => a.Scheme == "http");
+        SecureBaseAddress = ListenAddresses.FirstOrDefault(a => a.Scheme == "https" && a.Host == IPAddress.Loopback.ToString());
         _bookmarks = Task.Run(() => SendBookmarksAsync(options, _stop.Token));
     }
 
     /// <summary>Where the server listens, e.g. <c>http://127.0.0.1:6443/</c>.</summary>
     public Uri BaseAddress { get; }
 
-    /// <summary>Every address the server listens on: <see cref="BaseAddress"/> and one per <see cref="LabApiServerOptions.AdditionalAddresses"/>.</summary>
+    /// <summary>
+    /// Every address the server listens on: <see cref="BaseAddress"/> and one per <see cref="LabApiServerOptions.AdditionalAddresses"/>,
+    /// for plain HTTP and (with <see cref="LabApiServerOptions.Tls"/>) HTTPS.
+    /// </summary>
     public IReadOnlyList<Uri> ListenAddresses { get; }
+
+    /// <summary>The TLS listener on 127.0.0.1, e.g. <c>https://127.0.0.1:6444/</c>; null without <see cref="LabApiServerOptions.Tls"/>.</summary>
+    public Uri? SecureBaseAddress { get; }
+
+    /// <summary>The TLS settings, when the server has a TLS listener.</summary>
+    public LabApiServerTls? Tls { get; }
 
     /// <summary>Fault injection for tests.</summary>
     public FaultInjector Faults { get; }
@@ -90,6 +110,19 @@ public sealed class LabApiServer : IAsyncDisposable
             }
         }
 
+        foreach (var (plural, obj) in BootstrapPolicy.Objects())
+        {
+            var resource = BuiltInResources.All.Single(r => r.Group == "rbac.authorization.k8s.io" && r.Plural == plural);
+            if (store.Peek(resource, null, Json.Name(obj)) is null)
+            {
+                operations.Create(resource, null, obj, WriteOptions.Controller);
+            }
+        }
+
+        var tokens = new ServiceAccountTokens(SigningKey(options.DataDir), options.Time);
+        var staticTokens = new Dictionary<string, UserInfo>(StringComparer.Ordinal) { [ContextName] = UserInfo.Admin };
+        var security = new RequestSecurity(
+            new Authenticator(store, tokens, staticTokens, options.Tls?.ClientAuthorities, options.Time), new RbacAuthorizer(store));
         var faults = new FaultInjector(store.CloseAllWatches, store.CompactHistory);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -101,18 +134,32 @@ public sealed class LabApiServer : IAsyncDisposable
                 kestrel.Listen(address, options.Port);
             }
 
+            if (options.Tls is { } tls)
+            {
+                foreach (var address in options.AdditionalAddresses.Prepend(IPAddress.Loopback))
+                {
+                    kestrel.Listen(address, options.SecurePort, listen => listen.UseHttps(https =>
+                    {
+                        https.ServerCertificate = tls.ServerCertificate;
+                        // Client certificates are optional and judged by the authenticator, which answers 401 itself.
+                        https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                        https.ClientCertificateValidation = static (_, _, _) => true;
+                    }));
+                }
+            }
+
             kestrel.Limits.MaxRequestBodySize = 3 * 1024 * 1024;
             kestrel.AddServerHeader = false;
         });
         var app = builder.Build();
-        var handler = new ApiHandler(operations, faults, options.Time, logger);
+        var handler = new ApiHandler(operations, faults, security, tokens, options.Time, logger);
         var requests = new RequestLog(options.Time);
         app.Use(requests.RecordAsync);
         app.Run(handler.HandleAsync);
         var controllers = new ClusterControllers(operations, options.Time, logger);
         var snapshots = snapshotPath is null ? null : new SnapshotWriter(store, snapshotPath, options.SnapshotDebounce, options.Time, logger);
         await app.StartAsync(cancellationToken);
-        var server = new LabApiServer(app, store, controllers, snapshots, faults, options) { Requests = requests };
+        var server = new LabApiServer(app, store, controllers, snapshots, faults, tokens, options) { Requests = requests };
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation("API server listening on {Address}", server.BaseAddress);
@@ -158,6 +205,78 @@ public sealed class LabApiServer : IAsyncDisposable
         }
 
         File.WriteAllText(path, Kubeconfig(defaultNamespace, server));
+    }
+
+    /// <summary>
+    /// A kubeconfig for another identity: <paramref name="server"/> (one of <see cref="ListenAddresses"/>; an https one
+    /// carries the serving CA), with a bearer <paramref name="token"/> or a <paramref name="clientCertificate"/> (with its key).
+    /// </summary>
+    public string KubeconfigFor(Uri server, string? token = null, X509Certificate2? clientCertificate = null, string? defaultNamespace = null)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var cluster = new List<string> { "    server: " + server.GetLeftPart(UriPartial.Authority) };
+        if (server.Scheme == "https" && Tls is { } tls)
+        {
+            cluster.Add("    certificate-authority-data: " + Base64Pem(tls.ServerCa.ExportCertificatePem()));
+        }
+
+        var user = new List<string>();
+        if (token is not null)
+        {
+            user.Add("    token: " + token);
+        }
+
+        if (clientCertificate is not null)
+        {
+            using var key = clientCertificate.GetECDsaPrivateKey() ?? throw new ArgumentException("the client certificate has no ECDSA private key", nameof(clientCertificate));
+            user.Add("    client-certificate-data: " + Base64Pem(clientCertificate.ExportCertificatePem()));
+            user.Add("    client-key-data: " + Base64Pem(key.ExportPkcs8PrivateKeyPem()));
+        }
+
+        string[] lines =
+        [
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- name: " + ContextName,
+            "  cluster:",
+            .. cluster,
+            "users:",
+            "- name: " + ContextName,
+            user.Count == 0 ? "  user: {}" : "  user:",
+            .. user,
+            "contexts:",
+            "- name: " + ContextName,
+            "  context:",
+            "    cluster: " + ContextName,
+            "    user: " + ContextName,
+            "    namespace: " + (defaultNamespace ?? "default"),
+            "current-context: " + ContextName,
+            "preferences: {}",
+        ];
+        return string.Join('\n', lines) + "\n";
+    }
+
+    private static string Base64Pem(string pem) => Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(pem + "\n"));
+
+    // ServiceAccount tokens must survive a restart of a server that keeps its objects, so its signing key is kept with them.
+    private static ECDsa SigningKey(string? dataDir)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        if (dataDir is null)
+        {
+            return key;
+        }
+
+        var path = Path.Combine(dataDir, "service-account.key");
+        if (File.Exists(path))
+        {
+            key.ImportFromPem(File.ReadAllText(path));
+            return key;
+        }
+
+        Hosts.Posix.WritePrivateFile(path, key.ExportPkcs8PrivateKeyPem());
+        return key;
     }
 
     private async Task SendBookmarksAsync(LabApiServerOptions options, CancellationToken cancellationToken)

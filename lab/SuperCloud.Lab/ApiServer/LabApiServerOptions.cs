@@ -12,6 +12,16 @@ public sealed record LabApiServerOptions
     /// </summary>
     public IReadOnlyList<System.Net.IPAddress> AdditionalAddresses { get; init; } = [];
 
+    /// <summary>
+    /// The TLS listener (client certificates and tokens are authenticated, requests without credentials are anonymous);
+    /// null serves plain HTTP only. Plain HTTP authenticates tokens too, and treats a request without credentials as the
+    /// administrator: it is the lab's insecure port, bound where only the lab's own users reach it.
+    /// </summary>
+    public LabApiServerTls? Tls { get; init; }
+
+    /// <summary>TCP port of the TLS listener on 127.0.0.1 (and the additional addresses); 0 picks a free port.</summary>
+    public int SecurePort { get; init; }
+
     /// <summary>Directory for the snapshot (and the kubeconfig the CLI writes); null keeps everything in memory.</summary>
     public string? DataDir { get; init; }
 

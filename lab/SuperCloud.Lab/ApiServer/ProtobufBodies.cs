@@ -62,6 +62,34 @@ internal static class ProtobufBodies
             [3] = new("orphanDependents", T.Bool), [4] = new("propagationPolicy", T.String), [5] = new("dryRun", T.String, true),
         },
         ["Preconditions"] = new() { [1] = new("uid", T.String), [2] = new("resourceVersion", T.String) },
+
+        // The authentication and authorization requests kubectl sends (create token, auth whoami, auth can-i).
+        ["TokenRequest"] = new() { [1] = new("metadata", T.Message, Message: "ObjectMeta"), [2] = new("spec", T.Message, Message: "TokenRequestSpec") },
+        ["TokenRequestSpec"] = new()
+        {
+            [1] = new("audiences", T.String, true), [3] = new("boundObjectRef", T.Message, Message: "BoundObjectReference"), [4] = new("expirationSeconds", T.Int),
+        },
+        ["BoundObjectReference"] = new() { [1] = new("kind", T.String), [2] = new("apiVersion", T.String), [3] = new("name", T.String), [4] = new("uid", T.String) },
+        ["TokenReview"] = new() { [1] = new("metadata", T.Message, Message: "ObjectMeta"), [2] = new("spec", T.Message, Message: "TokenReviewSpec") },
+        ["TokenReviewSpec"] = new() { [1] = new("token", T.String), [2] = new("audiences", T.String, true) },
+        ["SelfSubjectReview"] = new() { [1] = new("metadata", T.Message, Message: "ObjectMeta") },
+        ["SelfSubjectAccessReview"] = new() { [1] = new("metadata", T.Message, Message: "ObjectMeta"), [2] = new("spec", T.Message, Message: "SelfSubjectAccessReviewSpec") },
+        ["SelfSubjectAccessReviewSpec"] = new()
+        {
+            [1] = new("resourceAttributes", T.Message, Message: "ResourceAttributes"), [2] = new("nonResourceAttributes", T.Message, Message: "NonResourceAttributes"),
+        },
+        ["SubjectAccessReview"] = new() { [1] = new("metadata", T.Message, Message: "ObjectMeta"), [2] = new("spec", T.Message, Message: "SubjectAccessReviewSpec") },
+        ["SubjectAccessReviewSpec"] = new()
+        {
+            [1] = new("resourceAttributes", T.Message, Message: "ResourceAttributes"), [2] = new("nonResourceAttributes", T.Message, Message: "NonResourceAttributes"),
+            [3] = new("user", T.String), [4] = new("groups", T.String, true), [6] = new("uid", T.String),
+        },
+        ["ResourceAttributes"] = new()
+        {
+            [1] = new("namespace", T.String), [2] = new("verb", T.String), [3] = new("group", T.String), [4] = new("version", T.String),
+            [5] = new("resource", T.String), [6] = new("subresource", T.String), [7] = new("name", T.String),
+        },
+        ["NonResourceAttributes"] = new() { [1] = new("path", T.String), [2] = new("verb", T.String) },
     };
 
     public static bool IsProtobuf(string? contentType) =>
@@ -113,7 +141,7 @@ internal static class ProtobufBodies
 
         if (!Messages.ContainsKey(kind) || raw is null)
         {
-            throw Errors.UnsupportedMediaType($"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf is decoded only for Namespace, ConfigMap, Secret, ServiceAccount and DeleteOptions, not {kind})");
+            throw Errors.UnsupportedMediaType($"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf is decoded only for Namespace, ConfigMap, Secret, ServiceAccount, DeleteOptions and the token and review requests, not {kind})");
         }
 
         var obj = Message(new Reader(raw, 0, raw.Length), kind);

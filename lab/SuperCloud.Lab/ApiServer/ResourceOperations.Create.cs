@@ -46,7 +46,7 @@ internal sealed partial class ResourceOperations
                 body.Remove("status");
             }
 
-            var warnings = Admit(resource, body, null, options);
+            var warnings = Admit(resource, body, null, options, null);
             if (store.Peek(resource, resource.Namespaced ? ns : null, name) is not null)
             {
                 throw Errors.AlreadyExists(resource, name);

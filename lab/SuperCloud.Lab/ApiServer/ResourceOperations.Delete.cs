@@ -34,6 +34,11 @@ internal sealed partial class ResourceOperations
                     $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {Json.MetaStr(current, "resourceVersion")}");
             }
 
+            if (request.User is { } user)
+            {
+                _policies.Validate(new Auth.AdmissionRequest(resource, "", "DELETE", ns ?? "", name, null, current, user, request.DryRun));
+            }
+
             var obj = Json.Clone(current);
             var finalizers = Json.Finalizers(obj);
             var policyFinalizer = request.PropagationPolicy switch

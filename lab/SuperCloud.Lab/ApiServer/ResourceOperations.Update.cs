@@ -67,7 +67,7 @@ internal sealed partial class ResourceOperations
         }
 
         var updated = Prepare(resource, old, body, subresource);
-        var warnings = Admit(resource, updated, old, options);
+        var warnings = Admit(resource, updated, old, options, subresource);
         if (resource == CustomResourceDefinitions.Resource && subresource is null)
         {
             CustomResourceDefinitions.SetEstablishedStatus(updated, Now);

@@ -13,6 +13,7 @@ internal sealed partial class ResourceOperations(ObjectStore store, ResourceRegi
     private const string GenerateNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
     private readonly Random _random = new();
     private readonly CustomResourceAdmission _customResources = new();
+    private readonly Auth.AdmissionPolicies _policies = new(store);
 
     public ObjectStore Store => store;
 
@@ -75,8 +76,11 @@ internal sealed partial class ResourceOperations(ObjectStore store, ResourceRegi
     /// <summary>The core v1 namespaces resource.</summary>
     public static ApiResource NamespaceResource { get; } = BuiltInResources.All.Single(r => r.Plural == "namespaces");
 
-    /// <summary>Defaults, prunes and validates an object about to be written; returns unknown-field warnings.</summary>
-    private List<string> Admit(ApiResource resource, JsonObject obj, JsonObject? old, WriteOptions options)
+    /// <summary>
+    /// Defaults, prunes and validates an object about to be written, then runs the admission policies for the writer;
+    /// returns unknown-field and policy warnings.
+    /// </summary>
+    private List<string> Admit(ApiResource resource, JsonObject obj, JsonObject? old, WriteOptions options, string? subresource)
     {
         var warnings = new List<string>();
         List<FieldError> errors;
@@ -121,6 +125,12 @@ internal sealed partial class ResourceOperations(ObjectStore store, ResourceRegi
         if (errors.Count > 0)
         {
             throw Errors.Invalid(resource, Json.Name(obj), errors);
+        }
+
+        if (options.User is { } user)
+        {
+            warnings.AddRange(_policies.Validate(new Auth.AdmissionRequest(
+                resource, subresource ?? "", old is null ? "CREATE" : "UPDATE", Json.Namespace(obj) ?? "", Json.Name(obj), obj, old, user, options.DryRun)));
         }
 
         return warnings;

@@ -8,6 +8,9 @@ namespace SuperCloud.Lab.ApiServer;
 /// <param name="IsPatch">True for JSON/merge/strategic patches, whose strict-validation failures kube reports as 422 on "patch".</param>
 internal sealed record WriteOptions(bool DryRun, string FieldManager, string FieldValidation, bool IsApply = false, bool IsPatch = false)
 {
+    /// <summary>Who writes, for admission policies; null for the server's own controllers, which admission policies do not see.</summary>
+    public Auth.UserInfo? User { get; init; }
+
     /// <summary>Options for writes the server's own controllers make.</summary>
     public static readonly WriteOptions Controller = new(false, "supercloud-lab-controller", "Ignore");
 }
