@@ -109,9 +109,14 @@ public sealed class ProjectChartTests : IAsyncLifetime
             .Rules.Single().Resources.Should().Equal("leases");
         (await _cluster.Client.CoreV1.ReadNamespacedServiceAsync("supercloud-operator-metrics", Namespace)).Spec.Ports.Single().Port.Should().Be(8080);
 
-        // The lab stores the node agents' admission policy and its binding (it does not enforce them).
+        // The node agents' admission policy is node-agent/deploy's, for the release's account.
         var policy = (await _cluster.Client.AdmissionregistrationV1.ListValidatingAdmissionPolicyAsync(labelSelector: "app.kubernetes.io/instance=supercloud")).Items.Single();
         policy.Spec.MatchConditions.Single().Expression.Should().Be($"request.userInfo.username == 'system:serviceaccount:{Namespace}:supercloud-node-agent'");
+        var deployed = KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "node-agent", "deploy", "admission-policy.yaml")))
+            .OfType<V1ValidatingAdmissionPolicy>().Single();
+        policy.Spec.Variables.Should().BeEquivalentTo(deployed.Spec.Variables, o => o.WithStrictOrdering());
+        policy.Spec.Validations.Should().BeEquivalentTo(deployed.Spec.Validations, o => o.WithStrictOrdering());
+        policy.Spec.MatchConstraints.Should().BeEquivalentTo(deployed.Spec.MatchConstraints);
         (await _cluster.Client.AdmissionregistrationV1.ListValidatingAdmissionPolicyBindingAsync()).Items
             .Should().ContainSingle(b => b.Spec.PolicyName == policy.Metadata.Name);
 

@@ -94,10 +94,13 @@ internal sealed class RegistrationLab : IAsyncDisposable
         ReservedMemoryMib = 128,
     };
 
-    /// <summary>Starts a real agent host with registration configured from the kubeconfig file, as Program does.</summary>
-    public async Task<WebApplication> StartAgentAsync(NodeAgentOptions agent, NodeRegistrationOptions registration, IHypervisorDriver? driver = null)
+    /// <summary>
+    /// Starts a real agent host with registration configured from a kubeconfig file (the administrator's unless
+    /// <paramref name="kubeconfig"/> names another identity's), as Program does.
+    /// </summary>
+    public async Task<WebApplication> StartAgentAsync(NodeAgentOptions agent, NodeRegistrationOptions registration, IHypervisorDriver? driver = null, string? kubeconfig = null)
     {
-        registration.Kubeconfig = KubeconfigPath;
+        registration.Kubeconfig = kubeconfig ?? KubeconfigPath;
         registration.Validate(agent).Should().BeEmpty();
         var clientConfiguration = NodeRegistrationSetup.ClientConfiguration(registration)!;
         driver ??= await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = Path.Combine(_directory, agent.NodeName) }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
