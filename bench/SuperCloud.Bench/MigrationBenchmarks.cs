@@ -14,6 +14,7 @@ using nodeagent::SuperCloud.NodeAgent.Hypervisor.Qemu;
 using nodeagent::SuperCloud.NodeAgent.Migration;
 using nodeagent::SuperCloud.NodeAgent.Qmp;
 using nodeagent::SuperCloud.NodeAgent.Security;
+using SuperCloud.Agent.Contracts.Security;
 using V1 = nodeagent::SuperCloud.Agent.V1;
 
 namespace SuperCloud.Bench;
@@ -223,7 +224,7 @@ internal static class MigrationBenchmarks
     private sealed class AgentPair : IAsyncDisposable
     {
         private readonly List<(WebApplication App, GrpcChannel Channel)> _agents = [];
-        private readonly ClusterCertificateAuthority _ca = ClusterCertificateAuthority.Create("bench-cluster-ca", TimeSpan.FromDays(1), TimeProvider.System);
+        private readonly CertificateAuthority _ca = CertificateAuthority.Create("bench-cluster-ca", TimeSpan.FromDays(1), TimeProvider.System);
 
         private AgentPair()
         {
@@ -240,14 +241,17 @@ internal static class MigrationBenchmarks
             var pair = new AgentPair();
             var validity = TimeSpan.FromDays(1);
             var ca = pair._ca;
-            var operatorCertificate = ca.IssueClientCertificate(NodeAgentOptions.DefaultOperatorIdentity, validity);
+            var operatorCertificate = ca.IssueClient(PeerIdentity.Operator, validity);
             foreach (var name in (string[])["bench-a", "bench-b"])
             {
                 var dir = Path.Combine(workDir, name);
                 var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = Path.Combine(dir, "vms") }, TimeProvider.System, NullLogger<QemuDriver>.Instance, ct);
                 var app = AgentServer.Build(
                     new NodeAgentOptions { NodeName = name, ListenAddress = "127.0.0.1", Port = 0, ReservedMemoryMib = 128 },
-                    ca.Certificate, ca.IssueServerCertificate(name, [name], [IPAddress.Loopback], validity), driver, TimeProvider.System,
+                    new AgentCredentials(
+                        TlsCredentials.FromCertificates(ca.IssueServer(name, [name], [IPAddress.Loopback], validity), ca.Certificate),
+                        TlsCredentials.FromCertificates(ca.IssueClient(PeerIdentity.Node(name), validity), ca.Certificate)),
+                    driver, TimeProvider.System,
                     b => b.Logging.ClearProviders(), new MigrationOptions { SocketDirectory = Path.Combine(dir, "s") });
                 await app.StartAsync(ct);
                 var port = AgentServer.ListeningAddress(app).Port;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -19,13 +18,13 @@ namespace SuperCloud.NodeAgent;
 public static class AgentServer
 {
     /// <summary>
-    /// Builds (does not start) the server. <paramref name="clusterCa"/> authenticates clients; <paramref name="serverCertificate"/>
-    /// (with key) is presented to them; <paramref name="driver"/> runs the VMs and is disposed with the application.
+    /// Builds (does not start) the server. <paramref name="credentials"/> authenticate clients (trust bundle) and are
+    /// presented to them (server certificate) and to peers (client certificate); <paramref name="driver"/> runs the VMs
+    /// and is disposed with the application.
     /// </summary>
     public static WebApplication Build(
         NodeAgentOptions options,
-        X509Certificate2 clusterCa,
-        X509Certificate2 serverCertificate,
+        AgentCredentials credentials,
         IHypervisorDriver driver,
         TimeProvider timeProvider,
         Action<WebApplicationBuilder>? configure = null,
@@ -53,7 +52,8 @@ public static class AgentServer
                 listen.Protocols = HttpProtocols.Http2;
                 listen.UseHttps(https =>
                 {
-                    https.ServerCertificate = serverCertificate;
+                    // Chosen per handshake, so a renewed certificate is used from the next connection on.
+                    https.ServerCertificateSelector = (_, _) => credentials.Server.Certificate;
                     https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
                     // The certificate is requested in the handshake but judged per request by CallerAuthorizationMiddleware,
                     // so that a rejected caller gets a gRPC status saying why instead of a bare TLS alert.
@@ -72,10 +72,10 @@ public static class AgentServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(timeProvider);
         builder.Services.AddSingleton(driver);
-        builder.Services.AddSingleton(new ClientIdentity(clusterCa, timeProvider));
+        builder.Services.AddSingleton(credentials);
         builder.Services.AddSingleton<HostResources>();
         builder.Services.AddSingleton(migration);
-        builder.Services.AddSingleton(sp => new MigrationTransport(clusterCa, serverCertificate, migration, timeProvider));
+        builder.Services.AddSingleton(sp => new MigrationTransport(credentials, migration, timeProvider));
         builder.Services.AddSingleton<MigrationManager>();
         builder.Services.AddSingleton<MigrationConnectionHandler>();
         builder.Services.AddGrpc(grpc => grpc.EnableDetailedErrors = false);

@@ -5,9 +5,6 @@ namespace SuperCloud.NodeAgent;
 /// <summary>Settings of the node agent; bound from the <c>NodeAgent</c> configuration section.</summary>
 public sealed class NodeAgentOptions
 {
-    /// <summary>The identity the operator's client certificate carries; the only caller of the VM API.</summary>
-    public const string DefaultOperatorIdentity = "supercloud-operator";
-
     /// <summary>This host's name (the SuperNode name).</summary>
     public string NodeName { get; set; } = Environment.MachineName;
 
@@ -38,17 +35,23 @@ public sealed class NodeAgentOptions
     /// <summary>The TCP port of the gRPC server (0 picks a free port, for tests).</summary>
     public int Port { get; set; } = 7443;
 
-    /// <summary>PEM file of the cluster CA certificate.</summary>
+    /// <summary>PEM file of the cluster CA certificates (a bundle: during a CA rotation it holds the old and the new CA).</summary>
     public string CaCertificatePath { get; set; } = "/etc/supercloud/tls/ca.crt";
 
-    /// <summary>PEM file of this agent's server certificate.</summary>
+    /// <summary>PEM file of this agent's server certificate (identity supercloud://node/NODE, serverAuth).</summary>
     public string CertificatePath { get; set; } = "/etc/supercloud/tls/tls.crt";
 
-    /// <summary>PEM file of this agent's private key.</summary>
+    /// <summary>PEM file of the server certificate's private key.</summary>
     public string KeyPath { get; set; } = "/etc/supercloud/tls/tls.key";
 
-    /// <summary>The client identity allowed to call the VM API.</summary>
-    public string OperatorIdentity { get; set; } = DefaultOperatorIdentity;
+    /// <summary>PEM file of this agent's client certificate for the migrations it opens (identity supercloud://node/NODE, clientAuth).</summary>
+    public string ClientCertificatePath { get; set; } = "/etc/supercloud/tls/client.crt";
+
+    /// <summary>PEM file of the client certificate's private key.</summary>
+    public string ClientKeyPath { get; set; } = "/etc/supercloud/tls/client.key";
+
+    /// <summary>How often the certificate, key and CA files are checked for changes (renewal, CA rotation); zero never.</summary>
+    public TimeSpan CertificateReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The deadline applied to a unary call whose client set none (watch streams have none).</summary>
     public TimeSpan DefaultCallDeadline { get; set; } = TimeSpan.FromSeconds(60);
@@ -77,9 +80,9 @@ public sealed class NodeAgentOptions
             errors.Add("NodeAgent:ReservedCpus and NodeAgent:ReservedMemoryMib must not be negative");
         }
 
-        if (string.IsNullOrWhiteSpace(OperatorIdentity))
+        if (CertificateReloadInterval < TimeSpan.Zero)
         {
-            errors.Add("NodeAgent:OperatorIdentity is required");
+            errors.Add($"NodeAgent:CertificateReloadInterval must not be negative, got {CertificateReloadInterval}");
         }
 
         if (DefaultCallDeadline <= TimeSpan.Zero)

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.NativeShim;
 using SuperCloud.NodeAgent;
 using SuperCloud.NodeAgent.Hypervisor;
@@ -10,8 +10,10 @@ using SuperCloud.NodeAgent.Registration;
 using SuperCloud.NodeAgent.Security;
 
 // supercloud-node-agent [--NodeAgent:Port=7443 ...]      run the agent (config: appsettings.json, SUPERCLOUD_ env, args)
-// supercloud-node-agent certs OUT_DIR AGENT[=IP,...]...  write a cluster CA, the operator's and each agent's certificate
-//                                                         (each agent's also valid for the IPs it is reached at)
+// supercloud-node-agent certs OUT_DIR AGENT[=IP,...]...  write a cluster CA (ca.crt, ca.key), the operator's client
+//                                                         certificate and each agent's server certificate (AGENT.crt,
+//                                                         valid for the IPs it is reached at) and client certificate
+//                                                         (AGENT-client.crt); keys 0600 in a 0700 directory
 if (args.Length > 0 && args[0] == "certs")
 {
     if (args.Length < 2)
@@ -40,17 +42,19 @@ if (args.Length > 0 && args[0] == "certs")
     }
 
     var validity = TimeSpan.FromDays(365);
-    using var ca = ClusterCertificateAuthority.Create("supercloud-cluster-ca", validity, TimeProvider.System);
-    ClusterCertificateAuthority.WritePem(ca.Certificate, args[1], "ca");
-    using (var operatorCert = ca.IssueClientCertificate(NodeAgentOptions.DefaultOperatorIdentity, validity))
+    using var ca = CertificateAuthority.Create("supercloud-cluster-ca", validity, TimeProvider.System);
+    CertificateAuthority.WritePem(ca.Certificate, args[1], "ca");
+    using (var operatorCert = ca.IssueClient(PeerIdentity.Operator, validity))
     {
-        ClusterCertificateAuthority.WritePem(operatorCert, args[1], NodeAgentOptions.DefaultOperatorIdentity);
+        CertificateAuthority.WritePem(operatorCert, args[1], "supercloud-operator");
     }
 
     foreach (var (agent, addresses) in agents)
     {
-        using var cert = ca.IssueServerCertificate(agent, [agent, "localhost"], addresses, validity);
-        ClusterCertificateAuthority.WritePem(cert, args[1], agent);
+        using var server = ca.IssueServer(agent, [agent, "localhost"], addresses, validity);
+        CertificateAuthority.WritePem(server, args[1], agent);
+        using var client = ca.IssueClient(PeerIdentity.Node(agent), validity);
+        CertificateAuthority.WritePem(client, args[1], agent + "-client");
     }
 
     Console.WriteLine($"certificates written to {args[1]}");
@@ -130,8 +134,28 @@ if (!info.Available)
     loggerFactory.CreateLogger("NodeAgent").LogError("Hypervisor {Hypervisor} unavailable: {Detail}", info.Name, info.Detail);
 }
 
-using var clusterCa = X509CertificateLoader.LoadCertificateFromFile(options.CaCertificatePath);
-using var serverCert = X509Certificate2.CreateFromPemFile(options.CertificatePath, options.KeyPath);
+AgentCredentials credentials;
+try
+{
+    var tlsLog = loggerFactory.CreateLogger("NodeAgent.Tls");
+    void ReloadFailed(Exception e) => tlsLog.LogWarning("Keeping the current certificates: the changed files cannot be used: {Error}", e.Message);
+    credentials = new AgentCredentials(
+        TlsCredentials.FromFiles(options.CertificatePath, options.KeyPath, options.CaCertificatePath, options.CertificateReloadInterval, TimeProvider.System, ReloadFailed),
+        TlsCredentials.FromFiles(options.ClientCertificatePath, options.ClientKeyPath, options.CaCertificatePath, options.CertificateReloadInterval, TimeProvider.System, ReloadFailed));
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or InvalidDataException)
+{
+    await Console.Error.WriteLineAsync($"invalid configuration: the agent's certificates cannot be read: {e.Message}");
+    return 2;
+}
+
+using var agentCredentials = credentials;
+if (credentials.Validate(options.NodeName, DateTimeOffset.UtcNow) is { Count: > 0 } credentialErrors)
+{
+    await Console.Error.WriteLineAsync("invalid configuration: " + string.Join("; ", credentialErrors));
+    return 2;
+}
+
 if (kubernetes is null)
 {
     loggerFactory.CreateLogger("NodeAgent").LogInformation("No kubeconfig and not in a cluster: SuperNode registration is off");
@@ -144,7 +168,7 @@ if (migrationOptions.CorruptOutgoingStreamByteAt >= 0)
         migrationOptions.CorruptOutgoingStreamByteAt);
 }
 
-var app = AgentServer.Build(options, clusterCa, serverCert, driver, TimeProvider.System,
+var app = AgentServer.Build(options, credentials, driver, TimeProvider.System,
     kubernetes is null ? null : builder => builder.Services.AddNodeRegistration(registrationOptions, kubernetes), migrationOptions);
 await app.RunAsync();
 return 0;

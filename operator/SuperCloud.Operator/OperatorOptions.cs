@@ -81,14 +81,17 @@ public sealed class OperatorOptions
     /// <summary>PEM files of the cluster CA and the operator's client certificate for calling node agents.</summary>
     public sealed class AgentClientSettings
     {
-        /// <summary>The cluster CA that signs agent certificates.</summary>
+        /// <summary>The cluster CAs that sign agent certificates (a PEM bundle; both CAs during a rotation).</summary>
         public string? CaPath { get; set; }
 
-        /// <summary>The operator's client certificate (identity supercloud-operator).</summary>
+        /// <summary>The operator's client certificate (identity supercloud://operator).</summary>
         public string? CertificatePath { get; set; }
 
         /// <summary>The client certificate's private key.</summary>
         public string? KeyPath { get; set; }
+
+        /// <summary>How often the files are checked for changes (renewal, CA rotation); zero never.</summary>
+        public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
 
         /// <summary>True when all three files are configured.</summary>
         public bool Configured => !string.IsNullOrEmpty(CaPath) && !string.IsNullOrEmpty(CertificatePath) && !string.IsNullOrEmpty(KeyPath);

@@ -34,6 +34,8 @@ static SuperPodControllerOptions? SuperPods(OperatorOptions options) =>
     options.AgentClient.Configured
         ? new SuperPodControllerOptions
         {
-            AgentClient = AgentClientOptions.FromPemFiles(options.AgentClient.CaPath!, options.AgentClient.CertificatePath!, options.AgentClient.KeyPath!),
+            AgentClient = AgentClientOptions.FromPemFiles(
+                options.AgentClient.CaPath!, options.AgentClient.CertificatePath!, options.AgentClient.KeyPath!, options.AgentClient.ReloadInterval, TimeProvider.System,
+                e => Console.Error.WriteLine($"supercloud-operator: keeping the current agent client certificate: the changed files cannot be used: {e.Message}")),
         }
         : null;

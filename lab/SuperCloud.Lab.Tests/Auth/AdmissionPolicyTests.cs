@@ -45,7 +45,7 @@ public sealed class AdmissionPolicyTests : IAsyncLifetime
     [Fact]
     public async Task Match_conditions_and_variables_narrow_a_policy_to_one_user()
     {
-        var alice = SecureCluster.Client(_lab.Kubeconfig("alice", client: _lab.Ca.IssueClient("alice", ["system:masters"], TimeSpan.FromHours(1))));
+        var alice = SecureCluster.Client(_lab.Kubeconfig("alice", client: _lab.Ca.IssueUser("alice", ["system:masters"], TimeSpan.FromHours(1))));
         await PolicyAsync("alice-names", "Deny", ["CREATE"], new V1Validation
         {
             Expression = "object.metadata.name.startsWith(variables.prefix)",

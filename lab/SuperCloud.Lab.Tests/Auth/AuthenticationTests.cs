@@ -5,6 +5,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Lab.ApiServer.Auth;
 using SuperCloud.Lab.Tests.Kubectl;
 
@@ -22,7 +23,7 @@ public sealed class AuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task Kubectl_with_a_client_certificate_is_its_common_name_in_its_organizations()
     {
-        var kubeconfig = _lab.Kubeconfig("alice", client: _lab.Ca.IssueClient("alice", ["developers", "oncall"], TimeSpan.FromHours(1)));
+        var kubeconfig = _lab.Kubeconfig("alice", client: _lab.Ca.IssueUser("alice", ["developers", "oncall"], TimeSpan.FromHours(1)));
 
         var whoami = await KubectlRunner.RunOnceAsync(_lab.Cluster, null, "--kubeconfig", kubeconfig, "auth", "whoami", "-o", "json");
 
@@ -74,9 +75,9 @@ public sealed class AuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_token_and_certificate_of_another_ca_get_401_not_anonymous()
     {
-        using var stranger = LabCertificateAuthority.Create("stranger", TimeSpan.FromHours(1), TimeProvider.System);
+        using var stranger = CertificateAuthority.Create("stranger", TimeSpan.FromHours(1), TimeProvider.System);
 
-        foreach (var kubeconfig in new[] { _lab.Kubeconfig("forged", "not-a-token"), _lab.Kubeconfig("foreign", client: stranger.IssueClient("mallory", ["system:masters"], TimeSpan.FromHours(1))) })
+        foreach (var kubeconfig in new[] { _lab.Kubeconfig("forged", "not-a-token"), _lab.Kubeconfig("foreign", client: stranger.IssueUser("mallory", ["system:masters"], TimeSpan.FromHours(1))) })
         {
             var result = await KubectlRunner.RunOnceAsync(_lab.Cluster, null, "--kubeconfig", kubeconfig, "get", "configmaps");
             result.ExitCode.Should().NotBe(0);

@@ -15,7 +15,7 @@ public sealed class RbacTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _lab = await SecureCluster.StartAsync();
-        _alice = _lab.Kubeconfig("alice", client: _lab.Ca.IssueClient("alice", ["developers"], TimeSpan.FromHours(1)));
+        _alice = _lab.Kubeconfig("alice", client: _lab.Ca.IssueUser("alice", ["developers"], TimeSpan.FromHours(1)));
         await _lab.Admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "team-a" } });
     }
 

@@ -2,8 +2,8 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using k8s;
 using k8s.Models;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Lab.ApiServer;
-using SuperCloud.Lab.ApiServer.Auth;
 using SuperCloud.Lab.Tests.ApiServer;
 
 namespace SuperCloud.Lab.Tests.Auth;
@@ -11,7 +11,7 @@ namespace SuperCloud.Lab.Tests.Auth;
 /// <summary>A lab API server with its TLS listener (a CA of its own for serving and client certificates), for authentication and RBAC tests.</summary>
 internal sealed class SecureCluster : IAsyncDisposable
 {
-    private SecureCluster(TestCluster cluster, LabCertificateAuthority ca)
+    private SecureCluster(TestCluster cluster, CertificateAuthority ca)
     {
         Cluster = cluster;
         Ca = ca;
@@ -19,7 +19,7 @@ internal sealed class SecureCluster : IAsyncDisposable
 
     public TestCluster Cluster { get; }
 
-    public LabCertificateAuthority Ca { get; }
+    public CertificateAuthority Ca { get; }
 
     /// <summary>The administrator's client over plain HTTP (the lab's insecure port).</summary>
     public Kubernetes Admin => Cluster.Client;
@@ -28,8 +28,8 @@ internal sealed class SecureCluster : IAsyncDisposable
 
     public static async Task<SecureCluster> StartAsync()
     {
-        var ca = LabCertificateAuthority.Create("lab-test-ca", TimeSpan.FromDays(1), TimeProvider.System);
-        var serving = ca.IssueServer("lab-apiserver", ["localhost"], [IPAddress.Loopback], TimeSpan.FromDays(1));
+        var ca = CertificateAuthority.Create("lab-test-ca", TimeSpan.FromDays(1), TimeProvider.System);
+        var serving = ca.IssueServing("lab-apiserver", ["localhost"], [IPAddress.Loopback], TimeSpan.FromDays(1));
         var tls = new LabApiServerTls(serving, ca.Certificate, [ca.Certificate]);
         var cluster = await TestCluster.StartAsync(new LabApiServerOptions { Tls = tls }, withWidgets: false);
         return new SecureCluster(cluster, ca);

@@ -3,11 +3,11 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
-using SuperCloud.Lab.ApiServer.Auth;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging.Abstractions;
+using SuperCloud.Lab.ApiServer.Auth;
 
 namespace SuperCloud.Lab.ApiServer;
 
@@ -275,7 +275,7 @@ public sealed class LabApiServer : IAsyncDisposable
             return key;
         }
 
-        Hosts.Posix.WritePrivateFile(path, key.ExportPkcs8PrivateKeyPem());
+        SuperCloud.Agent.Contracts.Security.PrivateFile.Write(path, key.ExportPkcs8PrivateKeyPem());
         return key;
     }
 

@@ -194,6 +194,8 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 $"--NodeAgent:CaCertificatePath={Path.Combine(_paths.Certs, "ca.crt")}",
                 $"--NodeAgent:CertificatePath={Path.Combine(_paths.Certs, host.Name + ".crt")}",
                 $"--NodeAgent:KeyPath={Path.Combine(_paths.Certs, host.Name + ".key")}",
+                $"--NodeAgent:ClientCertificatePath={Path.Combine(_paths.Certs, host.Name + "-client.crt")}",
+                $"--NodeAgent:ClientKeyPath={Path.Combine(_paths.Certs, host.Name + "-client.key")}",
                 $"--NodeAgent:Cloud={host.Cloud.Spec.Provider}",
                 $"--NodeAgent:Region={host.Cloud.Spec.Region}",
                 $"--NodeAgent:Spot={(host.Spot ? "true" : "false")}",

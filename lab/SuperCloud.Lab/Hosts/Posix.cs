@@ -44,41 +44,6 @@ internal static partial class Posix
     public static bool IsRunning(int pid, long? startTime = null) =>
         Stat(pid) is { } stat && stat.State is not ('Z' or 'X') && (startTime is null || stat.StartTime == startTime);
 
-    /// <summary>
-    /// Writes a secret (a private key) so that it is never readable by others, not even for a moment: created 0600 under a
-    /// temporary name in a directory made 0700, then renamed into place.
-    /// </summary>
-    public static void WritePrivateFile(string path, string text)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(directory))
-        {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(directory);
-            }
-            else
-            {
-                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-        }
-
-        var temp = path + ".tmp";
-        File.Delete(temp);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var writer = new StreamWriter(new FileStream(temp, options)))
-        {
-            writer.Write(text);
-        }
-
-        File.Move(temp, path, overwrite: true);
-    }
-
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 }

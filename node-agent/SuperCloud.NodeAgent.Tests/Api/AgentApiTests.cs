@@ -44,7 +44,7 @@ public sealed class AgentApiTests(AgentServerFixture fixture) : IClassFixture<Ag
 
         var error = (await act.Should().ThrowAsync<RpcException>()).Which;
         error.StatusCode.Should().Be(StatusCode.Unauthenticated);
-        error.Status.Detail.Should().Contain("client certificate required");
+        error.Status.Detail.Should().Contain("no client certificate was presented");
     }
 
     [Fact]
@@ -64,7 +64,27 @@ public sealed class AgentApiTests(AgentServerFixture fixture) : IClassFixture<Ag
 
         var error = (await act.Should().ThrowAsync<RpcException>()).Which;
         error.StatusCode.Should().Be(StatusCode.PermissionDenied);
-        error.Status.Detail.Should().Be("identity 'agent-2' may not call /supercloud.agent.v1.NodeAgent/CreateVm: only 'supercloud-operator' may");
+        error.Status.Detail.Should().Be("identity 'node/agent-2' may not call /supercloud.agent.v1.NodeAgent/CreateVm: only the operator may");
+    }
+
+    [Fact]
+    public async Task A_node_named_like_the_operator_is_still_denied_the_vm_api()
+    {
+        var act = async () => await Client(fixture.OperatorNamedNodeCertificate).ListVmsAsync(new ListVmsRequest(), deadline: Deadline);
+
+        var error = (await act.Should().ThrowAsync<RpcException>()).Which;
+        error.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        error.Status.Detail.Should().Contain("identity 'node/supercloud-operator' may not call");
+    }
+
+    [Fact]
+    public async Task A_server_certificate_is_no_client_identity()
+    {
+        var act = async () => await Client(fixture.OperatorServerCertificate).ListVmsAsync(new ListVmsRequest(), deadline: Deadline);
+
+        var error = (await act.Should().ThrowAsync<RpcException>()).Which;
+        error.StatusCode.Should().Be(StatusCode.Unauthenticated);
+        error.Status.Detail.Should().Contain("NotValidForUsage");
     }
 
     [Fact]

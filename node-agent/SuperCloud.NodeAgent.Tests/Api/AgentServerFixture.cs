@@ -1,12 +1,11 @@
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.NodeAgent.Hypervisor.Qemu;
-using SuperCloud.NodeAgent.Security;
 
 namespace SuperCloud.NodeAgent.Tests.Api;
 
@@ -19,9 +18,9 @@ public sealed class AgentServerFixture : IAsyncLifetime
 
     public string StateDirectory { get; } = TestEnvironment.NewTempDir("scapi");
 
-    public ClusterCertificateAuthority Ca { get; } = ClusterCertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
+    public CertificateAuthority Ca { get; } = CertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
 
-    public ClusterCertificateAuthority ForeignCa { get; } = ClusterCertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
+    public CertificateAuthority ForeignCa { get; } = CertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
 
     public X509Certificate2 OperatorCertificate { get; private set; } = null!;
 
@@ -29,18 +28,25 @@ public sealed class AgentServerFixture : IAsyncLifetime
 
     public X509Certificate2 ForeignOperatorCertificate { get; private set; } = null!;
 
+    /// <summary>A node's server certificate: right CA, wrong usage for a client.</summary>
+    public X509Certificate2 OperatorServerCertificate { get; private set; } = null!;
+
+    /// <summary>The client certificate of a node that happens to be called like the operator.</summary>
+    public X509Certificate2 OperatorNamedNodeCertificate { get; private set; } = null!;
+
     public Uri Address { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        OperatorCertificate = Ca.IssueClientCertificate(NodeAgentOptions.DefaultOperatorIdentity, Validity);
-        PeerAgentCertificate = Ca.IssueServerCertificate("agent-2", ["agent-2"], [], Validity);
+        OperatorCertificate = Ca.IssueClient(PeerIdentity.Operator, Validity);
+        PeerAgentCertificate = Ca.IssueClient(PeerIdentity.Node("agent-2"), Validity);
+        OperatorServerCertificate = Ca.IssueServer("agent-3", ["agent-3"], [], Validity);
+        OperatorNamedNodeCertificate = Ca.IssueClient(PeerIdentity.Node("supercloud-operator"), Validity);
         // Same CA name, same operator identity, different key: only the signature tells it apart.
-        ForeignOperatorCertificate = ForeignCa.IssueClientCertificate(NodeAgentOptions.DefaultOperatorIdentity, Validity);
-        var serverCertificate = Ca.IssueServerCertificate("agent-1", ["agent-1", "localhost"], [IPAddress.Loopback], Validity);
+        ForeignOperatorCertificate = ForeignCa.IssueClient(PeerIdentity.Operator, Validity);
         var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = StateDirectory }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
         var options = new NodeAgentOptions { NodeName = "agent-1", ListenAddress = "127.0.0.1", Port = 0, Cloud = "aws", Region = "eu-west-1", Zone = "eu-west-1a", Spot = true, ReservedMemoryMib = 128 };
-        _app = AgentServer.Build(options, Ca.Certificate, serverCertificate, driver, TimeProvider.System, b => b.Logging.ClearProviders());
+        _app = AgentServer.Build(options, TestCredentials.ForNode(Ca, "agent-1"), driver, TimeProvider.System, b => b.Logging.ClearProviders());
         await _app.StartAsync();
         Address = AgentServer.ListeningAddress(_app);
     }

@@ -1,18 +1,17 @@
-using System.Net;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Agent.V1;
 using SuperCloud.NodeAgent.Hypervisor.Xen;
-using SuperCloud.NodeAgent.Security;
 
 namespace SuperCloud.NodeAgent.Tests.Api;
 
 public sealed class CallDeadlineTests : IAsyncLifetime
 {
     private readonly string _dir = TestEnvironment.NewTempDir("scdl");
-    private readonly ClusterCertificateAuthority _ca = ClusterCertificateAuthority.Create("deadline-ca", TimeSpan.FromDays(1), TimeProvider.System);
+    private readonly CertificateAuthority _ca = CertificateAuthority.Create("deadline-ca", TimeSpan.FromDays(1), TimeProvider.System);
     private readonly List<GrpcChannel> _channels = [];
     private WebApplication _app = null!;
 
@@ -29,8 +28,7 @@ public sealed class CallDeadlineTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(_dir, "privcmd"), "");
         var driver = new XenDriver(new XenDriverOptions { StateDirectory = Path.Combine(_dir, "vms"), XlBinary = XlScript, PrivcmdDevice = Path.Combine(_dir, "privcmd") }, TimeProvider.System);
         var options = new NodeAgentOptions { ListenAddress = "127.0.0.1", Port = 0, Hypervisor = "xen", DefaultCallDeadline = TimeSpan.FromMilliseconds(500) };
-        var serverCert = _ca.IssueServerCertificate("agent", ["localhost"], [IPAddress.Loopback], TimeSpan.FromDays(1));
-        _app = AgentServer.Build(options, _ca.Certificate, serverCert, driver, TimeProvider.System, b => b.Logging.ClearProviders());
+        _app = AgentServer.Build(options, TestCredentials.ForNode(_ca, options.NodeName), driver, TimeProvider.System, b => b.Logging.ClearProviders());
         await _app.StartAsync();
     }
 
@@ -45,7 +43,7 @@ public sealed class CallDeadlineTests : IAsyncLifetime
 
     private SuperCloud.Agent.V1.NodeAgent.NodeAgentClient Client()
     {
-        var handler = TestTls.Handler(_ca.Certificate, _ca.IssueClientCertificate(NodeAgentOptions.DefaultOperatorIdentity, TimeSpan.FromDays(1)));
+        var handler = TestTls.Handler(_ca.Certificate, _ca.IssueClient(PeerIdentity.Operator, TimeSpan.FromDays(1)));
         var address = new UriBuilder(AgentServer.ListeningAddress(_app)) { Host = "localhost" }.Uri;
         var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
         _channels.Add(channel);

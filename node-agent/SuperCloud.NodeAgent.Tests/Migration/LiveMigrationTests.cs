@@ -99,7 +99,38 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
 
         started.Phase.Should().Be(V1.MigrationPhase.Failed);
         started.FailureReason.Should().Be("TargetIdentityMismatch");
-        started.Message.Should().Contain("not the target node 'agent-z'");
+        started.Message.Should().Contain("not the target 'node/agent-z'");
+    }
+
+    [SkippableFact]
+    public async Task Source_presenting_another_nodes_certificate_is_refused_by_the_target()
+    {
+        Skip.If(GuestImage.Missing is not null, GuestImage.Missing);
+        var (source, target) = (agents.Current, agents.Other);
+        var token = MigrationAgents.NewToken();
+
+        // The target waits for agent-z; the source's client certificate says it is agent-a (or agent-b).
+        await target.Client.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest
+        {
+            MigrationId = "wrong-source", Token = token, Spec = MigrationSpec(), SourceNode = "agent-z",
+        }, deadline: MigrationAgents.Deadline(30));
+        V1.MigrationStatus started;
+        try
+        {
+            started = await source.Client.StartMigrationSourceAsync(new V1.StartMigrationSourceRequest
+            {
+                MigrationId = "wrong-source", VmId = MigrationAgents.VmId, Token = token, TargetNode = target.Name, TargetEndpoint = target.Endpoint,
+            }, deadline: MigrationAgents.Deadline(30));
+        }
+        finally
+        {
+            await DropTargetAsync(target, "wrong-source");
+        }
+
+        started.Phase.Should().Be(V1.MigrationPhase.Failed);
+        started.FailureReason.Should().Be("TargetRejected");
+        started.Message.Should().Contain($"the target agent {target.Name} refused the migration");
+        (await source.Client.GetVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(10))).State.Should().Be(V1.VmState.Running);
     }
 
     [SkippableFact]

@@ -1,13 +1,12 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.NodeAgent.Hypervisor.Qemu;
 using SuperCloud.NodeAgent.Migration;
-using SuperCloud.NodeAgent.Security;
 using SuperCloud.NodeAgent.Tests.Api;
 using V1 = SuperCloud.Agent.V1;
 
@@ -24,7 +23,7 @@ public sealed class MigrationAgents : IAsyncLifetime
     private static readonly TimeSpan Validity = TimeSpan.FromDays(1);
     private readonly List<GrpcChannel> _channels = [];
 
-    public ClusterCertificateAuthority Ca { get; } = ClusterCertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
+    public CertificateAuthority Ca { get; } = CertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
 
     public X509Certificate2 OperatorCertificate { get; private set; } = null!;
 
@@ -44,7 +43,7 @@ public sealed class MigrationAgents : IAsyncLifetime
             return;
         }
 
-        OperatorCertificate = Ca.IssueClientCertificate(NodeAgentOptions.DefaultOperatorIdentity, Validity);
+        OperatorCertificate = Ca.IssueClient(PeerIdentity.Operator, Validity);
         A = await StartAgentAsync("agent-a");
         B = await StartAgentAsync("agent-b");
         var spec = new V1.VmSpec { Id = VmId, Vcpus = 1, MemoryMib = 256, Boot = new V1.Boot { Kernel = GuestImage.Kernel, Initrd = GuestImage.Initrd, Cmdline = GuestImage.Cmdline(memMib: 64, dirtyPagesPerSec: 4000) } };
@@ -76,11 +75,10 @@ public sealed class MigrationAgents : IAsyncLifetime
     {
         var state = TestEnvironment.NewTempDir("scmv");
         var sockets = TestEnvironment.NewTempDir("scms");
-        var certificate = Ca.IssueServerCertificate(name, [name, "localhost"], [IPAddress.Loopback], Validity);
         var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = state }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
         var options = new NodeAgentOptions { NodeName = name, ListenAddress = "127.0.0.1", Port = 0, ReservedMemoryMib = 128 };
         var migration = new MigrationOptions { SocketDirectory = sockets, SwitchAcknowledgeTimeout = TimeSpan.FromSeconds(20) };
-        var app = AgentServer.Build(options, Ca.Certificate, certificate, driver, TimeProvider.System, b => b.Logging.ClearProviders(), migration);
+        var app = AgentServer.Build(options, TestCredentials.ForNode(Ca, name), driver, TimeProvider.System, b => b.Logging.ClearProviders(), migration);
         await app.StartAsync();
         var address = AgentServer.ListeningAddress(app);
         var channel = GrpcChannel.ForAddress(new UriBuilder(address) { Host = "localhost" }.Uri,

@@ -5,12 +5,12 @@ using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Crds.V1Alpha1;
 using SuperCloud.Lab.ApiServer;
 using SuperCloud.NodeAgent.Hypervisor;
 using SuperCloud.NodeAgent.Hypervisor.Qemu;
 using SuperCloud.NodeAgent.Registration;
-using SuperCloud.NodeAgent.Security;
 
 namespace SuperCloud.NodeAgent.Tests.Registration;
 
@@ -24,7 +24,7 @@ internal sealed class RegistrationLab : IAsyncDisposable
     private static readonly TimeSpan Validity = TimeSpan.FromDays(1);
 
     private readonly List<WebApplication> _agents = [];
-    private readonly ClusterCertificateAuthority _ca = ClusterCertificateAuthority.Create("registration-test-ca", Validity, TimeProvider.System);
+    private readonly CertificateAuthority _ca = CertificateAuthority.Create("registration-test-ca", Validity, TimeProvider.System);
     private readonly string _directory = TestEnvironment.NewTempDir("screg");
 
     private RegistrationLab(LabApiServer server, string kubeconfigPath)
@@ -104,8 +104,7 @@ internal sealed class RegistrationLab : IAsyncDisposable
         registration.Validate(agent).Should().BeEmpty();
         var clientConfiguration = NodeRegistrationSetup.ClientConfiguration(registration)!;
         driver ??= await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = Path.Combine(_directory, agent.NodeName) }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
-        var certificate = _ca.IssueServerCertificate(agent.NodeName, [agent.NodeName, "localhost"], [IPAddress.Loopback], Validity);
-        var app = AgentServer.Build(agent, _ca.Certificate, certificate, driver, TimeProvider.System, builder =>
+        var app = AgentServer.Build(agent, TestCredentials.ForNode(_ca, agent.NodeName), driver, TimeProvider.System, builder =>
         {
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(Logs);

@@ -1,21 +1,23 @@
 using System.Globalization;
 using System.Text;
 using Grpc.Core;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.NodeAgent.Security;
 
 namespace SuperCloud.NodeAgent.Api;
 
 /// <summary>
-/// Authenticates every request by its client certificate (cluster CA) and authorizes it: the health service is open
-/// to any cluster identity, everything else to the operator only. It runs before gRPC reads the request, so even a
-/// malformed message from an unknown caller is answered "Unauthenticated" and reaches nothing; rejections are
-/// trailers-only gRPC responses whose message says why.
+/// Authenticates every request by its client certificate (a cluster CA of the trust bundle, clientAuth, a SuperCloud
+/// identity) and authorizes it: the health service is open to any cluster identity, everything else to the operator
+/// only — a node's identity never passes for the operator's, whatever the node is called. It runs before gRPC reads the
+/// request, so even a malformed message from an unknown caller is answered "Unauthenticated" and reaches nothing;
+/// rejections are trailers-only gRPC responses whose message says why.
 /// </summary>
 /// <param name="next">The rest of the pipeline.</param>
-/// <param name="identities">Verifies client certificates against the cluster CA.</param>
-/// <param name="options">Names the operator identity.</param>
+/// <param name="credentials">The trust bundle.</param>
+/// <param name="timeProvider">The clock for validity checks.</param>
 /// <param name="logger">Records rejected callers.</param>
-public sealed class CallerAuthorizationMiddleware(RequestDelegate next, ClientIdentity identities, NodeAgentOptions options, ILogger<CallerAuthorizationMiddleware> logger)
+public sealed class CallerAuthorizationMiddleware(RequestDelegate next, AgentCredentials credentials, TimeProvider timeProvider, ILogger<CallerAuthorizationMiddleware> logger)
 {
     private const string HealthServicePrefix = "/grpc.health.v1.Health/";
 
@@ -24,20 +26,20 @@ public sealed class CallerAuthorizationMiddleware(RequestDelegate next, ClientId
     {
         ArgumentNullException.ThrowIfNull(context);
         var method = context.Request.Path.Value ?? "";
-        var (identity, error) = identities.Verify(context.Connection.ClientCertificate);
+        var (identity, error) = credentials.Trust.Verify(context.Connection.ClientCertificate, CertificateUsage.Client, timeProvider.GetUtcNow());
         if (identity is null)
         {
             logger.LogWarning("Rejected unauthenticated call to {Method} from {Peer}: {Error}", method, context.Connection.RemoteIpAddress, error);
             return RejectAsync(context, StatusCode.Unauthenticated, error!);
         }
 
-        if (method.StartsWith(HealthServicePrefix, StringComparison.Ordinal) || identity == options.OperatorIdentity)
+        if (method.StartsWith(HealthServicePrefix, StringComparison.Ordinal) || identity == PeerIdentity.Operator)
         {
             return next(context);
         }
 
         logger.LogWarning("Denied {Method} to identity {Identity} from {Peer}", method, identity, context.Connection.RemoteIpAddress);
-        return RejectAsync(context, StatusCode.PermissionDenied, $"identity '{identity}' may not call {method}: only '{options.OperatorIdentity}' may");
+        return RejectAsync(context, StatusCode.PermissionDenied, $"identity '{identity}' may not call {method}: only the operator may");
     }
 
     private static Task RejectAsync(HttpContext context, StatusCode status, string message)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.NodeAgent.Security;
 
 namespace SuperCloud.NodeAgent.Migration;
@@ -8,13 +9,15 @@ namespace SuperCloud.NodeAgent.Migration;
 /// <summary>
 /// Serves migration connections on the agent's own port: Kestrel's TLS negotiated the ALPN protocol
 /// <see cref="MigrationWire.AlpnProtocol"/>, so the connection carries a migration stream instead of HTTP/2. The peer's
-/// client certificate must chain to the cluster CA; which node it must be is the migration's business.
+/// client certificate must chain to the trust bundle and name a node; which node it must be is the migration's business.
 /// </summary>
 /// <param name="manager">The agent's migrations.</param>
-/// <param name="identities">Verifies client certificates.</param>
+/// <param name="credentials">The trust bundle.</param>
 /// <param name="options">The handshake timeout.</param>
+/// <param name="timeProvider">The clock for certificate validity.</param>
 /// <param name="logger">Records refused connections.</param>
-public sealed class MigrationConnectionHandler(MigrationManager manager, ClientIdentity identities, MigrationOptions options, ILogger<MigrationConnectionHandler> logger)
+public sealed class MigrationConnectionHandler(
+    MigrationManager manager, AgentCredentials credentials, MigrationOptions options, TimeProvider timeProvider, ILogger<MigrationConnectionHandler> logger)
 {
     /// <summary>True when <paramref name="connection"/> negotiated the migration protocol.</summary>
     public static bool IsMigrationConnection(ConnectionContext connection)
@@ -30,7 +33,13 @@ public sealed class MigrationConnectionHandler(MigrationManager manager, ClientI
         ArgumentNullException.ThrowIfNull(connection);
         await using var stream = new DuplexPipeStream(connection.Transport, connection.Abort);
         var certificate = connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate;
-        var (peer, error) = identities.Verify(certificate);
+        var (identity, error) = credentials.Trust.Verify(certificate, CertificateUsage.Client, timeProvider.GetUtcNow());
+        if (identity is { Kind: not PeerKind.Node })
+        {
+            (identity, error) = (null, $"identity '{identity}' may not send migrations: only node agents may");
+        }
+
+        var peer = identity?.Name;
         try
         {
             if (peer is null)

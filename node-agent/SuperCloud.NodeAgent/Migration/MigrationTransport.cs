@@ -3,27 +3,21 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.NodeAgent.Security;
 
 namespace SuperCloud.NodeAgent.Migration;
 
 /// <summary>
-/// Opens migration connections to peer agents: TCP to the peer's agent port, TLS with this agent's certificate as the
-/// client certificate and the ALPN protocol <see cref="MigrationWire.AlpnProtocol"/>, the peer's certificate checked
-/// against the cluster CA and the expected node name, then the hello/accept handshake with the one-time token.
+/// Opens migration connections to peer agents: TCP to the peer's agent port, TLS with this agent's client certificate
+/// and the ALPN protocol <see cref="MigrationWire.AlpnProtocol"/>, the peer's server certificate checked against the
+/// trust bundle and the expected node's identity, then the hello/accept handshake with the one-time token.
 /// </summary>
-/// <param name="clusterCa">The only trust anchor for peer certificates.</param>
-/// <param name="agentCertificate">This agent's certificate (with key), presented to the peer.</param>
+/// <param name="credentials">This agent's client certificate and the trust bundle.</param>
 /// <param name="options">Timeouts.</param>
-/// <param name="timeProvider">The clock for timeouts.</param>
-public sealed class MigrationTransport(X509Certificate2 clusterCa, X509Certificate2 agentCertificate, MigrationOptions options, TimeProvider timeProvider)
+/// <param name="timeProvider">The clock for timeouts and certificate validity.</param>
+public sealed class MigrationTransport(AgentCredentials credentials, MigrationOptions options, TimeProvider timeProvider)
 {
-    private readonly ClientIdentity _peers = new(clusterCa, timeProvider);
-
-    // A certificate loaded from PEM has an ephemeral key, which TLS client authentication on Linux refuses; a PKCS#12
-    // round trip gives a persisted one.
-    private readonly X509Certificate2 _clientCertificate = X509CertificateLoader.LoadPkcs12(agentCertificate.Export(X509ContentType.Pkcs12), null);
-
     /// <summary>
     /// Connects to <paramref name="endpoint"/> (<c>host:port</c>), which must present the identity <paramref name="expectedNode"/>,
     /// and completes the handshake with <paramref name="hello"/>. Throws <see cref="MigrationConnectException"/> with a
@@ -62,7 +56,7 @@ public sealed class MigrationTransport(X509Certificate2 clusterCa, X509Certifica
                     {
                         TargetHost = expectedNode,
                         ApplicationProtocols = [new SslApplicationProtocol(MigrationWire.AlpnProtocol)],
-                        ClientCertificates = [_clientCertificate],
+                        ClientCertificates = [credentials.Client.Certificate],
                         EnabledSslProtocols = SslProtocols.Tls13 | SslProtocols.Tls12,
                         RemoteCertificateValidationCallback = (_, certificate, _, _) =>
                         {
@@ -122,13 +116,14 @@ public sealed class MigrationTransport(X509Certificate2 clusterCa, X509Certifica
     private string? CheckPeer(X509Certificate? certificate, string expectedNode)
     {
         using var presented = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        var (identity, error) = _peers.Verify(presented, server: true);
+        var (identity, error) = credentials.Trust.Verify(presented, CertificateUsage.Server, timeProvider.GetUtcNow());
         if (identity is null)
         {
             return error;
         }
 
-        return identity == expectedNode ? null : $"the peer is '{identity}', not the target node '{expectedNode}'";
+        var expected = PeerIdentity.Node(expectedNode);
+        return identity == expected ? null : $"the peer is '{identity}', not the target '{expected}'";
     }
 
     private static (string Host, int Port) ParseEndpoint(string endpoint)

@@ -1,6 +1,4 @@
-extern alias nodeagent;
-
-using nodeagent::SuperCloud.NodeAgent.Security;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Operator.Agents;
 
 namespace SuperCloud.Operator.Tests.Agents;
@@ -8,21 +6,23 @@ namespace SuperCloud.Operator.Tests.Agents;
 public sealed class AgentClientOptionsTests
 {
     [Fact]
-    public void FromPemFiles_loads_the_CA_and_a_client_certificate_with_its_key()
+    public void FromPemFiles_loads_the_trust_bundle_and_a_client_certificate_with_its_key()
     {
         var dir = Directory.CreateTempSubdirectory("scop-pem").FullName;
         try
         {
-            using var ca = ClusterCertificateAuthority.Create("test-cluster-ca", TimeSpan.FromDays(1), TimeProvider.System);
-            using var client = ca.IssueClientCertificate("supercloud-operator", TimeSpan.FromDays(1));
+            using var ca = CertificateAuthority.Create("test-cluster-ca", TimeSpan.FromDays(1), TimeProvider.System);
+            using var client = ca.IssueClient(PeerIdentity.Operator, TimeSpan.FromDays(1));
             File.WriteAllText(Path.Combine(dir, "ca.crt"), ca.Certificate.ExportCertificatePem());
-            ClusterCertificateAuthority.WritePem(client, dir, "operator");
+            CertificateAuthority.WritePem(client, dir, "operator");
 
-            var options = AgentClientOptions.FromPemFiles(Path.Combine(dir, "ca.crt"), Path.Combine(dir, "operator.crt"), Path.Combine(dir, "operator.key"));
+            using var credentials = AgentClientOptions.FromPemFiles(Path.Combine(dir, "ca.crt"), Path.Combine(dir, "operator.crt"), Path.Combine(dir, "operator.key"),
+                TimeSpan.Zero, TimeProvider.System).Credentials;
 
-            options.ClusterCa.Thumbprint.Should().Be(ca.Certificate.Thumbprint);
-            options.ClientCertificate.Thumbprint.Should().Be(client.Thumbprint);
-            options.ClientCertificate.HasPrivateKey.Should().BeTrue();
+            credentials.Trust.Authorities.Should().ContainSingle().Which.Thumbprint.Should().Be(ca.Certificate.Thumbprint);
+            credentials.Certificate.Thumbprint.Should().Be(client.Thumbprint);
+            credentials.Certificate.HasPrivateKey.Should().BeTrue();
+            credentials.Identity.Should().Be(PeerIdentity.Operator);
         }
         finally
         {
@@ -33,8 +33,9 @@ public sealed class AgentClientOptionsTests
     [Fact]
     public void Validate_names_a_non_positive_CallTimeout()
     {
-        using var ca = ClusterCertificateAuthority.Create("test-cluster-ca", TimeSpan.FromDays(1), TimeProvider.System);
-        var options = new AgentClientOptions { ClusterCa = ca.Certificate, ClientCertificate = ca.IssueClientCertificate("supercloud-operator", TimeSpan.FromDays(1)), CallTimeout = TimeSpan.Zero };
+        using var ca = CertificateAuthority.Create("test-cluster-ca", TimeSpan.FromDays(1), TimeProvider.System);
+        using var client = ca.IssueClient(PeerIdentity.Operator, TimeSpan.FromDays(1));
+        var options = new AgentClientOptions { Credentials = TlsCredentials.FromCertificates(client, ca.Certificate), CallTimeout = TimeSpan.Zero };
 
         var act = options.Validate;
 

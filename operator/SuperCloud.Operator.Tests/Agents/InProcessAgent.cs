@@ -1,7 +1,6 @@
 extern alias nodeagent;
 
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -10,30 +9,34 @@ using nodeagent::SuperCloud.NodeAgent;
 using nodeagent::SuperCloud.NodeAgent.Hypervisor;
 using nodeagent::SuperCloud.NodeAgent.Hypervisor.Qemu;
 using nodeagent::SuperCloud.NodeAgent.Security;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Operator.Agents;
 
 namespace SuperCloud.Operator.Tests.Agents;
 
-/// <summary>A real node agent (real QEMU driver, mutual TLS) on loopback, with a cluster CA and the operator's client certificate.</summary>
+/// <summary>A real node agent (real QEMU driver, mutual TLS with its own node identity) on loopback, with the operator's client credentials.</summary>
 internal sealed class InProcessAgent : IAsyncDisposable
 {
     private static readonly TimeSpan Validity = TimeSpan.FromDays(1);
+    private readonly bool _ownsCa;
     private WebApplication _app = null!;
 
-    private readonly bool _ownsCa;
-
-    private InProcessAgent(ClusterCertificateAuthority ca, string stateDirectory, bool ownsCa)
+    private InProcessAgent(CertificateAuthority ca, string name, string stateDirectory, bool ownsCa)
     {
         Ca = ca;
+        Name = name;
         StateDirectory = stateDirectory;
         _ownsCa = ownsCa;
     }
 
-    public ClusterCertificateAuthority Ca { get; }
+    public CertificateAuthority Ca { get; }
+
+    /// <summary>The node name its certificates carry.</summary>
+    public string Name { get; }
 
     public string StateDirectory { get; }
 
-    /// <summary>host:port as a SuperNode's spec.agentEndpoint; an IP the server certificate does not name.</summary>
+    /// <summary>host:port as a SuperNode's spec.agentEndpoint.</summary>
     public string Endpoint { get; private set; } = "";
 
     public IHypervisorDriver Driver => _app.Services.GetRequiredService<IHypervisorDriver>();
@@ -42,46 +45,45 @@ internal sealed class InProcessAgent : IAsyncDisposable
     public nodeagent::SuperCloud.NodeAgent.Migration.MigrationOptions Migration { get; private set; } = null!;
 
     /// <summary>
-    /// Starts an agent whose server certificate names only "shared-agents" (agents share one certificate), issued by
-    /// <paramref name="serverCa"/> (the cluster CA when null).
-    /// </summary>
-    public static async Task<InProcessAgent> StartAsync(ClusterCertificateAuthority? serverCa = null) => await StartAsync(null, "agent-1", serverCa);
-
-    /// <summary>
-    /// Starts agent <paramref name="nodeName"/> of the cluster CA <paramref name="sharedCa"/> (a new CA when null), whose
-    /// certificate names the node, as peer agents of one cluster need for migrations; <paramref name="migration"/> tunes them.
+    /// Starts the agent of node <paramref name="nodeName"/> whose certificates come from <paramref name="sharedCa"/> (a new CA
+    /// when null) — or, to impersonate, from <paramref name="serverCa"/> and for node <paramref name="certificateNode"/>.
     /// </summary>
     public static async Task<InProcessAgent> StartAsync(
-        ClusterCertificateAuthority? sharedCa, string nodeName, ClusterCertificateAuthority? serverCa = null,
-        nodeagent::SuperCloud.NodeAgent.Migration.MigrationOptions? migration = null)
+        CertificateAuthority? sharedCa = null, string nodeName = "agent-1", CertificateAuthority? serverCa = null,
+        nodeagent::SuperCloud.NodeAgent.Migration.MigrationOptions? migration = null, string? certificateNode = null)
     {
-        var ca = sharedCa ?? ClusterCertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
+        var ca = sharedCa ?? CertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
         var state = Path.Combine("/tmp", $"scop-{Guid.NewGuid():N}"[..13]);
         Directory.CreateDirectory(state);
-        var agent = new InProcessAgent(ca, state, ownsCa: sharedCa is null);
-        var serverCertificate = sharedCa is null
-            ? (serverCa ?? ca).IssueServerCertificate("shared-agents", ["shared-agents"], [], Validity)
-            : ca.IssueServerCertificate(nodeName, [nodeName], [IPAddress.Loopback], Validity);
+        var agent = new InProcessAgent(ca, nodeName, state, ownsCa: sharedCa is null);
+        var issuer = serverCa ?? ca;
+        var identity = certificateNode ?? nodeName;
+        using var server = issuer.IssueServer(identity, [identity], [IPAddress.Loopback], Validity);
+        using var client = issuer.IssueClient(PeerIdentity.Node(identity), Validity);
+        var credentials = new AgentCredentials(TlsCredentials.FromCertificates(server, ca.Certificate), TlsCredentials.FromCertificates(client, ca.Certificate));
         var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = state }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
         var options = new NodeAgentOptions { NodeName = nodeName, ListenAddress = "127.0.0.1", Port = 0, ReservedMemoryMib = 128 };
         migration ??= new nodeagent::SuperCloud.NodeAgent.Migration.MigrationOptions();
         migration.SocketDirectory = Path.Combine(state, "sockets");
         agent.Migration = migration;
-        agent._app = AgentServer.Build(options, ca.Certificate, serverCertificate, driver, TimeProvider.System, b => b.Logging.ClearProviders(), migration);
+        agent._app = AgentServer.Build(options, credentials, driver, TimeProvider.System, b => b.Logging.ClearProviders(), migration);
         await agent._app.StartAsync();
         var address = AgentServer.ListeningAddress(agent._app);
         agent.Endpoint = $"{IPAddress.Loopback}:{address.Port}";
         return agent;
     }
 
-    /// <summary>The operator's side: the cluster CA and a client certificate with <paramref name="identity"/>.</summary>
-    public AgentClientOptions ClientOptions(string identity = NodeAgentOptions.DefaultOperatorIdentity) => new()
+    /// <summary>The operator's side: the cluster CA and a client certificate with <paramref name="identity"/> (the operator's by default).</summary>
+    public AgentClientOptions ClientOptions(PeerIdentity? identity = null)
     {
-        ClusterCa = X509CertificateLoader.LoadCertificate(Ca.Certificate.RawData),
-        ClientCertificate = Ca.IssueClientCertificate(identity, Validity),
-        CallTimeout = TimeSpan.FromSeconds(10),
-        ConnectTimeout = TimeSpan.FromSeconds(2),
-    };
+        using var client = Ca.IssueClient(identity ?? PeerIdentity.Operator, Validity);
+        return new AgentClientOptions
+        {
+            Credentials = TlsCredentials.FromCertificates(client, Ca.Certificate),
+            CallTimeout = TimeSpan.FromSeconds(10),
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+        };
+    }
 
     public async ValueTask DisposeAsync()
     {

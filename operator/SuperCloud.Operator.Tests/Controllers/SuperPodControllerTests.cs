@@ -1,8 +1,6 @@
-extern alias nodeagent;
-
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
-using nodeagent::SuperCloud.NodeAgent.Security;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Crds.V1Alpha1;
 using SuperCloud.Operator.Agents;
 using SuperCloud.Operator.Controllers;
@@ -37,9 +35,10 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Unreachable_agent_gives_Ready_False_AgentUnreachable_and_a_warning_event()
     {
-        using var ca = ClusterCertificateAuthority.Create("test-cluster-ca", TimeSpan.FromDays(1), TimeProvider.System);
+        using var ca = CertificateAuthority.Create("test-cluster-ca", TimeSpan.FromDays(1), TimeProvider.System);
+        using var client = ca.IssueClient(PeerIdentity.Operator, TimeSpan.FromDays(1));
         await CreateNodeAsync("n1", "127.0.0.1:1");
-        StartControllers(new AgentClientOptions { ClusterCa = ca.Certificate, ClientCertificate = ca.IssueClientCertificate("supercloud-operator", TimeSpan.FromDays(1)) });
+        StartControllers(new AgentClientOptions { Credentials = TlsCredentials.FromCertificates(client, ca.Certificate) });
         await _h.UntilReadyAsync("n1");
 
         await CreatePodAsync("vm", "/nonexistent/vmlinuz", RunStrategy.Always);
@@ -60,7 +59,7 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Manual_superpod_is_defined_on_its_agent_but_not_started_and_its_VM_is_deleted_with_it()
     {
-        await using var agent = await InProcessAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync(nodeName: "n1");
         await CreateNodeAsync("n1", agent.Endpoint);
         StartControllers(agent.ClientOptions());
         await _h.UntilReadyAsync("n1");
@@ -89,7 +88,7 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
     public async Task Bound_superpod_boots_on_its_agent_becomes_Ready_and_its_VM_is_deleted_with_it()
     {
         Skip.If(TestGuest.Missing is not null, TestGuest.Missing);
-        await using var agent = await InProcessAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync(nodeName: "n1");
         await CreateNodeAsync("n1", agent.Endpoint);
         StartControllers(agent.ClientOptions());
         await _h.UntilReadyAsync("n1");

@@ -1,9 +1,7 @@
-extern alias nodeagent;
-
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
-using nodeagent::SuperCloud.NodeAgent.Security;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Crds.V1Alpha1;
 using SuperCloud.Operator.Agents;
 using SuperCloud.Operator.Controllers;
@@ -30,7 +28,7 @@ internal sealed class MigrationHarness : IAsyncDisposable
 
     public SuperCloudHarness Cluster { get; }
 
-    public ClusterCertificateAuthority Ca { get; } = ClusterCertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
+    public CertificateAuthority Ca { get; } = CertificateAuthority.Create("test-cluster-ca", Validity, TimeProvider.System);
 
     public ResourceClient<SuperPodMigration> Migrations => new(Cluster.Lab.Client);
 
@@ -74,8 +72,7 @@ internal sealed class MigrationHarness : IAsyncDisposable
             {
                 AgentClient = new AgentClientOptions
                 {
-                    ClusterCa = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Ca.Certificate.RawData),
-                    ClientCertificate = Ca.IssueClientCertificate("supercloud-operator", Validity),
+                    Credentials = TlsCredentials.FromCertificates(Ca.IssueClient(PeerIdentity.Operator, Validity), Ca.Certificate),
                     CallTimeout = TimeSpan.FromSeconds(10),
                     ConnectTimeout = TimeSpan.FromSeconds(2),
                 },

@@ -1,22 +1,23 @@
 using System.Collections.Concurrent;
 using System.Net.Security;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Agent.V1;
+using SuperCloud.Crds.V1Alpha1;
 
 namespace SuperCloud.Operator.Agents;
 
 /// <summary>
-/// Hands out gRPC clients for node agents, one HTTP/2 channel per agent endpoint, over mutual TLS: the operator presents
-/// its client certificate; the agent's certificate must chain to the cluster CA and be issued for server authentication.
-/// The host name is deliberately not matched, because agents may share one server certificate that names none of them.
+/// Hands out gRPC clients for node agents, one HTTP/2 channel per node and endpoint, over mutual TLS: the operator
+/// presents its client certificate (the current one: renewals are picked up by new connections); the agent's server
+/// certificate must chain to the trust bundle and carry the identity of the SuperNode the operator means to call —
+/// an endpoint that answers with another node's certificate (a stale or spoofed spec.agentEndpoint) is refused.
 /// </summary>
 public sealed class AgentClientFactory : IDisposable
 {
-    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
-    private readonly ConcurrentDictionary<string, Lazy<GrpcChannel>> _channels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Node, string Endpoint), Lazy<GrpcChannel>> _channels = new();
     private readonly AgentClientOptions _options;
     private readonly TimeProvider _timeProvider;
 
@@ -33,11 +34,19 @@ public sealed class AgentClientFactory : IDisposable
     /// <summary>The deadline of each call.</summary>
     public TimeSpan CallTimeout => _options.CallTimeout;
 
-    /// <summary>A client for the agent at <paramref name="endpoint"/> (<c>host:port</c>, a SuperNode's spec.agentEndpoint).</summary>
-    public NodeAgent.NodeAgentClient Client(string endpoint)
+    /// <summary>A client for <paramref name="node"/>'s agent at its spec.agentEndpoint.</summary>
+    public NodeAgent.NodeAgentClient Client(SuperNode node)
     {
+        ArgumentNullException.ThrowIfNull(node);
+        return Client(node.Metadata.Name, node.Spec.AgentEndpoint);
+    }
+
+    /// <summary>A client for the agent of node <paramref name="node"/> at <paramref name="endpoint"/> (<c>host:port</c>).</summary>
+    public NodeAgent.NodeAgentClient Client(string node, string endpoint)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(node);
         ArgumentException.ThrowIfNullOrEmpty(endpoint);
-        var channel = _channels.GetOrAdd(endpoint, e => new Lazy<GrpcChannel>(() => CreateChannel(e))).Value;
+        var channel = _channels.GetOrAdd((node, endpoint), key => new Lazy<GrpcChannel>(() => CreateChannel(key.Node, key.Endpoint))).Value;
         return new NodeAgent.NodeAgentClient(channel);
     }
 
@@ -47,7 +56,8 @@ public sealed class AgentClientFactory : IDisposable
     /// <summary>
     /// True when <paramref name="error"/> means the agent could not be reached or did not answer in time, rather than
     /// answered with an error: no connection, deadline exceeded, or a failed TLS handshake (Grpc.Net.Client reports
-    /// transport failures before the call started as Internal with the HttpRequestException attached).
+    /// transport failures before the call started as Internal with the HttpRequestException attached). A certificate
+    /// of the wrong node is such a handshake failure: whatever answers there is not the node's agent.
     /// </summary>
     public static bool IsUnreachable(RpcException error)
     {
@@ -67,7 +77,7 @@ public sealed class AgentClientFactory : IDisposable
         _channels.Clear();
     }
 
-    private GrpcChannel CreateChannel(string endpoint)
+    private GrpcChannel CreateChannel(string node, string endpoint)
     {
         if (!Uri.TryCreate($"https://{endpoint}", UriKind.Absolute, out var address) || address.Port <= 0 || address.AbsolutePath != "/")
         {
@@ -81,30 +91,18 @@ public sealed class AgentClientFactory : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             SslOptions = new SslClientAuthenticationOptions
             {
-                ClientCertificates = [_options.ClientCertificate],
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && IsAgentCertificate(certificate),
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => _options.Credentials.Certificate,
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && IsAgentOf(node, certificate),
             },
         };
         return GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true, Credentials = ChannelCredentials.SecureSsl });
     }
 
-    /// <summary>True when <paramref name="certificate"/> chains to the cluster CA (and only to it) and allows server authentication.</summary>
-    internal bool IsAgentCertificate(X509Certificate certificate)
+    /// <summary>True when <paramref name="certificate"/> is a server certificate of the trust bundle that names node <paramref name="node"/>.</summary>
+    internal bool IsAgentOf(string node, X509Certificate certificate)
     {
         using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(_options.ClusterCa);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = _timeProvider.GetUtcNow().UtcDateTime;
-        chain.ChainPolicy.ApplicationPolicy.Add(ServerAuth);
-        if (!chain.Build(presented))
-        {
-            return false;
-        }
-
-        // CustomRootTrust accepts any root in the store; insist that the chain ends at the cluster CA itself.
-        var root = chain.ChainElements[^1].Certificate;
-        return root.RawDataMemory.Span.SequenceEqual(_options.ClusterCa.RawDataMemory.Span);
+        var (identity, _) = _options.Credentials.Trust.Verify(presented, CertificateUsage.Server, _timeProvider.GetUtcNow());
+        return identity == PeerIdentity.Node(node);
     }
 }

@@ -1,15 +1,12 @@
-using System.Security.Cryptography.X509Certificates;
+using SuperCloud.Agent.Contracts.Security;
 
 namespace SuperCloud.Operator.Agents;
 
-/// <summary>How the operator reaches node agents: mutual TLS material and the deadline of every call.</summary>
+/// <summary>How the operator reaches node agents: its mutual TLS credentials and the deadline of every call.</summary>
 public sealed record AgentClientOptions
 {
-    /// <summary>The cluster CA: the only trust anchor for agent server certificates.</summary>
-    public required X509Certificate2 ClusterCa { get; init; }
-
-    /// <summary>The operator's client certificate (with private key); its identity must be the one agents accept, <c>supercloud-operator</c>.</summary>
-    public required X509Certificate2 ClientCertificate { get; init; }
+    /// <summary>The operator's client certificate (identity supercloud://operator) and the trust bundle for agents' server certificates.</summary>
+    public required TlsCredentials Credentials { get; init; }
 
     /// <summary>The deadline of each unary agent call.</summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -17,25 +14,28 @@ public sealed record AgentClientOptions
     /// <summary>How long a TCP connect to an agent may take before the agent counts as unreachable.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Loads the CA and the client certificate and key from PEM files (as mounted from the operator's Secret).</summary>
-    public static AgentClientOptions FromPemFiles(string caPath, string certificatePath, string keyPath)
-    {
-        var ca = X509Certificate2.CreateFromPem(File.ReadAllText(caPath));
-        using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
-
-        // TLS on Linux wants a key that is not ephemeral; a PKCS#12 round trip gives one.
-        var client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-        return new AgentClientOptions { ClusterCa = ca, ClientCertificate = client };
-    }
+    /// <summary>
+    /// Loads the trust bundle and the client certificate and key from PEM files (as mounted from the operator's Secret),
+    /// re-read every <paramref name="reloadInterval"/> when they change.
+    /// </summary>
+    public static AgentClientOptions FromPemFiles(
+        string caPath, string certificatePath, string keyPath, TimeSpan reloadInterval, TimeProvider timeProvider, Action<Exception>? onReloadFailure = null) =>
+        new() { Credentials = TlsCredentials.FromFiles(certificatePath, keyPath, caPath, reloadInterval, timeProvider, onReloadFailure) };
 
     /// <summary>Throws when a setting is unusable, naming it.</summary>
     public void Validate()
     {
-        ArgumentNullException.ThrowIfNull(ClusterCa, nameof(ClusterCa));
-        ArgumentNullException.ThrowIfNull(ClientCertificate, nameof(ClientCertificate));
-        if (!ClientCertificate.HasPrivateKey)
+        ArgumentNullException.ThrowIfNull(Credentials, nameof(Credentials));
+        if (!Credentials.Certificate.HasPrivateKey)
         {
-            throw new ArgumentException($"agent client certificate '{ClientCertificate.Subject}' has no private key", nameof(ClientCertificate));
+            throw new ArgumentException($"agent client certificate '{Credentials.Certificate.Subject}' has no private key", nameof(Credentials));
+        }
+
+        if (Credentials.Identity != PeerIdentity.Operator)
+        {
+            throw new ArgumentException(
+                $"agent client certificate '{Credentials.Certificate.Subject}' carries {Credentials.Identity?.ToString() ?? "no SuperCloud identity"}, not the operator's ({PeerIdentity.Operator.ToUri()})",
+                nameof(Credentials));
         }
 
         if (CallTimeout <= TimeSpan.Zero)

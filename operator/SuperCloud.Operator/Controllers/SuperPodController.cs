@@ -100,7 +100,7 @@ public sealed class SuperPodController(
             return ReconcileResult.After(options.ResyncPeriod);
         }
 
-        var agent = agents.Client(node.Spec.AgentEndpoint);
+        var agent = agents.Client(node);
         var id = VmId(pod);
         try
         {
@@ -176,7 +176,7 @@ public sealed class SuperPodController(
             var node = nodes.Cache.Get(new ObjectKey(null, nodeName));
             if (node is not null && !string.IsNullOrEmpty(node.Spec?.AgentEndpoint))
             {
-                var agent = agents.Client(node.Spec.AgentEndpoint);
+                var agent = agents.Client(node);
                 var id = VmId(pod);
                 try
                 {

@@ -552,7 +552,7 @@ public sealed partial class SuperPodMigrationReconciler
             return null;
         }
 
-        return new AgentTarget(nodeName, node, agents.Client(node.Spec.AgentEndpoint));
+        return new AgentTarget(nodeName, node, agents.Client(node));
     }
 
     private static bool IsReady(SuperNode node) => node.Status?.Phase == SuperNodePhase.Ready;
