@@ -102,7 +102,8 @@ internal static class HostsCommands
         var executables = new LabExecutables(
             Path.GetFullPath(parsed.Get("--agent-bin") ?? defaults.NodeAgent),
             Path.GetFullPath(parsed.Get("--operator-bin") ?? defaults.Operator),
-            Path.GetFullPath(parsed.Get("--crds") ?? defaults.Crds));
+            Path.GetFullPath(parsed.Get("--crds") ?? defaults.Crds),
+            defaults.Deploy);
         executables.Validate();
         var options = new LabUpOptions
         {

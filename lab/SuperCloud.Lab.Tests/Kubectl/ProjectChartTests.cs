@@ -102,6 +102,9 @@ public sealed class ProjectChartTests : IAsyncLifetime
             rule.Verbs.Intersect(["delete", "deletecollection", "escalate", "bind", "impersonate"]).Should().BeEmpty();
         }
 
+        // node-agent/deploy and operator/deploy (what the lab runs its agents and operator under) grant the same.
+        agentRole.Rules.Should().BeEquivalentTo(DeployedClusterRole("node-agent").Rules, o => o.WithStrictOrdering());
+        operatorRole.Rules.Should().BeEquivalentTo(DeployedClusterRole("operator").Rules, o => o.WithStrictOrdering());
         operatorRole.Rules.Should().Contain(r => r.Resources.Contains("superpods/status") && r.Verbs.Contains("patch"));
         operatorRole.Rules.Should().Contain(r => r.Resources.Contains("superpodmigrations") && r.Verbs.Contains("create"), "node drains create migrations");
         operatorRole.Rules.Should().Contain(r => r.Resources.Contains("namespaces") && r.Verbs.Contains("watch"), "policy namespace selectors read namespace labels");
@@ -167,4 +170,7 @@ public sealed class ProjectChartTests : IAsyncLifetime
         using var process = Process.Start(info) ?? throw new InvalidOperationException("helm did not start");
         return await KubectlRunner.FinishAsync(process, TimeSpan.FromSeconds(60));
     }
+
+    private static V1ClusterRole DeployedClusterRole(string component) =>
+        KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(RepoPaths.Root, component, "deploy", "rbac.yaml"))).OfType<V1ClusterRole>().Single();
 }

@@ -7,12 +7,15 @@ namespace SuperCloud.Lab.ApiServer;
 /// <summary>Converts a YAML document (apply-patch+yaml bodies) to JSON with YAML 1.1 scalar typing as kube's decoder does for plain scalars.</summary>
 internal static class YamlJson
 {
-    public static JsonNode? Parse(string text)
+    public static JsonNode? Parse(string text) => ParseAll(text) is [var first, ..] ? first : null;
+
+    /// <summary>Every document of a multi-document YAML stream (<c>---</c> separated), empty ones skipped.</summary>
+    public static IReadOnlyList<JsonNode> ParseAll(string text)
     {
         var stream = new YamlStream();
         using var reader = new StringReader(text);
         stream.Load(reader);
-        return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode);
+        return [.. stream.Documents.Select(d => Convert(d.RootNode)).OfType<JsonNode>()];
     }
 
     private static JsonNode? Convert(YamlNode node) => node switch

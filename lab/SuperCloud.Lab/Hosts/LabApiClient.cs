@@ -45,14 +45,65 @@ public sealed class LabApiClient(HttpClient http, TimeProvider time)
             cancellationToken);
     }
 
-    /// <summary>POSTs <paramref name="body"/> to <paramref name="path"/>; an object that already exists is left as it is.</summary>
-    public async Task CreateAsync(string path, JsonObject body, CancellationToken cancellationToken)
+    /// <summary>POSTs <paramref name="body"/> to <paramref name="path"/> and returns the object as stored; one that already exists is left as it is and read.</summary>
+    public async Task<JsonObject> CreateAsync(string path, JsonObject body, CancellationToken cancellationToken)
     {
         using var response = await http.PostAsJsonAsync(path, body, cancellationToken);
-        if (response.StatusCode != HttpStatusCode.Conflict && !response.IsSuccessStatusCode)
+        if (response.StatusCode == HttpStatusCode.Conflict && body["metadata"]?["name"]?.GetValue<string>() is { } name)
+        {
+            return (await GetAsync($"{path}/{name}", cancellationToken))?.AsObject() ?? throw new LabCommandException($"POST {path}: {name} exists but cannot be read");
+        }
+
+        if (!response.IsSuccessStatusCode)
         {
             throw new LabCommandException($"POST {path} failed with {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
         }
+
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!.AsObject();
+    }
+
+    /// <summary>
+    /// Creates every object of the YAML manifests in <paramref name="directory"/> (ServiceAccounts, RBAC, admission
+    /// policies: the kinds a component's deploy manifests hold); objects that exist are left as they are.
+    /// </summary>
+    public async Task ApplyManifestsAsync(string directory, CancellationToken cancellationToken)
+    {
+        foreach (var file in Directory.EnumerateFiles(directory, "*.yaml").Order(StringComparer.Ordinal))
+        {
+            foreach (var document in YamlJson.ParseAll(await File.ReadAllTextAsync(file, cancellationToken)))
+            {
+                var obj = document.AsObject();
+                var ns = obj["metadata"]?["namespace"]?.GetValue<string>();
+                var path = (obj["apiVersion"]?.GetValue<string>(), obj["kind"]?.GetValue<string>()) switch
+                {
+                    ("v1", "ServiceAccount") => $"/api/v1/namespaces/{ns}/serviceaccounts",
+                    ("rbac.authorization.k8s.io/v1", "ClusterRole") => "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+                    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+                    ("rbac.authorization.k8s.io/v1", "Role") => $"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles",
+                    ("rbac.authorization.k8s.io/v1", "RoleBinding") => $"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings",
+                    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy") => "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies",
+                    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding") => "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings",
+                    var (apiVersion, kind) => throw new LabCommandException($"{file}: the lab does not install {kind} ({apiVersion}) objects"),
+                };
+                await CreateAsync(path, obj, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>A token for ServiceAccount <paramref name="account"/> from the TokenRequest API, bound to <paramref name="boundTo"/> (kind, name, uid) when given.</summary>
+    public async Task<string> RequestTokenAsync(string ns, string account, (string Kind, string Name, string Uid)? boundTo, TimeSpan lifetime, CancellationToken cancellationToken)
+    {
+        var spec = new JsonObject { ["expirationSeconds"] = (long)lifetime.TotalSeconds };
+        if (boundTo is var (kind, name, uid))
+        {
+            spec["boundObjectRef"] = new JsonObject { ["kind"] = kind, ["apiVersion"] = "v1", ["name"] = name, ["uid"] = uid };
+        }
+
+        var response = await CreateAsync($"/api/v1/namespaces/{ns}/serviceaccounts/{account}/token", new JsonObject
+        {
+            ["apiVersion"] = "authentication.k8s.io/v1", ["kind"] = "TokenRequest", ["spec"] = spec,
+        }, cancellationToken);
+        return response["status"]?["token"]?.GetValue<string>() ?? throw new LabCommandException($"the TokenRequest for {ns}/{account} returned no token");
     }
 
     /// <summary>GETs <paramref name="path"/>; null when it is not found.</summary>

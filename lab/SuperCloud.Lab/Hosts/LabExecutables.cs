@@ -2,11 +2,12 @@ using System.Reflection;
 
 namespace SuperCloud.Lab.Hosts;
 
-/// <summary>The product pieces a lab runs: the node agent and operator executables and the CRD manifests.</summary>
+/// <summary>The product pieces a lab runs: the node agent and operator executables, the CRD manifests and their deploy manifests.</summary>
 /// <param name="NodeAgent">supercloud-node-agent.</param>
 /// <param name="Operator">supercloud-operator.</param>
 /// <param name="Crds">The directory of the generated CRD YAML.</param>
-public sealed record LabExecutables(string NodeAgent, string Operator, string Crds)
+/// <param name="Deploy">Directories of the identities, RBAC and admission policies of the agents and the operator (node-agent/deploy, operator/deploy).</param>
+public sealed record LabExecutables(string NodeAgent, string Operator, string Crds, IReadOnlyList<string> Deploy)
 {
     /// <summary>
     /// The pieces of the repository this lab executable was built in, in the same configuration (Debug or Release): the
@@ -25,14 +26,16 @@ public sealed record LabExecutables(string NodeAgent, string Operator, string Cr
             return new LabExecutables(
                 Path.Combine(AppContext.BaseDirectory, "supercloud-node-agent"),
                 Path.Combine(AppContext.BaseDirectory, "supercloud-operator"),
-                Path.Combine(AppContext.BaseDirectory, "crds"));
+                Path.Combine(AppContext.BaseDirectory, "crds"),
+                [Path.Combine(AppContext.BaseDirectory, "deploy", "node-agent"), Path.Combine(AppContext.BaseDirectory, "deploy", "operator")]);
         }
 
         var configuration = typeof(LabExecutables).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         return new LabExecutables(
             Path.Combine(dir.FullName, "node-agent", "SuperCloud.NodeAgent", "bin", configuration, "net10.0", "supercloud-node-agent"),
             Path.Combine(dir.FullName, "operator", "SuperCloud.Operator", "bin", configuration, "net10.0", "supercloud-operator"),
-            Path.Combine(dir.FullName, "crds", "generated"));
+            Path.Combine(dir.FullName, "crds", "generated"),
+            [Path.Combine(dir.FullName, "node-agent", "deploy"), Path.Combine(dir.FullName, "operator", "deploy")]);
     }
 
     /// <summary>Throws <see cref="LabUsageException"/> naming the first piece that is missing, and how to build it.</summary>
@@ -49,6 +52,11 @@ public sealed record LabExecutables(string NodeAgent, string Operator, string Cr
         if (!Directory.Exists(Crds))
         {
             throw new LabUsageException($"--crds \"{Crds}\": no such directory");
+        }
+
+        foreach (var directory in Deploy.Where(d => !Directory.Exists(d)))
+        {
+            throw new LabUsageException($"deploy manifests \"{directory}\": no such directory");
         }
     }
 }

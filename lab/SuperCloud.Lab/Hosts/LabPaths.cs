@@ -4,11 +4,14 @@ namespace SuperCloud.Lab.Hosts;
 /// <param name="DataDir">The data directory (absolute).</param>
 public sealed record LabPaths(string DataDir)
 {
-    /// <summary>kubeconfig for users, kubectl and the operator (server on 127.0.0.1).</summary>
+    /// <summary>kubeconfig for users and kubectl: the TLS listener on 127.0.0.1, a client certificate in system:masters.</summary>
     public const string KubeconfigName = "kubeconfig";
 
-    /// <summary>kubeconfig the node agents use (server on the management address, reachable from the hosts' namespaces).</summary>
-    public const string HostsKubeconfigName = "hosts.kubeconfig";
+    /// <summary>The operator's kubeconfig: its ServiceAccount's token, so it runs with exactly its RBAC.</summary>
+    public const string OperatorKubeconfigName = "operator.kubeconfig";
+
+    /// <summary>The API server's CA and serving certificate, and the admin's client certificate.</summary>
+    public const string PkiName = "pki";
 
     /// <summary>The cluster CA, the operator's client certificate and each agent's server certificate.</summary>
     public const string CertsName = "certs";
@@ -25,8 +28,17 @@ public sealed record LabPaths(string DataDir)
     /// <summary>See <see cref="KubeconfigName"/>.</summary>
     public string Kubeconfig => Path.Combine(DataDir, KubeconfigName);
 
-    /// <summary>See <see cref="HostsKubeconfigName"/>.</summary>
-    public string HostsKubeconfig => Path.Combine(DataDir, HostsKubeconfigName);
+    /// <summary>See <see cref="OperatorKubeconfigName"/>.</summary>
+    public string OperatorKubeconfig => Path.Combine(DataDir, OperatorKubeconfigName);
+
+    /// <summary>See <see cref="PkiName"/>.</summary>
+    public string Pki => Path.Combine(DataDir, PkiName);
+
+    /// <summary>
+    /// The kubeconfig of <paramref name="host"/>'s agent: the node agents' ServiceAccount token bound to the host's Node, on
+    /// the management address (reachable from the hosts' namespaces).
+    /// </summary>
+    public string HostKubeconfig(string host) => Path.Combine(Host(host), "kubeconfig");
 
     /// <summary>See <see cref="CertsName"/>.</summary>
     public string Certs => Path.Combine(DataDir, CertsName);

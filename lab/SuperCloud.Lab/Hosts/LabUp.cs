@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Lab.ApiServer;
+using SuperCloud.Lab.ApiServer.Auth;
 
 namespace SuperCloud.Lab.Hosts;
 
@@ -17,6 +20,15 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
 {
     /// <summary>The namespace of the operator's leader-election Lease and the agents' heartbeat Leases.</summary>
     public const string SystemNamespace = "supercloud-system";
+
+    /// <summary>The node agents' ServiceAccount (node-agent/deploy).</summary>
+    public const string NodeAgentAccount = "supercloud-node-agent";
+
+    /// <summary>The operator's ServiceAccount (operator/deploy).</summary>
+    public const string OperatorAccount = "supercloud-operator";
+
+    // A lab lives for hours at most; its tokens outlive it and die with their Node or ServiceAccount.
+    private static readonly TimeSpan TokenLifetime = TimeSpan.FromDays(30);
 
     private readonly ILogger _logger = loggerFactory.CreateLogger("supercloud-lab");
     private readonly LabPaths _paths = new(options.DataDir);
@@ -84,6 +96,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
             var api = new LabApiClient(http, time);
             await CreateObjectsAsync(api, topology, stop);
+            await CreateIdentitiesAsync(api, server, topology, stop);
             await WriteCertificatesAsync(store, topology, commands, stop);
             await StartAgentsAsync(store, topology, processes, stop);
             var operatorAddress = await StartOperatorAsync(store, processes, stop);
@@ -123,28 +136,62 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
         }
     }
 
+    // The API server's own CA (as a cluster's /etc/kubernetes/pki): a serving certificate for every address it listens on
+    // and the administrator's client certificate, in system:masters.
     private async Task<LabApiServer> StartApiServerAsync(LabStateStore store, LabSubnet subnet, CancellationToken cancellationToken)
     {
         var management = IPAddress.Parse(subnet.ManagementIp);
+        await store.UpdateAsync(s => s.Files.AddRange([LabPaths.PkiName, LabPaths.KubeconfigName, LabPaths.OperatorKubeconfigName, LabPaths.HostsName]), cancellationToken);
+        var validity = TimeSpan.FromDays(365);
+        using var ca = CertificateAuthority.Create($"supercloud-lab-{Path.GetFileName(options.DataDir)}-ca", validity, time);
+        CertificateAuthority.WritePem(ca.Certificate, _paths.Pki, "ca");
+        var serving = ca.IssueServing("supercloud-lab-apiserver", ["localhost", "kubernetes", "kubernetes.default.svc"], [IPAddress.Loopback, management], validity);
+        CertificateAuthority.WritePem(serving, _paths.Pki, "apiserver");
         var server = await LabApiServer.StartAsync(
-            new LabApiServerOptions { Port = options.Port, AdditionalAddresses = [management], LoggerFactory = loggerFactory },
-            cancellationToken);
-        var forHosts = server.ListenAddresses.First(a => a.Host == subnet.ManagementIp);
-        await store.UpdateAsync(
-            s =>
+            new LabApiServerOptions
             {
-                s.ApiPort = server.BaseAddress.Port;
-                s.Files.AddRange([LabPaths.KubeconfigName, LabPaths.HostsKubeconfigName]);
+                Port = options.Port,
+                SecurePort = options.Port == 0 ? 0 : options.Port + 1,
+                AdditionalAddresses = [management],
+                // The public part only: the CA (and its key) is disposed once the certificates are issued.
+                Tls = new LabApiServerTls(serving, X509CertificateLoader.LoadCertificate(ca.Certificate.RawData), [X509CertificateLoader.LoadCertificate(ca.Certificate.RawData)]),
+                LoggerFactory = loggerFactory,
             },
             cancellationToken);
-        server.WriteKubeconfig(_paths.Kubeconfig);
-        server.WriteKubeconfig(_paths.HostsKubeconfig, server: forHosts);
+        await store.UpdateAsync(s => s.ApiPort = server.BaseAddress.Port, cancellationToken);
+        using var admin = ca.IssueUser("lab-admin", [UserInfo.MastersGroup], validity);
+        PrivateFile.Write(_paths.Kubeconfig, server.KubeconfigFor(server.SecureBaseAddress!, clientCertificate: admin));
         if (_logger.IsEnabled(LogLevel.Information))
         {
-            _logger.LogInformation("API server on {Address} (hosts use {HostsAddress}); wrote {Kubeconfig}", server.BaseAddress, forHosts, _paths.Kubeconfig);
+            _logger.LogInformation("API server on {Address} and {SecureAddress}; wrote {Kubeconfig}", server.BaseAddress, server.SecureBaseAddress, _paths.Kubeconfig);
         }
 
         return server;
+    }
+
+    // Every component runs under its own identity, as in a cluster: the operator with its ServiceAccount's token, each
+    // agent with the node agents' ServiceAccount token bound to its host's Node (which admission policies read the node
+    // name from), under the RBAC and admission policies of node-agent/deploy and operator/deploy.
+    private async Task CreateIdentitiesAsync(LabApiClient api, LabApiServer server, LabTopology topology, CancellationToken cancellationToken)
+    {
+        foreach (var directory in options.Executables.Deploy)
+        {
+            await api.ApplyManifestsAsync(directory, cancellationToken);
+        }
+
+        var secure = server.ListenAddresses.First(a => a.Scheme == "https" && a.Host == topology.Subnet.ManagementIp);
+        foreach (var host in topology.Hosts)
+        {
+            var node = await api.CreateAsync("/api/v1/nodes", new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["name"] = host.Name, ["labels"] = new JsonObject { ["supercloud.dev/lab-host"] = "true" } },
+            }, cancellationToken);
+            var token = await api.RequestTokenAsync(SystemNamespace, NodeAgentAccount, ("Node", host.Name, node["metadata"]!["uid"]!.GetValue<string>()), TokenLifetime, cancellationToken);
+            PrivateFile.Write(_paths.HostKubeconfig(host.Name), server.KubeconfigFor(secure, token));
+        }
+
+        var operatorToken = await api.RequestTokenAsync(SystemNamespace, OperatorAccount, null, TokenLifetime, cancellationToken);
+        PrivateFile.Write(_paths.OperatorKubeconfig, server.KubeconfigFor(server.SecureBaseAddress!, operatorToken));
     }
 
     private async Task CreateObjectsAsync(LabApiClient api, LabTopology topology, CancellationToken cancellationToken)
@@ -168,13 +215,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
 
     private async Task StartAgentsAsync(LabStateStore store, LabTopology topology, LabProcesses processes, CancellationToken cancellationToken)
     {
-        await store.UpdateAsync(
-            s =>
-            {
-                s.Files.Add(LabPaths.HostsName);
-                s.ExternalPaths.Add(topology.AliasDirectory);
-            },
-            cancellationToken);
+        await store.UpdateAsync(s => s.ExternalPaths.Add(topology.AliasDirectory), cancellationToken);
         Directory.CreateDirectory(topology.AliasDirectory);
 
         // A quarter of the Lease, like kubelet's 10 s of 40 s; one request may take at most half of it.
@@ -201,7 +242,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 $"--NodeAgent:Spot={(host.Spot ? "true" : "false")}",
                 $"--Qemu:StateDirectory={vms}",
                 "--Qemu:Accelerator=tcg",
-                $"--Kubernetes:Kubeconfig={_paths.HostsKubeconfig}",
+                $"--Kubernetes:Kubeconfig={_paths.HostKubeconfig(host.Name)}",
                 $"--Kubernetes:Cluster={host.Cloud.Name}",
                 $"--Kubernetes:AgentEndpoint={host.AgentEndpoint}",
                 $"--Kubernetes:UnderlayIp={host.Ip}",
@@ -220,7 +261,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
         var listen = new Uri($"http://127.0.0.1:{FreeLoopbackPort().ToString(CultureInfo.InvariantCulture)}");
         string[] args =
         [
-            "--kubeconfig", _paths.Kubeconfig,
+            "--kubeconfig", _paths.OperatorKubeconfig,
             "--listen-address", listen.GetLeftPart(UriPartial.Authority),
             "--leader-election-namespace", SystemNamespace,
             "--agent-ca", Path.Combine(_paths.Certs, "ca.crt"),

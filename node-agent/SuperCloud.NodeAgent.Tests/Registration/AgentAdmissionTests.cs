@@ -99,6 +99,8 @@ public sealed class AgentAdmissionTests : IAsyncLifetime, IDisposable
                 HttpStatusCode.Forbidden, "supernodes.supercloud.dev \"agent-1\" is forbidden: User \"system:serviceaccount:supercloud-system:supercloud-node-agent\" cannot delete resource \"supernodes\" in API group \"supercloud.dev\" at the cluster scope"),
             ("reading Secrets", () => _agentClient.CoreV1.ListNamespacedSecretAsync(RegistrationLab.Namespace),
                 HttpStatusCode.Forbidden, "secrets is forbidden: User \"system:serviceaccount:supercloud-system:supercloud-node-agent\" cannot list resource \"secrets\" in API group \"\" in the namespace \"supercloud-system\""),
+            ("reading SuperPods (tenants' specs and cloud-init data)", () => _agentClient.CustomObjects.ListClusterCustomObjectAsync("supercloud.dev", "v1alpha1", "superpods"),
+                HttpStatusCode.Forbidden, "cannot list resource \"superpods\" in API group \"supercloud.dev\" at the cluster scope"),
             ("writing a SuperPod", () => _agentClient.CustomObjects.CreateNamespacedCustomObjectAsync(new JsonObject(), "supercloud.dev", "v1alpha1", "default", "superpods"),
                 HttpStatusCode.Forbidden, "cannot create resource \"superpods\""),
         };

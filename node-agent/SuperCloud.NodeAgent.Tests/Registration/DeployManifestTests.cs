@@ -17,7 +17,7 @@ public sealed class DeployManifestTests
         KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "deploy", file)));
 
     [Fact]
-    public void Cluster_role_grants_no_wildcards_no_deletes_and_only_reads_superpods()
+    public void Cluster_role_grants_no_wildcards_no_deletes_and_nothing_of_the_tenants()
     {
         var role = Load("rbac.yaml").OfType<V1ClusterRole>().Should().ContainSingle().Subject;
 
@@ -29,10 +29,9 @@ public sealed class DeployManifestTests
             rule.ResourceNames.Should().BeNullOrEmpty();
         }
 
-        Verbs(role.Rules, "superpods").Should().BeEquivalentTo("get", "list", "watch");
         Verbs(role.Rules, "supernodes").Should().BeEquivalentTo("get", "list", "watch", "create", "patch", "update");
         Verbs(role.Rules, "supernodes/status").Should().BeEquivalentTo("get", "patch", "update");
-        role.Rules.SelectMany(r => r.Resources).Should().OnlyContain(r => r == "supernodes" || r == "supernodes/status" || r == "superpods");
+        role.Rules.SelectMany(r => r.Resources).Should().OnlyContain(r => r == "supernodes" || r == "supernodes/status", "SuperPods (their cloud-init data) and Secrets are the tenants'");
     }
 
     [Fact]
