@@ -37,7 +37,8 @@ public sealed class LinkTests(LabFixture fixture)
             await lab.LabAsync("link", "--cut", "aws-us-east-1,onprem");
             var cut = await SendAsync(sender, receiverIp, Bytes);
             cut.ExitCode.Should().NotBe(0, "no traffic passes between cut clouds");
-            var management = new Uri(File.ReadAllLines(Path.Combine(lab.DataDir, "hosts.kubeconfig")).Single(l => l.Contains("server:", StringComparison.Ordinal)).Split("server:")[1].Trim());
+            // The API server address the agents use: the management path, from a host's kubeconfig.
+            var management = new Uri(File.ReadAllLines(Path.Combine(lab.DataDir, "hosts", "aws-us-east-1-1", "kubeconfig")).Single(l => l.Contains("server:", StringComparison.Ordinal)).Split("server:")[1].Trim());
             var toApi = await Commands.RunAsync("ip", ["netns", "exec", sender, "socat", "-u", "/dev/null", $"TCP:{management.Host}:{management.Port},connect-timeout=3"]);
             toApi.ExitCode.Should().Be(0, $"the management path to the API server stays: {toApi}");
 

@@ -172,10 +172,17 @@ internal sealed partial class ApiHandler(
         }
 
         var isToken = path.Subresource == "token" && resource == ServiceAccountResource && path.Name is not null;
+        var isApproval = path.Subresource == "approval" && resource == CertificateSigningRequests.Resource;
         if (path.Subresource is not null && !(path.Subresource == "status" && resource.HasStatusSubresource)
-            && !(path.Subresource == "scale" && ScaleSubresource.For(resource, Store) is not null) && !isToken)
+            && !(path.Subresource == "scale" && ScaleSubresource.For(resource, Store) is not null) && !isToken && !isApproval)
         {
             throw NotFoundPath();
+        }
+
+        if (resource == CertificateSigningRequests.Resource && path.Subresource is "approval" or "status" && context.Request.Method is "PUT" or "PATCH"
+            && Store.Peek(resource, null, path.Name!) is { } csr)
+        {
+            CertificateSigningRequests.Authorize(security, RequestSecurity.UserOf(context), csr, path.Subresource);
         }
 
         var request = new ApiRequest(context, resource, path.Namespace, path.Name, path.Subresource);

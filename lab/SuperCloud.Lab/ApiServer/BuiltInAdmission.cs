@@ -53,6 +53,9 @@ internal static class BuiltInAdmission
         var errors = new List<FieldError>();
         switch (resource.Group, resource.Plural)
         {
+            case ("certificates.k8s.io", "certificatesigningrequests"):
+                errors.AddRange(CertificateSigningRequests.Validate(obj));
+                break;
             case ("", "configmaps") or ("", "secrets"):
                 foreach (var field in new[] { "data", "binaryData" })
                 {

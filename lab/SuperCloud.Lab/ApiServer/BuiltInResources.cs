@@ -47,6 +47,7 @@ internal static class BuiltInResources
         Group("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false, [], ["api-extensions"]),
         Group("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicy", "validatingadmissionpolicies", false, [], ["api-extensions"], status: true),
         Group("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicyBinding", "validatingadmissionpolicybindings", false, [], ["api-extensions"]),
+        Group("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false, ["csr"], status: true),
         Group("authentication.k8s.io", "v1", "TokenReview", "tokenreviews", false, [], verbs: ["create"]),
         Group("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", false, [], verbs: ["create"]),
         Group("authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", false, [], verbs: ["create"]),

@@ -97,6 +97,20 @@ internal static class Discovery
                 });
             }
 
+            foreach (var (sub, kindGroup, kindVersion, kind, verbs) in ExtraSubresources(r))
+            {
+                list.Add(new JsonObject
+                {
+                    ["name"] = r.Plural + "/" + sub,
+                    ["singularName"] = "",
+                    ["namespaced"] = r.Namespaced,
+                    ["group"] = kindGroup,
+                    ["version"] = kindVersion,
+                    ["kind"] = kind,
+                    ["verbs"] = Strings(verbs),
+                });
+            }
+
             if (hasScale(r))
             {
                 list.Add(new JsonObject
@@ -162,6 +176,16 @@ internal static class Discovery
                         });
                     }
 
+                    foreach (var (sub, kindGroup, kindVersion, kind, verbs) in ExtraSubresources(r))
+                    {
+                        subresources.Add(new JsonObject
+                        {
+                            ["subresource"] = sub,
+                            ["responseKind"] = new JsonObject { ["group"] = kindGroup, ["version"] = kindVersion, ["kind"] = kind },
+                            ["verbs"] = Strings(verbs),
+                        });
+                    }
+
                     if (hasScale(r))
                     {
                         subresources.Add(new JsonObject
@@ -217,4 +241,13 @@ internal static class Discovery
     };
 
     private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+
+    // Subresources beyond status and scale that clients look up: kubectl create token, kubectl certificate approve.
+    private static IEnumerable<(string Subresource, string Group, string Version, string Kind, string[] Verbs)> ExtraSubresources(ApiResource resource) =>
+        (resource.Group, resource.Plural) switch
+        {
+            ("", "serviceaccounts") => [("token", "authentication.k8s.io", "v1", "TokenRequest", ["create"])],
+            ("certificates.k8s.io", "certificatesigningrequests") => [("approval", "certificates.k8s.io", "v1", "CertificateSigningRequest", ["get", "patch", "update"])],
+            _ => [],
+        };
 }

@@ -22,6 +22,9 @@ internal static class ProtobufBodies
         StringMap,
         BytesMap,
         Time,
+
+        /// <summary>A message whose field 1 holds JSON (metav1.FieldsV1).</summary>
+        RawJson,
     }
 
     private sealed record Field(string Name, T Type, bool Repeated = false, string? Message = null);
@@ -34,6 +37,12 @@ internal static class ProtobufBodies
             [5] = new("uid", T.String), [6] = new("resourceVersion", T.String), [7] = new("generation", T.Int),
             [8] = new("creationTimestamp", T.Time), [11] = new("labels", T.StringMap), [12] = new("annotations", T.StringMap),
             [13] = new("ownerReferences", T.Message, true, "OwnerReference"), [14] = new("finalizers", T.String, true),
+            [17] = new("managedFields", T.Message, true, "ManagedFieldsEntry"),
+        },
+        ["ManagedFieldsEntry"] = new()
+        {
+            [1] = new("manager", T.String), [2] = new("operation", T.String), [3] = new("apiVersion", T.String), [4] = new("time", T.Time),
+            [6] = new("fieldsType", T.String), [7] = new("fieldsV1", T.RawJson), [8] = new("subresource", T.String),
         },
         ["OwnerReference"] = new()
         {
@@ -90,6 +99,27 @@ internal static class ProtobufBodies
             [5] = new("resource", T.String), [6] = new("subresource", T.String), [7] = new("name", T.String),
         },
         ["NonResourceAttributes"] = new() { [1] = new("path", T.String), [2] = new("verb", T.String) },
+
+        // kubectl certificate approve/deny sends the whole CertificateSigningRequest.
+        ["CertificateSigningRequest"] = new()
+        {
+            [1] = new("metadata", T.Message, Message: "ObjectMeta"), [2] = new("spec", T.Message, Message: "CertificateSigningRequestSpec"),
+            [3] = new("status", T.Message, Message: "CertificateSigningRequestStatus"),
+        },
+        ["CertificateSigningRequestSpec"] = new()
+        {
+            [1] = new("request", T.Bytes), [2] = new("username", T.String), [3] = new("uid", T.String), [4] = new("groups", T.String, true),
+            [5] = new("usages", T.String, true), [7] = new("signerName", T.String), [8] = new("expirationSeconds", T.Int),
+        },
+        ["CertificateSigningRequestStatus"] = new()
+        {
+            [1] = new("conditions", T.Message, true, "CertificateSigningRequestCondition"), [2] = new("certificate", T.Bytes),
+        },
+        ["CertificateSigningRequestCondition"] = new()
+        {
+            [1] = new("type", T.String), [2] = new("reason", T.String), [3] = new("message", T.String), [4] = new("lastUpdateTime", T.Time),
+            [5] = new("lastTransitionTime", T.Time), [6] = new("status", T.String),
+        },
     };
 
     public static bool IsProtobuf(string? contentType) =>
@@ -141,7 +171,7 @@ internal static class ProtobufBodies
 
         if (!Messages.ContainsKey(kind) || raw is null)
         {
-            throw Errors.UnsupportedMediaType($"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf is decoded only for Namespace, ConfigMap, Secret, ServiceAccount, DeleteOptions and the token and review requests, not {kind})");
+            throw Errors.UnsupportedMediaType($"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf is decoded only for Namespace, ConfigMap, Secret, ServiceAccount, DeleteOptions, CertificateSigningRequest and the token and review requests, not {kind})");
         }
 
         var obj = Message(new Reader(raw, 0, raw.Length), kind);
@@ -190,6 +220,23 @@ internal static class ProtobufBodies
                     break;
                 case T.Message:
                     value = Message(reader.Sub(), field.Message!);
+                    break;
+                case T.RawJson:
+                    var raw = reader.Sub();
+                    value = null;
+                    while (raw.More)
+                    {
+                        var (n, w) = raw.Tag();
+                        if (n == 1)
+                        {
+                            value = JsonNode.Parse(raw.Bytes());
+                        }
+                        else
+                        {
+                            raw.Skip(w);
+                        }
+                    }
+
                     break;
                 case T.Time:
                     var time = reader.Sub();

@@ -46,6 +46,11 @@ internal sealed partial class ResourceOperations
                 body.Remove("status");
             }
 
+            if (resource == CertificateSigningRequests.Resource)
+            {
+                CertificateSigningRequests.PrepareForCreate(body, options.User);
+            }
+
             var warnings = Admit(resource, body, null, options, null);
             if (store.Peek(resource, resource.Namespaced ? ns : null, name) is not null)
             {

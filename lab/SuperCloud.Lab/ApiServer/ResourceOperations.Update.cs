@@ -100,6 +100,11 @@ internal sealed partial class ResourceOperations
     /// <summary>Builds the object to store from the old one and the request body, by kube's strategy rules.</summary>
     private static JsonObject Prepare(ApiResource resource, JsonObject old, JsonObject body, string? subresource)
     {
+        if (subresource == "approval")
+        {
+            return CertificateSigningRequests.PrepareApproval(old, body);
+        }
+
         JsonObject updated;
         if (subresource == "status")
         {
