@@ -28,7 +28,21 @@ if [[ -n "$file_out" && "$file_out" != *"statically linked"* ]]; then
 fi
 [[ -n "$KERNEL" && -r "$KERNEL" ]] || { echo "build.sh: no readable kernel in /boot (apt-get install linux-image-amd64) or \$KERNEL" >&2; exit 1; }
 
-stamp="$( { sha256sum "$SRC_DIR/checker.c" "$SRC_DIR/init" "$SRC_DIR/build.sh" "$BUSYBOX" "$KERNEL" | cut -d' ' -f1
+# virtio-net is a module in Debian's kernel: the NIC drivers of the kernel's own version go into the initramfs
+# (uncompressed, loaded by /init in dependency order), so the guest has a network; without them it boots without one.
+KERNEL_VERSION="$(basename "$KERNEL")"; KERNEL_VERSION="${KERNEL_VERSION#vmlinuz-}"
+NET_MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net)
+module_files=()
+for m in "${NET_MODULES[@]}"; do
+    f="$(find "/lib/modules/$KERNEL_VERSION/kernel" -name "$m.ko" 2>/dev/null | head -n 1)"
+    if [[ -z "$f" ]]; then
+        echo "build.sh: warning: no $m.ko for kernel $KERNEL_VERSION in /lib/modules: the guest will have no network" >&2
+        module_files=(); break
+    fi
+    module_files+=("$f")
+done
+
+stamp="$( { sha256sum "$SRC_DIR/checker.c" "$SRC_DIR/netserver.c" "$SRC_DIR/netserver.h" "$SRC_DIR/init" "$SRC_DIR/build.sh" "$BUSYBOX" "$KERNEL" "${module_files[@]}" | cut -d' ' -f1
             "$CC" --version | head -n 1; echo "${CFLAGS[*]}"; } | sha256sum | cut -d' ' -f1)"
 if [[ -f "$OUT_DIR/.stamp" && "$(cat "$OUT_DIR/.stamp")" == "$stamp" \
       && -f "$OUT_DIR/initramfs.cpio.gz" && -f "$OUT_DIR/vmlinuz" ]]; then
@@ -39,13 +53,20 @@ fi
 work="$(mktemp -d "$OUT_DIR/.build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-"$CC" "${CFLAGS[@]}" -o "$work/checker" "$SRC_DIR/checker.c"
+"$CC" "${CFLAGS[@]}" -o "$work/checker" "$SRC_DIR/checker.c" "$SRC_DIR/netserver.c"
 
 root="$work/root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp}
 cp "$BUSYBOX" "$root/bin/busybox"
 cp "$work/checker" "$root/bin/checker"
 cp "$SRC_DIR/init" "$root/init"
+if [[ ${#module_files[@]} -gt 0 ]]; then
+    mkdir -p "$root/lib/modules"
+    for i in "${!NET_MODULES[@]}"; do
+        # Numbered, so /init loads them in dependency order by their names alone.
+        cp "${module_files[$i]}" "$root/lib/modules/$(printf '%02d' "$i")-${NET_MODULES[$i]}.ko"
+    done
+fi
 chmod 0755 "$root/bin/busybox" "$root/bin/checker" "$root/init"
 find "$root" -exec touch -h -d @0 {} +
 

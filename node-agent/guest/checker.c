@@ -14,7 +14,8 @@
  * sc.heartbeat_ms=100) or, for tests on the build host, from the same keys without the "sc." prefix as
  * arguments. Host-only keys: run_seconds=S stops after S seconds, corrupt_page=P flips a bit of page P once after
  * the first full pass, stale_page=P rewrites page P with a valid checksum but an old generation (a lost dirty page),
- * both to prove the verifier notices.
+ * both to prove the verifier notices. In the guest it also forks the network services (netserver.h) on TCP 8080 and
+ * 7000, or sc.http_port / sc.stream_port; on the build host only when http_port and stream_port are given.
  *
  * Output lines (one write each, so lines never interleave):
  *   CHECKER START mem_mib=.. dirty_pages_per_sec=.. heartbeat_ms=..
@@ -38,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netserver.h"
+
 #define PAGE_BYTES 4096u
 #define PAGE_WORDS (PAGE_BYTES / sizeof(uint64_t))
 #define PAGE_MAGIC UINT64_C(0x5375706572436c64) /* "SuperCld" */
@@ -50,6 +53,8 @@ struct config {
     uint64_t run_seconds;  /* 0: forever */
     int64_t corrupt_page;  /* -1: never */
     int64_t stale_page;    /* -1: never */
+    uint64_t http_port;    /* the network server's ports; 0 on the build host: no server */
+    uint64_t stream_port;
 };
 
 static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -168,6 +173,8 @@ static int apply_setting(struct config *cfg, const char *token)
         {"dirty_pages_per_sec", &cfg->dirty_pages_per_sec},
         {"heartbeat_ms", &cfg->heartbeat_ms},
         {"run_seconds", &cfg->run_seconds},
+        {"http_port", &cfg->http_port},
+        {"stream_port", &cfg->stream_port},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (strlen(keys[i].key) == key_len && strncmp(token, keys[i].key, key_len) == 0) {
@@ -224,8 +231,13 @@ int main(int argc, char **argv)
                 return 2;
             }
         }
-    } else if (read_kernel_cmdline(&cfg) != 0) {
-        return 2;
+    } else {
+        /* In the guest: the network services on their usual ports unless the command line moves them. */
+        cfg.http_port = 8080;
+        cfg.stream_port = 7000;
+        if (read_kernel_cmdline(&cfg) != 0) {
+            return 2;
+        }
     }
     if (cfg.mem_mib == 0 || cfg.heartbeat_ms == 0) {
         emit("CHECKER BADARG mem_mib and heartbeat_ms must be positive");
@@ -234,6 +246,12 @@ int main(int argc, char **argv)
 
     emit("CHECKER START mem_mib=%" PRIu64 " dirty_pages_per_sec=%" PRIu64 " heartbeat_ms=%" PRIu64, cfg.mem_mib,
          cfg.dirty_pages_per_sec, cfg.heartbeat_ms);
+
+    /* Forked before the test memory exists, so the server process stays small. */
+    volatile uint64_t *shared_beat = NULL;
+    if (cfg.http_port != 0 && cfg.stream_port != 0 && cfg.http_port <= 65535 && cfg.stream_port <= 65535) {
+        shared_beat = netserver_start((uint16_t)cfg.http_port, (uint16_t)cfg.stream_port, cfg.heartbeat_ms);
+    }
 
     const uint64_t pages = cfg.mem_mib * (1024u * 1024u / PAGE_BYTES);
     uint64_t *mem = mmap(NULL, pages * PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -264,6 +282,9 @@ int main(int argc, char **argv)
     for (;;) {
         uint64_t now = now_ns();
         if (now >= next_heartbeat) {
+            if (shared_beat != NULL) {
+                *shared_beat = heartbeat;
+            }
             emit("HEARTBEAT %" PRIu64, heartbeat++);
             next_heartbeat += heartbeat_ns;
             /* After a pause (or a migration) do not replay the missed beats in a burst. */

@@ -1,0 +1,188 @@
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, accept4 */
+#define _GNU_SOURCE
+
+#include "netserver.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_STREAMS 64
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int listen_on(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY)};
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 16) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Best effort: a client too slow to take a line loses it rather than stalling the others. */
+static int send_all(int fd, const char *text, size_t len)
+{
+    ssize_t n = send(fd, text, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? -1 : 0;
+}
+
+/* Reads the request line (up to 1 s), answers and closes. */
+static void answer_http(int fd, volatile uint64_t *beat)
+{
+    char request[512];
+    size_t got = 0;
+    uint64_t deadline = mono_ms() + 1000;
+    while (got < sizeof request - 1 && memchr(request, '\n', got) == NULL) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        uint64_t now = mono_ms();
+        if (now >= deadline || poll(&p, 1, (int)(deadline - now)) <= 0) {
+            break;
+        }
+        ssize_t n = recv(fd, request + got, sizeof request - 1 - got, 0);
+        if (n <= 0) {
+            break;
+        }
+        got += (size_t)n;
+    }
+    request[got] = '\0';
+
+    char host[64] = "guest";
+    gethostname(host, sizeof host - 1);
+    char body[160];
+    char response[400];
+    int ok = strncmp(request, "GET / ", 6) == 0;
+    int body_len = ok ? snprintf(body, sizeof body, "%s\nHEARTBEAT %" PRIu64 "\n", host, *beat)
+                      : snprintf(body, sizeof body, "not found\n");
+    int len = snprintf(response, sizeof response,
+                       "HTTP/1.0 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+                       ok ? "200 OK" : "404 Not Found", body_len, body);
+    if (len > 0) {
+        int flags = fcntl(fd, F_GETFL);
+        fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+        (void)send(fd, response, (size_t)len, MSG_NOSIGNAL);
+    }
+    close(fd);
+}
+
+static void serve(int http, int stream, volatile uint64_t *beat, uint64_t period_ms)
+{
+    int clients[MAX_STREAMS];
+    int count = 0;
+    uint64_t next = mono_ms() + period_ms;
+    for (;;) {
+        struct pollfd fds[2 + MAX_STREAMS];
+        int n = 0;
+        fds[n++] = (struct pollfd){.fd = http, .events = POLLIN};
+        fds[n++] = (struct pollfd){.fd = stream, .events = POLLIN};
+        for (int i = 0; i < count; i++) {
+            fds[n++] = (struct pollfd){.fd = clients[i], .events = POLLIN};
+        }
+        uint64_t now = mono_ms();
+        int timeout = now >= next ? 0 : (int)(next - now);
+        if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) {
+            return;
+        }
+
+        if (http >= 0 && (fds[0].revents & POLLIN)) {
+            int fd = accept4(http, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0) {
+                answer_http(fd, beat);
+            }
+        }
+        if (stream >= 0 && (fds[1].revents & POLLIN)) {
+            int fd = accept4(stream, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd >= 0 && count < MAX_STREAMS) {
+                int one = 1;
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                clients[count++] = fd;
+            } else if (fd >= 0) {
+                close(fd);
+            }
+        }
+
+        /* A client that closed (or reset) its end is dropped; what it sends is ignored. */
+        for (int i = count - 1; i >= 0; i--) {
+            short revents = fds[2 + i].revents;
+            if (revents & (POLLIN | POLLHUP | POLLERR)) {
+                char sink[256];
+                ssize_t r = recv(clients[i], sink, sizeof sink, MSG_DONTWAIT);
+                if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) || (revents & (POLLHUP | POLLERR))) {
+                    close(clients[i]);
+                    clients[i] = clients[--count];
+                }
+            }
+        }
+
+        now = mono_ms();
+        if (now >= next) {
+            char line[48];
+            int len = snprintf(line, sizeof line, "HEARTBEAT %" PRIu64 "\n", *beat);
+            for (int i = count - 1; i >= 0; i--) {
+                if (send_all(clients[i], line, (size_t)len) != 0) {
+                    close(clients[i]);
+                    clients[i] = clients[--count];
+                }
+            }
+            next += period_ms;
+            /* After a pause (a migration's downtime) go on from now instead of sending the missed lines in a burst. */
+            if (now > next + 10 * period_ms) {
+                next = now + period_ms;
+            }
+        }
+    }
+}
+
+volatile uint64_t *netserver_start(uint16_t http_port, uint16_t stream_port, uint64_t heartbeat_ms)
+{
+    volatile uint64_t *beat = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (beat == MAP_FAILED) {
+        return NULL;
+    }
+    *beat = 0;
+    pid_t pid = fork();
+    if (pid < 0) {
+        return beat;
+    }
+    if (pid > 0) {
+        return beat;
+    }
+
+    /* The server lives as long as the checker. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    int http = listen_on(http_port);
+    int stream = listen_on(stream_port);
+    char line[96];
+    int len = snprintf(line, sizeof line, "NETSERVER %s http=%u stream=%u\n", http >= 0 && stream >= 0 ? "READY" : "FAILED",
+                       (unsigned)http_port, (unsigned)stream_port);
+    if (len > 0) {
+        (void)!write(STDOUT_FILENO, line, (size_t)len);
+    }
+    if (http >= 0 || stream >= 0) {
+        serve(http, stream, beat, heartbeat_ms);
+    }
+    _exit(0);
+}
