@@ -4,9 +4,11 @@ using System.Security.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging.Abstractions;
 using SuperCloud.NodeAgent.Api;
 using SuperCloud.NodeAgent.Hypervisor;
 using SuperCloud.NodeAgent.Migration;
+using SuperCloud.NodeAgent.Network;
 using SuperCloud.NodeAgent.Security;
 
 namespace SuperCloud.NodeAgent;
@@ -20,7 +22,8 @@ public static class AgentServer
     /// <summary>
     /// Builds (does not start) the server. <paramref name="credentials"/> authenticate clients (trust bundle) and are
     /// presented to them (server certificate) and to peers (client certificate); <paramref name="driver"/> runs the VMs
-    /// and is disposed with the application.
+    /// and is disposed with the application; <paramref name="network"/>, when enabled, plugs the VMs' NICs into the
+    /// overlay (none: VMs get no overlay NICs).
     /// </summary>
     public static WebApplication Build(
         NodeAgentOptions options,
@@ -28,7 +31,8 @@ public static class AgentServer
         IHypervisorDriver driver,
         TimeProvider timeProvider,
         Action<WebApplicationBuilder>? configure = null,
-        MigrationOptions? migration = null)
+        MigrationOptions? migration = null,
+        NetworkAgent? network = null)
     {
         migration ??= new MigrationOptions();
         if (migration.Validate() is { Count: > 0 } migrationErrors)
@@ -69,10 +73,20 @@ public static class AgentServer
             });
         });
 
+        network ??= new NetworkAgent(new NetworkOptions(), options.NodeName, new OvsCommands(new NetworkOptions()), timeProvider, NullLogger<NetworkAgent>.Instance);
+        if (network.Enabled)
+        {
+            var hypervisor = driver;
+            network.UseVmInventory(async ct => (await hypervisor.ListAsync(ct)).Select(v => v.Id).ToList());
+            driver = new NetworkedHypervisorDriver(driver, network);
+        }
+
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(timeProvider);
         builder.Services.AddSingleton(driver);
         builder.Services.AddSingleton(credentials);
+        builder.Services.AddSingleton(network);
+        builder.Services.AddHostedService(_ => network);
         builder.Services.AddSingleton<HostResources>();
         builder.Services.AddSingleton(migration);
         builder.Services.AddSingleton(sp => new MigrationTransport(credentials, migration, timeProvider));

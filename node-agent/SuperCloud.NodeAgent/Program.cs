@@ -6,6 +6,7 @@ using SuperCloud.NodeAgent.Hypervisor;
 using SuperCloud.NodeAgent.Hypervisor.Qemu;
 using SuperCloud.NodeAgent.Hypervisor.Xen;
 using SuperCloud.NodeAgent.Migration;
+using SuperCloud.NodeAgent.Network;
 using SuperCloud.NodeAgent.Registration;
 using SuperCloud.NodeAgent.Security;
 
@@ -81,6 +82,13 @@ if (migrationOptions.Validate() is { Count: > 0 } migrationErrors)
     await Console.Error.WriteLineAsync("invalid configuration: " + string.Join("; ", migrationErrors));
     return 2;
 }
+var networkOptions = configuration.GetSection("Network").Get<NetworkOptions>() ?? new NetworkOptions();
+if (networkOptions.Validate() is { Count: > 0 } networkErrors)
+{
+    await Console.Error.WriteLineAsync("invalid configuration: " + string.Join("; ", networkErrors));
+    return 2;
+}
+
 var registrationOptions = configuration.GetSection(NodeRegistrationOptions.SectionName).Get<NodeRegistrationOptions>() ?? new NodeRegistrationOptions();
 if (options.Hypervisor == "qemu" && registrationOptions.Accelerator.Length == 0)
 {
@@ -96,6 +104,14 @@ try
 catch (Exception e) when (e is IOException or k8s.Exceptions.KubeConfigException)
 {
     await Console.Error.WriteLineAsync("invalid configuration: " + e.Message);
+    return 2;
+}
+
+if (networkOptions.Enabled && networkOptions.Underlay is { } underlay && registrationOptions.UnderlayIp.Length > 0
+    && registrationOptions.UnderlayIp != SuperCloud.Crds.Networking.Ipv4Prefix.FormatAddress(underlay.Address))
+{
+    await Console.Error.WriteLineAsync(
+        $"invalid configuration: Kubernetes:UnderlayIp ({registrationOptions.UnderlayIp}) must be the tunnel endpoint of Network:UnderlayAddress ({networkOptions.UnderlayAddress})");
     return 2;
 }
 
@@ -168,7 +184,8 @@ if (migrationOptions.CorruptOutgoingStreamByteAt >= 0)
         migrationOptions.CorruptOutgoingStreamByteAt);
 }
 
+var network = new NetworkAgent(networkOptions, options.NodeName, new OvsCommands(networkOptions), TimeProvider.System, loggerFactory.CreateLogger<NetworkAgent>());
 var app = AgentServer.Build(options, credentials, driver, TimeProvider.System,
-    kubernetes is null ? null : builder => builder.Services.AddNodeRegistration(registrationOptions, kubernetes), migrationOptions);
+    kubernetes is null ? null : builder => builder.Services.AddNodeRegistration(registrationOptions, kubernetes), migrationOptions, network);
 await app.RunAsync();
 return 0;

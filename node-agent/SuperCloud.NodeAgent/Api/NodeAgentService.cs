@@ -3,6 +3,7 @@ using Grpc.Core;
 using SuperCloud.Agent.V1;
 using SuperCloud.NodeAgent.Hypervisor;
 using SuperCloud.NodeAgent.Migration;
+using SuperCloud.NodeAgent.Network;
 
 namespace SuperCloud.NodeAgent.Api;
 
@@ -12,8 +13,9 @@ namespace SuperCloud.NodeAgent.Api;
 /// <param name="hostResources">Reads this host's capacity.</param>
 /// <param name="timeProvider">The clock for default deadlines.</param>
 /// <param name="migrations">The agent's live migrations.</param>
+/// <param name="network">The host's part of the overlay network.</param>
 public sealed class NodeAgentService(
-    IHypervisorDriver driver, NodeAgentOptions options, HostResources hostResources, MigrationManager migrations, TimeProvider timeProvider)
+    IHypervisorDriver driver, NodeAgentOptions options, HostResources hostResources, MigrationManager migrations, TimeProvider timeProvider, NetworkAgent network)
     : SuperCloud.Agent.V1.NodeAgent.NodeAgentBase
 {
     private const int DefaultConsoleBytes = 64 * 1024;
@@ -63,6 +65,7 @@ public sealed class NodeAgentService(
         return RunAsync(context, async ct =>
         {
             var spec = VmMapping.ToSpec(request.Spec);
+            RequireNetworkFor(spec);
             // Bad input is InvalidArgument even when it would not fit either: fix the spec first, then find room.
             var errors = spec.Validate();
             if (errors.Count > 0)
@@ -108,6 +111,7 @@ public sealed class NodeAgentService(
         return RunAsync(context, async ct =>
         {
             var spec = VmMapping.ToSpec(request.Spec);
+            RequireNetworkFor(spec);
             var errors = spec.Validate();
             if (errors.Count > 0)
             {
@@ -156,9 +160,34 @@ public sealed class NodeAgentService(
             throw RpcErrors.InvalidArgument("target_endpoint", $"must be host:port, got '{request.TargetEndpoint}'");
         }
 
-        return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.StartSourceAsync(
-            id, vmId, request.TargetNode, request.TargetEndpoint, token, MigrationMapping.ToSettings(request.Options), ct)));
+        if (request.TargetUnderlayIp.Length > 0 && !SuperCloud.Crds.Networking.Ipv4Prefix.TryParseAddress(request.TargetUnderlayIp, out _))
+        {
+            throw RpcErrors.InvalidArgument("target_underlay_ip", $"must be an IPv4 address, got '{request.TargetUnderlayIp}'");
+        }
+
+        return RunAsync(context, async ct =>
+        {
+            if (request.TargetUnderlayIp.Length > 0)
+            {
+                // Where the VM's traffic goes once it is paused here for good.
+                network.ExpectOutgoing(vmId, request.TargetUnderlayIp);
+            }
+
+            return MigrationMapping.ToStatus(await migrations.StartSourceAsync(
+                id, vmId, request.TargetNode, request.TargetEndpoint, token, MigrationMapping.ToSettings(request.Options), ct));
+        });
     }
+
+    /// <inheritdoc />
+    public override Task<NetworkStatus> ApplyNetwork(NetworkConfig request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return RunAsync(context, async ct => NetworkMapping.ToStatus(network.Enabled ? await network.ApplyAsync(request, ct) : network.Report()));
+    }
+
+    /// <inheritdoc />
+    public override Task<NetworkStatus> GetNetworkStatus(GetNetworkStatusRequest request, ServerCallContext context) =>
+        RunAsync(context, _ => Task.FromResult(NetworkMapping.ToStatus(network.Report())));
 
     /// <inheritdoc />
     public override Task<MigrationStatus> GetMigration(MigrationRequest request, ServerCallContext context)
@@ -317,6 +346,15 @@ public sealed class NodeAgentService(
 
         return new Room(cpus, memoryMib, usedCpus, usedMemory, vms.Count,
             Math.Max(0, cpus - options.ReservedCpus - usedCpus), Math.Max(0, memoryMib - options.ReservedMemoryMib - usedMemory));
+    }
+
+    // Without the overlay on this host a NIC would be a tap connected to nothing: say so instead.
+    private void RequireNetworkFor(Hypervisor.VmSpec spec)
+    {
+        if (spec.Nics.Count > 0 && !network.Enabled)
+        {
+            throw RpcErrors.InvalidArgument("spec.nics", $"node '{options.NodeName}' has no overlay network (the agent runs with Network:Enabled false), so a VM here can have no NICs");
+        }
     }
 
     private static string RequireMigrationId(string id) =>

@@ -12,7 +12,15 @@ internal static class VmMapping
         spec.Vcpus,
         spec.MemoryMib,
         spec.Boot is null ? null! : new VmBoot(spec.Boot.Kernel, string.IsNullOrEmpty(spec.Boot.Initrd) ? null : spec.Boot.Initrd, spec.Boot.Cmdline),
-        spec.Nics.Select(n => new VmNic(n.TapDevice, n.Mac)).ToList());
+        spec.Nics.Select(ToNic).ToList())
+    {
+        Hostname = string.IsNullOrEmpty(spec.Hostname) ? null : spec.Hostname,
+    };
+
+    private static VmNic ToNic(V1.Nic nic) => new(nic.TapDevice, nic.Mac)
+    {
+        Address = string.IsNullOrEmpty(nic.Ip) ? null : new GuestNicAddress(nic.Ip, nic.PrefixLength, string.IsNullOrEmpty(nic.Gateway) ? null : nic.Gateway, nic.Mtu),
+    };
 
     public static V1.Vm ToVm(VmStatus status) => new()
     {

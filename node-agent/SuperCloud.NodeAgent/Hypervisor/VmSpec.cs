@@ -16,6 +16,9 @@ public sealed partial record VmSpec(string Id, int Vcpus, long MemoryMib, VmBoot
     /// <summary>The most vCPUs the agent accepts.</summary>
     public const int MaxVcpus = 256;
 
+    /// <summary>The guest's host name (a DNS label), passed on the kernel command line with the NICs' addresses; null for none.</summary>
+    public string? Hostname { get; init; }
+
     /// <summary>Checks every field and returns all problems found (empty when the spec is valid); file paths must exist.</summary>
     public IReadOnlyList<VmSpecError> Validate()
     {
@@ -62,10 +65,52 @@ public sealed partial record VmSpec(string Id, int Vcpus, long MemoryMib, VmBoot
             {
                 errors.Add(new($"spec.nics[{i}].mac", $"must be a MAC address like 52:54:00:12:34:56, got '{nic.Mac}'"));
             }
+
+            if (nic.Address is { } address)
+            {
+                CheckAddress(errors, $"spec.nics[{i}]", address);
+            }
+
+            if (nics.Take(i).Any(other => other.TapDevice == nic.TapDevice))
+            {
+                errors.Add(new($"spec.nics[{i}].tapDevice", $"'{nic.TapDevice}' is used by another NIC of this VM"));
+            }
+        }
+
+        if (!string.IsNullOrEmpty(Hostname) && (Hostname.Length > 63 || !IdPattern().IsMatch(Hostname)))
+        {
+            errors.Add(new("spec.hostname", $"must be a DNS label (lower-case letters, digits and '-', at most 63 characters), got '{Hostname}'"));
         }
 
         return errors;
     }
+
+    private static void CheckAddress(List<VmSpecError> errors, string field, GuestNicAddress address)
+    {
+        if (!IsIPv4(address.Ip))
+        {
+            errors.Add(new($"{field}.ip", $"must be an IPv4 address, got '{address.Ip}'"));
+        }
+
+        if (address.PrefixLength is < 1 or > 32)
+        {
+            errors.Add(new($"{field}.prefixLength", $"must be between 1 and 32, got {address.PrefixLength}"));
+        }
+
+        if (!string.IsNullOrEmpty(address.Gateway) && !IsIPv4(address.Gateway))
+        {
+            errors.Add(new($"{field}.gateway", $"must be an IPv4 address, got '{address.Gateway}'"));
+        }
+
+        if (address.Mtu != 0 && address.Mtu is < 576 or > 9000)
+        {
+            errors.Add(new($"{field}.mtu", $"must be between 576 and 9000 (or 0 for the guest's default), got {address.Mtu}"));
+        }
+    }
+
+    private static bool IsIPv4(string? text) =>
+        text is { Length: > 0 } && System.Net.IPAddress.TryParse(text, out var ip)
+        && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && text.Count(c => c == '.') == 3;
 
     private static void CheckFile(List<VmSpecError> errors, string field, string? path, bool required)
     {

@@ -22,7 +22,7 @@ internal static class QemuCommandLine
             "-m", memory,
             "-smp", spec.Vcpus.ToString(CultureInfo.InvariantCulture),
             "-kernel", spec.Boot.Kernel,
-            "-append", spec.Boot.Cmdline,
+            "-append", KernelCommandLine.For(spec),
             "-serial", $"file:{paths.ConsoleLog}",
             "-qmp", $"unix:{paths.QmpSocket},server=on,wait=off",
             "-pidfile", paths.Pid,

@@ -24,7 +24,7 @@ public static class XlConfig
             Line(cfg, "ramdisk", Quote(initrd));
         }
 
-        Line(cfg, "cmdline", Quote(spec.Boot.Cmdline));
+        Line(cfg, "cmdline", Quote(KernelCommandLine.For(spec)));
         var vifs = spec.Nics.Select(nic => Quote($"mac={nic.Mac},vifname={nic.TapDevice},type=vif"));
         Line(cfg, "vif", "[ " + string.Join(", ", vifs) + " ]");
         Line(cfg, "serial", Quote("file:" + consoleLog));
