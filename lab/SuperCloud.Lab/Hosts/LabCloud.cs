@@ -10,4 +10,10 @@ public sealed record LabCloud(CloudSpec Spec, int Index, string Bridge, string S
 {
     /// <summary>The cloud's name.</summary>
     public string Name => Spec.Name;
+
+    /// <summary>The address of the cloud's client namespace on its bridge (a laptop on the cloud's VPN): <c>A.B.CLOUD.250</c>.</summary>
+    public string ClientIp => Gateway[..Gateway.LastIndexOf('.')] + ".250";
+
+    /// <summary>The router-side peer of the client namespace's interface.</summary>
+    public string ClientRouterPort => Bridge + "cl";
 }

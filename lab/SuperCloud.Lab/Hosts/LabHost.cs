@@ -15,4 +15,17 @@ public sealed record LabHost(string Name, LabCloud Cloud, int Number, bool Spot,
 
     /// <summary>host:port the operator dials.</summary>
     public string AgentEndpoint => $"{Ip}:{AgentPort}";
+
+    /// <summary>
+    /// Its second underlay interface, <c>eth1</c> on the same cloud bridge: the overlay's VXLAN tunnels leave through it
+    /// (the agent moves <see cref="UnderlayIp"/> onto its OVS underlay bridge), while <c>eth0</c> keeps the host's own
+    /// traffic — the agent's API and migration streams — off OVS's userspace datapath.
+    /// </summary>
+    public const string UnderlayInterface = "eth1";
+
+    /// <summary>Its tunnel endpoint: <c>A.B.CLOUD.(100+N)</c>, the SuperNode's spec.underlayIP.</summary>
+    public string UnderlayIp => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Cloud.Gateway[..Cloud.Gateway.LastIndexOf('.')]}.{100 + Number}");
+
+    /// <summary>The router-side peer of its <see cref="UnderlayInterface"/>.</summary>
+    public string UnderlayRouterPort => RouterPort + "u";
 }

@@ -48,6 +48,29 @@ public sealed class LabNetwork(LabTopology topology, CommandRunner commands, Lab
             await IpAsync(["-n", host.Namespace, "addr", "add", host.Ip + "/24", "dev", "eth0"], cancellationToken);
             await IpAsync(["-n", host.Namespace, "link", "set", "eth0", "up"], cancellationToken);
             await IpAsync(["-n", host.Namespace, "route", "add", "default", "via", host.Cloud.Gateway], cancellationToken);
+
+            // The overlay's underlay: a second link on the cloud's bridge for the VXLAN tunnels, with no address yet (the
+            // agent puts the tunnel endpoint on its OVS underlay bridge). eth0 and the underlay bridge share the cloud's
+            // subnet, so each address is answered for only on its own link (no ARP flux that would steer tunnels to eth0).
+            await IpAsync(["-n", host.Namespace, "link", "add", LabHost.UnderlayInterface, "type", "veth", "peer", "name", host.UnderlayRouterPort, "netns", Router], cancellationToken);
+            await IpAsync(["-n", Router, "link", "set", host.UnderlayRouterPort, "master", host.Cloud.Bridge, "up"], cancellationToken);
+            await IpAsync(["-n", host.Namespace, "link", "set", LabHost.UnderlayInterface, "up"], cancellationToken);
+            await IpAsync(["netns", "exec", host.Namespace, "sh", "-c",
+                "for c in all default; do echo 1 > /proc/sys/net/ipv4/conf/$c/arp_ignore; echo 2 > /proc/sys/net/ipv4/conf/$c/arp_announce; done"], cancellationToken);
+        }
+
+        // A client per cloud, like a laptop on the cloud's VPN: on the cloud's bridge, reaching the overlay through the
+        // gateway port of the cloud's first host.
+        foreach (var cloud in topology.Clouds)
+        {
+            var ns = topology.ClientNamespace(cloud);
+            await AddNamespaceAsync(ns, cancellationToken);
+            await IpAsync(["-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", cloud.ClientRouterPort, "netns", Router], cancellationToken);
+            await IpAsync(["-n", Router, "link", "set", cloud.ClientRouterPort, "master", cloud.Bridge, "up"], cancellationToken);
+            await IpAsync(["-n", ns, "addr", "add", cloud.ClientIp + "/24", "dev", "eth0"], cancellationToken);
+            await IpAsync(["-n", ns, "link", "set", "eth0", "up"], cancellationToken);
+            await IpAsync(["-n", ns, "route", "add", "default", "via", cloud.Gateway], cancellationToken);
+            await IpAsync(["-n", ns, "route", "add", SuperClusterManifest.OverlayRange, "via", topology.ClientGateway(cloud).Ip], cancellationToken);
         }
 
         if (logger.IsEnabled(LogLevel.Information))

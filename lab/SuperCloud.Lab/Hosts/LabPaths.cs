@@ -55,6 +55,12 @@ public sealed record LabPaths(string DataDir)
     /// <summary>The agent log of <paramref name="host"/>.</summary>
     public string AgentLog(string host) => Path.Combine(Host(host), "agent.log");
 
+    /// <summary>The Open vSwitch instance of <paramref name="host"/>: its database, sockets, pid files and logs.</summary>
+    public string Ovs(string host) => Path.Combine(Host(host), "ovs");
+
+    /// <summary>Where <paramref name="host"/>'s agent keeps the overlay table it was last given.</summary>
+    public string Network(string host) => Path.Combine(Host(host), "network");
+
     /// <summary>The VM state directory of <paramref name="host"/>'s agent (one subdirectory per VM, named by its id).</summary>
     public string Vms(string host) => Path.Combine(Host(host), "vms");
 }

@@ -11,4 +11,10 @@ public static class LabProcessNames
 
     /// <summary>The node agent of <paramref name="host"/>.</summary>
     public static string Agent(string host) => "agent/" + host;
+
+    /// <summary>The ovsdb-server of <paramref name="host"/>'s Open vSwitch.</summary>
+    public static string OvsDatabase(string host) => "ovsdb/" + host;
+
+    /// <summary>The ovs-vswitchd of <paramref name="host"/>'s Open vSwitch.</summary>
+    public static string OvsSwitch(string host) => "ovs/" + host;
 }

@@ -58,7 +58,7 @@ public sealed record LabSubnet(int First, int Second)
         for (var i = 0; i < count; i++)
         {
             var candidate = new LabSubnet(10, FirstCandidate + ((start + i) % count));
-            if (!candidate.OverlapsAny(used))
+            if (!candidate.OverlapsAny(used) && !candidate.OverlapsOverlay)
             {
                 return candidate;
             }
@@ -70,11 +70,19 @@ public sealed record LabSubnet(int First, int Second)
     /// <summary>Throws <see cref="LabUsageException"/> naming <c>--subnet</c> when a route or address of the root namespace overlaps this /16.</summary>
     public async Task EnsureFreeAsync(CommandRunner commands, CancellationToken cancellationToken)
     {
+        if (OverlapsOverlay)
+        {
+            throw new LabUsageException($"--subnet \"{this}\": overlaps the lab's overlay addresses ({SuperClusterManifest.OverlayRange}); choose another or leave it out");
+        }
+
         if (OverlapsAny(await UsedPrefixesAsync(commands, cancellationToken)))
         {
             throw new LabUsageException($"--subnet \"{this}\": overlaps a route or address of the root namespace (see `ip route`); choose another or leave it out");
         }
     }
+
+    /// <summary>Whether the /16 shares addresses with the overlay networks the lab's clusters declare (hosts route those to their gateway port).</summary>
+    public bool OverlapsOverlay => OverlapsAny([ParseCidr(SuperClusterManifest.OverlayRange)!.Value]);
 
     private bool OverlapsAny(IEnumerable<(uint Network, int Length)> used)
     {

@@ -58,6 +58,19 @@ public sealed record LabTopology
     /// <summary>The alias of <paramref name="host"/>'s VM directory in <see cref="AliasDirectory"/>.</summary>
     public string VmAlias(LabHost host) => Path.Combine(AliasDirectory, Invariant($"h{Hosts.ToList().IndexOf(host) + 1}"));
 
+    /// <summary>The alias of <paramref name="host"/>'s Open vSwitch run directory: its sockets' paths stay short.</summary>
+    public string OvsAlias(LabHost host) => Path.Combine(AliasDirectory, Invariant($"o{Hosts.ToList().IndexOf(host) + 1}"));
+
+    /// <summary>The client namespace of <paramref name="cloud"/>: on the cloud's bridge, routing the overlay through the cloud's first host.</summary>
+    public string ClientNamespace(LabCloud cloud)
+    {
+        ArgumentNullException.ThrowIfNull(cloud);
+        return $"{Prefix}-client-{cloud.Name}";
+    }
+
+    /// <summary>The host through which <paramref name="cloud"/>'s clients reach the overlay (its gateway port): the cloud's first host.</summary>
+    public LabHost ClientGateway(LabCloud cloud) => Hosts.First(h => h.Cloud == cloud);
+
     /// <summary>The lab id of <paramref name="dataDir"/> (its full path).</summary>
     public static string IdOf(string dataDir)
     {

@@ -98,6 +98,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             await CreateObjectsAsync(api, topology, stop);
             await CreateIdentitiesAsync(api, server, topology, stop);
             await WriteCertificatesAsync(store, topology, commands, stop);
+            await StartSwitchesAsync(store, topology, commands, processes, stop);
             await StartAgentsAsync(store, topology, processes, stop);
             var operatorAddress = await StartOperatorAsync(store, processes, stop);
             await WaitReadyAsync(api, store, topology, operatorAddress, stop);
@@ -213,10 +214,29 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             cancellationToken);
     }
 
+    private async Task StartSwitchesAsync(LabStateStore store, LabTopology topology, CommandRunner commands, LabProcesses processes, CancellationToken cancellationToken)
+    {
+        await RecordHostDirectoriesAsync(store, topology, cancellationToken);
+        await new LabSwitches(topology, _paths, commands, processes, store, time).StartAsync(cancellationToken);
+    }
+
+    private static async Task RecordHostDirectoriesAsync(LabStateStore store, LabTopology topology, CancellationToken cancellationToken)
+    {
+        await store.UpdateAsync(
+            s =>
+            {
+                if (!s.ExternalPaths.Contains(topology.AliasDirectory))
+                {
+                    s.ExternalPaths.Add(topology.AliasDirectory);
+                }
+            },
+            cancellationToken);
+        Directory.CreateDirectory(topology.AliasDirectory);
+    }
+
     private async Task StartAgentsAsync(LabStateStore store, LabTopology topology, LabProcesses processes, CancellationToken cancellationToken)
     {
-        await store.UpdateAsync(s => s.ExternalPaths.Add(topology.AliasDirectory), cancellationToken);
-        Directory.CreateDirectory(topology.AliasDirectory);
+        await RecordHostDirectoriesAsync(store, topology, cancellationToken);
 
         // A quarter of the Lease, like kubelet's 10 s of 40 s; one request may take at most half of it.
         var lease = options.LeaseDuration;
@@ -245,7 +265,13 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 $"--Kubernetes:Kubeconfig={_paths.HostKubeconfig(host.Name)}",
                 $"--Kubernetes:Cluster={host.Cloud.Name}",
                 $"--Kubernetes:AgentEndpoint={host.AgentEndpoint}",
-                $"--Kubernetes:UnderlayIp={host.Ip}",
+                $"--Kubernetes:UnderlayIp={host.UnderlayIp}",
+                "--Network:Enabled=true",
+                $"--Network:OvsRunDirectory={topology.OvsAlias(host)}",
+                $"--Network:UnderlayInterface={LabHost.UnderlayInterface}",
+                $"--Network:UnderlayAddress={host.UnderlayIp}/24",
+                $"--Network:UnderlayRoutes:0={topology.Subnet} via {host.Cloud.Gateway}",
+                $"--Network:StateDirectory={_paths.Network(host.Name)}",
                 $"--Kubernetes:LeaseNamespace={SystemNamespace}",
                 $"--Kubernetes:LeaseDuration={Config(lease)}",
                 $"--Kubernetes:RenewInterval={Config(renew)}",
@@ -303,6 +329,12 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                     return false;
                 }
 
+                // Every host's switch has the overlay table: SuperPods are reachable from their first second.
+                if (!expected.IsSubsetOf(await api.ReadyNodesAsync(ct, "NetworkReady")))
+                {
+                    return false;
+                }
+
                 try
                 {
                     using var response = await probe.GetAsync(new Uri(operatorAddress, "/readyz"), ct);
@@ -314,7 +346,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 }
             },
             options.ReadyTimeout,
-            $"every SuperNode ({string.Join(", ", expected)}) is Ready and the operator answers {operatorAddress}readyz",
+            $"every SuperNode ({string.Join(", ", expected)}) is Ready with its overlay programmed (NetworkReady) and the operator answers {operatorAddress}readyz",
             cancellationToken);
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace SuperCloud.Lab.Hosts;
@@ -8,6 +9,19 @@ namespace SuperCloud.Lab.Hosts;
 /// </summary>
 public static class SuperClusterManifest
 {
+    /// <summary>
+    /// The overlay networks every lab cloud joins: <c>default</c> (VNI 4096) and <c>isolated</c> (VNI 4097), each cloud
+    /// contributing the /24 <c>10.SECOND.(CLOUD-1).0/24</c> — so the first cloud's default pool is 10.200.0.0/24, which
+    /// holds examples/superpod.yaml's 10.200.0.10.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Name, int Vni, int SecondOctet)> OverlayNetworks = [("default", 4096, 200), ("isolated", 4097, 201)];
+
+    /// <summary>Every overlay address of the lab: what a cloud's client routes through its gateway host.</summary>
+    public const string OverlayRange = "10.200.0.0/15";
+
+    /// <summary>The pool of the network whose addresses start with 10.<paramref name="secondOctet"/> in the cloud numbered <paramref name="cloudIndex"/>.</summary>
+    public static string Pool(int secondOctet, int cloudIndex) => string.Create(CultureInfo.InvariantCulture, $"10.{secondOctet}.{cloudIndex - 1}.0/24");
+
     /// <summary>The SuperCluster for <paramref name="cloud"/>, with latencies to every cloud in <paramref name="all"/>.</summary>
     public static JsonObject Build(LabCloud cloud, IReadOnlyList<LabCloud> all)
     {
@@ -36,7 +50,19 @@ public static class SuperClusterManifest
             ["apiVersion"] = "supercloud.dev/v1alpha1",
             ["kind"] = "SuperCluster",
             ["metadata"] = new JsonObject { ["name"] = cloud.Name, ["labels"] = new JsonObject { ["supercloud.dev/lab"] = "true" } },
-            ["spec"] = new JsonObject { ["provider"] = cloud.Spec.Provider, ["region"] = cloud.Spec.Region, ["pricing"] = pricing, ["latency"] = latency },
+            ["spec"] = new JsonObject
+            {
+                ["provider"] = cloud.Spec.Provider,
+                ["region"] = cloud.Spec.Region,
+                ["pricing"] = pricing,
+                ["latency"] = latency,
+                ["overlay"] = new JsonObject
+                {
+                    ["networks"] = new JsonArray(OverlayNetworks
+                        .Select(n => (JsonNode)new JsonObject { ["name"] = n.Name, ["vni"] = n.Vni, ["cidr"] = Pool(n.SecondOctet, cloud.Index) })
+                        .ToArray()),
+                },
+            },
         };
     }
 

@@ -31,7 +31,7 @@ public sealed class QemuCommandLineTests
 
         var args = QemuCommandLine.Build(spec, Paths, "tcg");
 
-        args.Should().Contain("tap,id=net1,ifname=tap-a1,script=no,downscript=no")
+        args.Should().Contain("tap,id=net1,ifname=tap-a1,script=no,downscript=no,vnet_hdr=off")
             .And.Contain("virtio-net-pci,netdev=net0,mac=52:54:00:00:00:01")
             .And.NotContain("-initrd");
     }

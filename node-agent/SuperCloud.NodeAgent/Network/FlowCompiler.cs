@@ -38,7 +38,8 @@ public static class FlowCompiler
 
     /// <summary>
     /// The flows of host <paramref name="localNode"/> for <paramref name="state"/>, with its VM taps <paramref name="ports"/>
-    /// and the switch-over <paramref name="overrides"/>; <paramref name="gatewayPort"/> is null on hosts without a gateway.
+    /// and the switch-over <paramref name="overrides"/>; ports are named by OpenFlow number where known (a name otherwise);
+    /// <paramref name="gatewayPort"/> is null on hosts without a gateway.
     /// </summary>
     public static IReadOnlyList<OpenFlowRule> Compile(
         OverlayState state, string localNode, IReadOnlyCollection<LocalPort> ports, PortOverrides overrides, string tunnelPort, string? gatewayPort)
@@ -49,7 +50,7 @@ public static class FlowCompiler
         var flows = new List<OpenFlowRule>();
         var gw = state.GatewayMac;
         var underlayOf = state.Nodes.ToDictionary(n => n.Name, n => n.UnderlayIp, StringComparer.Ordinal);
-        var portOf = ports.GroupBy(p => (p.VmId, p.Mac)).ToDictionary(g => g.Key, g => g.First().Name);
+        var portOf = ports.GroupBy(p => (p.VmId, p.Mac)).ToDictionary(g => g.Key, g => g.First().FlowPort);
 
         void Add(int table, int priority, string match, string actions, ulong cookie = BridgeCookie) =>
             flows.Add(new OpenFlowRule(table, priority, match, actions, cookie));
@@ -94,11 +95,19 @@ public static class FlowCompiler
             else if (place.Kind == PlaceKind.Remote)
             {
                 Add(DeliverTable, 100, $"reg0={vni},reg1=0/0x1,dl_dst={endpoint.Mac}", Tunnel(endpoint.Vni, place.Underlay, tunnelPort), cookie);
+                if (place.Port is { } incoming)
+                {
+                    // The incoming copy of a migrating VM: what the source forwards once its VM is paused for good waits in
+                    // the tap until the VM resumes here, instead of being lost for the length of the pause.
+                    Add(DeliverTable, 101, $"reg0={vni},reg1=0x1/0x1,tun_src={Ip(place.Underlay)},dl_dst={endpoint.Mac}", $"output:{incoming}", cookie);
+                }
             }
             else if (place.Kind == PlaceKind.Forwarded)
             {
-                // The pointer also carries what peers still tunnel here, but never back to where the VM went.
+                // The pointer also carries what peers still tunnel here — back out of the port it came in by (OpenFlow
+                // never outputs to the input port otherwise) — but never back to where the VM went.
                 Add(DeliverTable, 110, $"reg0={vni},reg1=0x1/0x1,tun_src={Ip(place.Underlay)},dl_dst={endpoint.Mac}", "drop", cookie);
+                Add(DeliverTable, 105, $"reg0={vni},reg1=0x1/0x1,dl_dst={endpoint.Mac}", Tunnel(endpoint.Vni, place.Underlay, "IN_PORT"), cookie);
                 Add(DeliverTable, 100, $"reg0={vni},dl_dst={endpoint.Mac}", Tunnel(endpoint.Vni, place.Underlay, tunnelPort), cookie);
             }
 
@@ -170,11 +179,13 @@ public static class FlowCompiler
             return portOf.TryGetValue((endpoint.VmId, endpoint.Mac), out var port) ? new Place(PlaceKind.Local, port, 0) : new Place(PlaceKind.Nowhere, null, 0);
         }
 
-        return underlayOf.TryGetValue(endpoint.Node, out var underlay) ? new Place(PlaceKind.Remote, null, underlay) : new Place(PlaceKind.Nowhere, null, 0);
+        return underlayOf.TryGetValue(endpoint.Node, out var underlay)
+            ? new Place(PlaceKind.Remote, portOf.GetValueOrDefault((endpoint.VmId, endpoint.Mac)), underlay)
+            : new Place(PlaceKind.Nowhere, null, 0);
     }
 
     private static string Tunnel(uint vni, uint underlay, string tunnelPort) =>
-        $"set_field:{Hex(vni)}->tun_id,set_field:{Ip(underlay)}->tun_dst,output:{tunnelPort}";
+        $"set_field:{Hex(vni)}->tun_id,set_field:{Ip(underlay)}->tun_dst," + (tunnelPort == "IN_PORT" ? "IN_PORT" : $"output:{tunnelPort}");
 
     // Turns the request around in place: the asker's addresses become the target's, ours the sender's.
     private static string ArpReply(string mac, string ip) =>

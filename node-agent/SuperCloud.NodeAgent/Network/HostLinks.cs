@@ -10,6 +10,23 @@ internal sealed class HostLinks(NetworkOptions options)
     public Task<CommandOutput> IpAsync(IReadOnlyList<string> args, CancellationToken cancellationToken) =>
         HostCommand.RunAsync("ip", args, null, null, options.CommandTimeout, cancellationToken);
 
+    /// <summary>Runs <paramref name="commands"/> (ip arguments, one command a line) in one <c>ip -force -batch</c>; the first error, if any.</summary>
+    public async Task<string?> BatchAsync(IReadOnlyCollection<string> commands, CancellationToken cancellationToken)
+    {
+        if (commands.Count == 0)
+        {
+            return null;
+        }
+
+        var result = await HostCommand.RunAsync("ip", ["-force", "-batch", "-"], string.Join('\n', commands) + "\n", null, options.CommandTimeout, cancellationToken);
+
+        // "addr del" of an address that is not there is expected; anything else is worth a line in the log.
+        var errors = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => !l.Contains("Cannot assign requested address", StringComparison.Ordinal) && !l.StartsWith("Command failed", StringComparison.Ordinal))
+            .ToList();
+        return errors.Count == 0 ? null : string.Join("; ", errors);
+    }
+
     public async Task<bool> ExistsAsync(string link, CancellationToken cancellationToken) =>
         (await IpAsync(["link", "show", "dev", link], cancellationToken)).Succeeded;
 

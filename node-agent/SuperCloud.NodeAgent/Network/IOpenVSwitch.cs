@@ -12,6 +12,12 @@ public interface IOpenVSwitch
     /// <summary>Runs <c>ovs-ofctl</c>, with <paramref name="input"/> on its standard input when given (flow files as <c>-</c>).</summary>
     Task<CommandOutput> OfctlAsync(IReadOnlyList<string> args, string? input, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Applies <paramref name="flowMods"/> (<c>add</c> / <c>delete_strict</c> lines) to <paramref name="bridge"/> as one
+    /// OpenFlow bundle, as fast as the switch allows: this is the path of a migration's switch-over.
+    /// </summary>
+    Task<CommandOutput> BundleAsync(string bridge, string flowMods, CancellationToken cancellationToken);
+
     /// <summary>Runs <c>ovs-appctl</c> against <c>ovs-vswitchd</c>.</summary>
     Task<CommandOutput> AppctlAsync(IReadOnlyList<string> args, CancellationToken cancellationToken);
 

@@ -38,6 +38,7 @@ public sealed class NetworkAgent : BackgroundService
     private OverlayState _state = OverlayState.Empty;
     private PortOverrides _overrides = PortOverrides.None;
     private List<LocalPort> _ports = [];
+    private Dictionary<string, int> _switchPorts = new(StringComparer.Ordinal);
     private Dictionary<string, OpenFlowRule>? _installed;
     private bool _infrastructure;
     private NetworkReport _report;
@@ -93,18 +94,25 @@ public sealed class NetworkAgent : BackgroundService
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            var previousNodes = _state.Nodes.Select(n => n.UnderlayIp).Order().ToList();
             var gatewayChanged = state.GatewayMac != _state.GatewayMac || state.Mtu != _state.Mtu
                 || !state.Networks.SelectMany(n => n.Pools).Select(p => p.Cidr).SequenceEqual(_state.Networks.SelectMany(n => n.Pools).Select(p => p.Cidr));
             _config = config;
             _state = state;
             DropSettledOverrides();
             await PersistAsync(cancellationToken);
+            var nodesChanged = !state.Nodes.Select(n => n.UnderlayIp).Order().SequenceEqual(previousNodes);
             if (gatewayChanged && _infrastructure)
             {
                 await EnsureGatewayAsync(cancellationToken);
             }
 
             await ProgramAsync(full: true, cancellationToken);
+            if (nodesChanged && _infrastructure)
+            {
+                await WarmNeighboursAsync(cancellationToken);
+            }
+
             return _report;
         }
         finally
@@ -350,10 +358,14 @@ public sealed class NetworkAgent : BackgroundService
                     _ports = await LocalPortsAsync(cancellationToken);
                     await RemoveOrphanTapsAsync(cancellationToken);
                     await ProgramAsync(full: true, cancellationToken);
-                    if (_infrastructure && _report.Ready)
+                    if (_infrastructure && _installed is not null)
                     {
                         var elapsed = (long)_time.GetElapsedTime(started).TotalMilliseconds;
-                        _logger.Replayed(_installed?.Count ?? 0, elapsed);
+                        _logger.Replayed(_installed.Count, elapsed);
+
+                        // An empty bundle leaves a connected ovs-ofctl waiting for the next switch-over's changes.
+                        await _ovs.BundleAsync(_options.IntegrationBridge, "", cancellationToken);
+                        await WarmNeighboursAsync(cancellationToken);
                         return;
                     }
                 }
@@ -372,9 +384,9 @@ public sealed class NetworkAgent : BackgroundService
         }
     }
 
+    // ovs-vswitchd answers on its control socket (its database connection is proven by the setup that follows).
     private async Task<bool> SwitchAnswersAsync(CancellationToken cancellationToken) =>
-        (await _ovs.VsctlAsync(["show"], cancellationToken)).Succeeded
-        && (await _ovs.AppctlAsync(["version"], cancellationToken)).Succeeded;
+        (await _ovs.AppctlAsync(["version"], cancellationToken)).Succeeded;
 
     private async Task<bool> FlowsInPlaceAsync(CancellationToken cancellationToken)
     {
@@ -486,7 +498,7 @@ public sealed class NetworkAgent : BackgroundService
     private async Task<(int Changes, bool UnknownPort)> TryProgramAsync(bool full, bool report, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        var flows = FlowCompiler.Compile(_state, _node, _ports, _overrides, _options.TunnelPort, GatewayPort);
+        var flows = FlowCompiler.Compile(_state, _node, _ports, _overrides, FlowPort(_options.TunnelPort), GatewayPort is { } gateway ? FlowPort(gateway) : null);
         CommandOutput result;
         int changes;
         if (full || _installed is null)
@@ -503,7 +515,7 @@ public sealed class NetworkAgent : BackgroundService
                 return (0, false);
             }
 
-            result = await _ovs.OfctlAsync(["--bundle", "add-flows", _options.IntegrationBridge, "-"], text, cancellationToken);
+            result = await _ovs.BundleAsync(_options.IntegrationBridge, text, cancellationToken);
             changes = count;
         }
 
@@ -550,6 +562,9 @@ public sealed class NetworkAgent : BackgroundService
 
     private string? GatewayPort => _options.GatewayPort.Length > 0 ? _options.GatewayPort : null;
 
+    private string FlowPort(string name) =>
+        _switchPorts.TryGetValue(name, out var number) && number > 0 ? number.ToString(CultureInfo.InvariantCulture) : name;
+
     private static bool IsUnavailable(CommandOutput result) =>
         result.ExitCode == 124 || result.Stderr.Contains("failed to connect", StringComparison.Ordinal)
         || result.Stderr.Contains("Connection refused", StringComparison.Ordinal) || result.Stderr.Contains("is not a bridge", StringComparison.Ordinal)
@@ -572,29 +587,39 @@ public sealed class NetworkAgent : BackgroundService
     // (OVS's routes, the internal ports' addresses if they were recreated). The caller holds the gate.
     private async Task EnsureInfrastructureAsync(CancellationToken cancellationToken)
     {
+        // One transaction and one ip batch each: after an ovs-vswitchd restart this is on the way back to traffic.
         var bridge = _options.IntegrationBridge;
-        await VsctlOrThrowAsync("create the integration bridge", [
+        var phy = _options.UnderlayBridge;
+        var address = _options.UnderlayAddress;
+        List<string> vsctl =
+        [
             "--may-exist", "add-br", bridge,
             "--", "set", "bridge", bridge, $"datapath_type={_options.DatapathType}", "fail_mode=secure", "other-config:disable-in-band=true",
             "--", "--may-exist", "add-port", bridge, _options.TunnelPort,
             "--", "set", "interface", _options.TunnelPort, "type=vxlan", "options:remote_ip=flow", "options:key=flow", "options:dst_port=4789",
-        ], cancellationToken);
-
-        if (_options.UsesUnderlayBridge && _options.Underlay is { } underlay)
+        ];
+        List<string> ip = [];
+        if (_options.UsesUnderlayBridge)
         {
-            var phy = _options.UnderlayBridge;
-            await VsctlOrThrowAsync("create the underlay bridge", [
-                "--may-exist", "add-br", phy, "--", "set", "bridge", phy, $"datapath_type={_options.DatapathType}",
-                "--", "--may-exist", "add-port", phy, _options.UnderlayInterface,
-            ], cancellationToken);
+            vsctl.AddRange(["--", "--may-exist", "add-br", phy, "--", "set", "bridge", phy, $"datapath_type={_options.DatapathType}",
+                "--", "--may-exist", "add-port", phy, _options.UnderlayInterface]);
 
             // The tunnel endpoint lives on the underlay bridge (userspace tunnels leave through it), without a connected
             // route: the host's own traffic (the agent, migration streams) keeps its interface and the kernel's datapath.
-            var address = _options.UnderlayAddress;
-            await _links.RemoveAddressAsync(_options.UnderlayInterface, address, cancellationToken);
-            await SetupStepAsync("bring up the underlay interface", _links.UpAsync(_options.UnderlayInterface, null, cancellationToken));
-            await SetupStepAsync("address the underlay bridge", _links.EnsureAddressAsync(phy, address, cancellationToken));
-            await SetupStepAsync("bring up the underlay bridge", _links.UpAsync(phy, null, cancellationToken));
+            ip.AddRange([$"addr del {address} dev {_options.UnderlayInterface}", $"link set dev {_options.UnderlayInterface} up",
+                $"addr replace {address} dev {phy} noprefixroute", $"link set dev {phy} up"]);
+        }
+
+        if (GatewayPort is { } port)
+        {
+            vsctl.AddRange(GatewayPortSettings(port));
+            ip.Add($"link set dev {port} mtu {_state.Mtu.ToString(CultureInfo.InvariantCulture)} up");
+        }
+
+        await VsctlOrThrowAsync("create the bridges", vsctl, cancellationToken);
+        await SetupStepAsync("address and bring up the underlay and gateway links", _links.BatchAsync(ip, cancellationToken));
+        if (_options.UsesUnderlayBridge && _options.Underlay is { } underlay)
+        {
             await AppctlOrThrowAsync("route the underlay subnet", ["ovs/route/add", underlay.Subnet.ToString(), phy], cancellationToken);
             foreach (var (destination, gateway) in _options.Routes)
             {
@@ -603,11 +628,14 @@ public sealed class NetworkAgent : BackgroundService
         }
 
         _infrastructure = true;
-        await EnsureGatewayAsync(cancellationToken);
-        await WarmNeighboursAsync(cancellationToken);
+        await RouteGatewayAsync(cancellationToken);
     }
 
-    // The gateway port: the host kernel's way into the overlay (its MAC is every pool gateway's), with a route per pool.
+    private string[] GatewayPortSettings(string port) =>
+        ["--", "--may-exist", "add-port", _options.IntegrationBridge, port,
+         "--", "set", "interface", port, "type=internal", $"mac=\"{_state.GatewayMac}\"", $"mtu_request={_state.Mtu.ToString(CultureInfo.InvariantCulture)}"];
+
+    // The gateway port's MAC and MTU follow the config (its MAC is every pool gateway's).
     private async Task EnsureGatewayAsync(CancellationToken cancellationToken)
     {
         if (GatewayPort is not { } port)
@@ -615,11 +643,19 @@ public sealed class NetworkAgent : BackgroundService
             return;
         }
 
-        await VsctlOrThrowAsync("create the gateway port", [
-            "--may-exist", "add-port", _options.IntegrationBridge, port,
-            "--", "set", "interface", port, "type=internal", $"mac=\"{_state.GatewayMac}\"", $"mtu_request={_state.Mtu.ToString(CultureInfo.InvariantCulture)}",
-        ], cancellationToken);
+        await VsctlOrThrowAsync("configure the gateway port", GatewayPortSettings(port)[1..], cancellationToken);
         await SetupStepAsync("bring up the gateway port", _links.UpAsync(port, _state.Mtu, cancellationToken));
+        await RouteGatewayAsync(cancellationToken);
+    }
+
+    // The host kernel's way into the overlay: a route per pool through the gateway port, and forwarding on.
+    private async Task RouteGatewayAsync(CancellationToken cancellationToken)
+    {
+        if (GatewayPort is not { } port)
+        {
+            return;
+        }
+
         try
         {
             await HostLinks.EnableForwardingAsync(cancellationToken);
@@ -717,10 +753,18 @@ public sealed class NetworkAgent : BackgroundService
         _ports = _ports.Where(p => known.Contains(p.VmId)).ToList();
     }
 
+    // The VM taps on the integration bridge, and every port's OpenFlow number (flows name ports by number).
     private async Task<List<LocalPort>> LocalPortsAsync(CancellationToken cancellationToken)
     {
         var listed = await _ovs.VsctlAsync(["--format=json", "--columns=name,external_ids,ofport", "list", "interface"], cancellationToken);
-        return listed.Succeeded ? ParsePorts(listed.Stdout).Where(p => p.Port is not null).Select(p => p.Port!).ToList() : _ports;
+        if (!listed.Succeeded)
+        {
+            return _ports;
+        }
+
+        var all = ParsePorts(listed.Stdout).ToList();
+        _switchPorts = all.ToDictionary(p => p.Name, p => p.OfPort, StringComparer.Ordinal);
+        return all.Where(p => p.Port is not null).Select(p => p.Port!).ToList();
     }
 
     // Port name → the VM it belongs to ("" for ports of no VM); all: also ports of no VM.
@@ -736,7 +780,7 @@ public sealed class NetworkAgent : BackgroundService
             .ToDictionary(p => p.Name, p => p.Port?.VmId ?? "", StringComparer.Ordinal);
     }
 
-    private static IEnumerable<(string Name, LocalPort? Port)> ParsePorts(string json)
+    private static IEnumerable<(string Name, int OfPort, LocalPort? Port)> ParsePorts(string json)
     {
         var root = JsonNode.Parse(json);
         foreach (var row in root?["data"]?.AsArray() ?? [])
@@ -753,9 +797,11 @@ public sealed class NetworkAgent : BackgroundService
                 ids[pair![0]!.GetValue<string>()] = pair[1]!.GetValue<string>();
             }
 
+            // ofport is a number once OVS assigned one (["set", []] before; -1 when the port failed).
+            var ofport = row?[2] is JsonValue value && value.TryGetValue<int>(out var number) ? number : 0;
             yield return ids.TryGetValue("vm-id", out var vm) && ids.TryGetValue("attached-mac", out var mac)
-                ? (name, new LocalPort(name, vm, mac))
-                : (name, null);
+                ? (name, ofport, new LocalPort(name, vm, mac, ofport))
+                : (name, ofport, null);
         }
     }
 

@@ -110,18 +110,32 @@ public sealed class NetworkedHypervisorDriver(IHypervisorDriver inner, NetworkAg
     /// <inheritdoc />
     public async IAsyncEnumerable<MigrationInfo> WatchMigrationAsync(string vmId, TimeSpan pollInterval, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var redirected = false;
+        Task? redirect = null;
         await foreach (var info in inner.WatchMigrationAsync(vmId, pollInterval, cancellationToken))
         {
-            // Paused for good: forward before whoever follows this learns it (and tells the target to resume).
-            if (!redirected && (info.Status == "completed" || (info.Status == "postcopy-active" && info.StoppedAt is not null)))
+            var pausedForGood = info.Status == "completed" || (info.Status == "postcopy-active" && info.StoppedAt is not null);
+            if (info.Status is "failed" or "cancelled")
             {
-                redirected = true;
-                await network.RedirectAsync(vmId, cancellationToken);
-            }
-            else if (info.Status is "failed" or "cancelled")
-            {
+                // The hypervisor resumes the VM here: its traffic comes back with it.
+                if (redirect is not null)
+                {
+                    await redirect;
+                    await network.ReturnAsync(vmId, CancellationToken.None);
+                }
+
                 network.ForgetOutgoing(vmId);
+            }
+            else if (info.StoppedAt is not null || pausedForGood)
+            {
+                // Stopped for the final copy: its traffic is forwarded to the target from now on, while the last pages
+                // go (the target queues it in the incoming VM's tap until the VM resumes), so the pointer costs the
+                // pause nothing.
+                redirect ??= network.RedirectAsync(vmId, CancellationToken.None);
+                if (pausedForGood)
+                {
+                    // Whoever follows this learns the VM is paused for good (and tells the target to resume) only now.
+                    await redirect;
+                }
             }
 
             yield return info;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using SuperCloud.Crds.V1Alpha1;
 using SuperCloud.Operator.Agents;
 using SuperCloud.Operator.Migrations;
+using SuperCloud.Operator.Networking;
 using SuperCloud.Operator.Runtime;
 using SuperCloud.Operator.Scheduling;
 
@@ -61,13 +62,46 @@ public static class ControllersServiceCollectionExtensions
         {
             services.TryAddSingleton(superPods);
             services.TryAddSingleton(sp => new AgentClientFactory(agentClient, sp.GetRequiredService<TimeProvider>()));
+            AddNetwork(services, superPods);
             services.AddController<SuperPod, SuperPodController>(
                 "superpod-vm",
-                new ControllerOptions { BaseRetryDelay = superPods.InitialBackoff, MaxRetryDelay = superPods.MaxBackoff });
+                new ControllerOptions { BaseRetryDelay = superPods.InitialBackoff, MaxRetryDelay = superPods.MaxBackoff },
+                (controller, sp) =>
+                {
+                    var indexes = sp.GetRequiredService<SuperCloudIndexes>();
+
+                    // A node whose overlay changes state, or a cluster whose networks change, reaches the SuperPods it concerns.
+                    controller.Watches(sp.GetRequiredService<Informer<SuperNode>>(), node => indexes.Pods.ByIndex(SuperCloudIndexes.PodsByNode, node.Metadata.Name)
+                        .Where(p => SuperPodNetworking.NeedsNodeUpdate(p, node)).Select(ObjectKey.From));
+                    controller.Watches(sp.GetRequiredService<Informer<SuperCluster>>(), _ => indexes.Pods.List()
+                        .Where(p => SuperPodNetworking.AllocationReasons.Contains(Conditions.Find(p.Status?.Conditions, ConditionTypes.NetworkReady)?.Reason ?? ""))
+                        .Select(ObjectKey.From));
+                });
             AddMigrationControllers(services, migrations ?? new MigrationControllerOptions(), superPods);
         }
 
         return services;
+    }
+
+    // The overlay needs the agents too: the address books, the SuperPods' side of it and the publisher of the table.
+    private static void AddNetwork(IServiceCollection services, SuperPodControllerOptions superPods)
+    {
+        services.TryAddSingleton(sp => new AddressBook(
+            new ResourceClient<V1ConfigMap>(sp.GetRequiredService<k8s.Kubernetes>()), superPods.SystemNamespace, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AddressBook>>()));
+        services.TryAddSingleton<SuperPodNetworking>();
+        services.TryAddSingleton(new NetworkPublisherOptions { ResyncPeriod = superPods.NetworkResyncPeriod });
+        services.AddController<SuperNode, NetworkPublisher>(
+            "supernode-network",
+            new ControllerOptions { BaseRetryDelay = superPods.InitialBackoff, MaxRetryDelay = superPods.MaxBackoff },
+            (controller, sp) =>
+            {
+                var nodes = sp.GetRequiredService<Informer<SuperNode>>();
+
+                // Every node gets the whole table: any SuperPod or cluster that changes may change it.
+                controller.Watches(sp.GetRequiredService<Informer<SuperPod>>(), _ => nodes.Cache.Keys());
+                controller.Watches(sp.GetRequiredService<Informer<SuperCluster>>(), _ => nodes.Cache.Keys());
+            });
     }
 
     // Live migration needs the agents: the migration controller and the drain controller come with the SuperPod controller.

@@ -3,6 +3,7 @@ using k8s.Models;
 using SuperCloud.Agent.V1;
 using SuperCloud.Crds.V1Alpha1;
 using SuperCloud.Operator.Agents;
+using SuperCloud.Operator.Networking;
 using SuperCloud.Operator.Runtime;
 using AgentVmSpec = SuperCloud.Agent.V1.VmSpec;
 
@@ -18,7 +19,7 @@ namespace SuperCloud.Operator.Controllers;
 public sealed class SuperPodController(
     Informer<SuperPod> pods, Informer<SuperNode> nodes, ResourceClient<SuperPod> client, StatusWriter<SuperPod> status,
     AgentClientFactory agents, EventRecorder events, SuperPodControllerOptions options, TimeProvider timeProvider,
-    ILogger<SuperPodController> logger) : IReconciler
+    ILogger<SuperPodController> logger, SuperPodNetworking network) : IReconciler
 {
     /// <summary>The finalizer that keeps a SuperPod until its VM is deleted from its node.</summary>
     public const string Finalizer = "supercloud.dev/vm";
@@ -100,12 +101,20 @@ public sealed class SuperPodController(
             return ReconcileResult.After(options.ResyncPeriod);
         }
 
+        // The VM's NICs carry the interfaces' addresses: they are allocated before it is created.
+        (pod, var refusal) = await network.EnsureAddressesAsync(key, pod, node, cancellationToken);
         var agent = agents.Client(node);
         var id = VmId(pod);
         try
         {
             var vm = await GetVmAsync(agent, id, cancellationToken);
             var runStrategy = pod.Spec.RunStrategy ?? RunStrategy.Always;
+            if (vm is null && refusal is not null)
+            {
+                await SetStatusAsync(key, null, Ready("False", refusal.Reason!, $"the VM is not created until its addresses are resolved: {refusal.Message}"), cancellationToken);
+                return ReconcileResult.After(options.ResyncPeriod);
+            }
+
             if (vm is null)
             {
                 if (BuildSpec(pod, id) is not { } spec)
@@ -206,6 +215,8 @@ public sealed class SuperPodController(
             }
         }
 
+        // The VM is gone: its addresses are free again (before the finalizer goes, so none is forgotten by a crash).
+        await network.ReleaseAsync(pod, cancellationToken);
         try
         {
             await Finalizers.RemoveAsync(client, pod, Finalizer, cancellationToken);
@@ -319,12 +330,21 @@ public sealed class SuperPodController(
         // A fractional CPU (500m) still needs one vCPU; memory is rounded up to whole MiB.
         var vcpus = (int)Math.Max(1, Math.Ceiling(pod.Spec.Resources.Cpu.ToDecimal()));
         var memoryMib = (long)Math.Ceiling(pod.Spec.Resources.Memory.ToDecimal() / (1024 * 1024));
-        return new AgentVmSpec
+        var spec = new AgentVmSpec
         {
             Id = id,
             Vcpus = vcpus,
             MemoryMib = memoryMib,
             Boot = new Boot { Kernel = boot.Kernel, Initrd = boot.Initrd ?? string.Empty, Cmdline = boot.Cmdline ?? string.Empty },
         };
+
+        // One NIC per overlay interface with its addresses (status.interfaces), the same on every host it moves to.
+        spec.Nics.AddRange(SuperPodNetworking.Nics(pod, id));
+        if (spec.Nics.Count > 0)
+        {
+            spec.Hostname = SuperPodNetworking.Hostname(pod);
+        }
+
+        return spec;
     }
 }

@@ -20,6 +20,12 @@ public sealed record SuperPodControllerOptions
     /// <summary>The first retry delay while an agent is unreachable.</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>The operator's namespace, where the overlay's address books (one ConfigMap per overlay network) live.</summary>
+    public string SystemNamespace { get; init; } = "supercloud-system";
+
+    /// <summary>How often each node's agent is asked whether its overlay table is still the current one.</summary>
+    public TimeSpan NetworkResyncPeriod { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Whether the controller can run: an agent client certificate is configured.</summary>
     public bool Enabled => AgentClient is not null;
 

@@ -68,6 +68,7 @@ public sealed partial class SuperPodMigrationReconciler
             {
                 MigrationId = context.Id, VmId = context.VmId, Token = token, TargetNode = target.Name,
                 TargetEndpoint = target.Node.Spec.AgentEndpoint, Options = agentOptions,
+                TargetUnderlayIp = Networking.NodeAddresses.UnderlayIp(target.Node) ?? string.Empty,
             }, deadline: agents.Deadline(), cancellationToken: cancellationToken);
         }
         catch (RpcException e) when (AgentClientFactory.IsUnreachable(e))

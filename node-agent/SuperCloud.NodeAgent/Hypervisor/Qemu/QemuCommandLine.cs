@@ -51,8 +51,11 @@ internal static class QemuCommandLine
         for (var i = 0; i < spec.Nics.Count; i++)
         {
             var nic = spec.Nics[i];
+            // vnet_hdr=off: the guest fills in its checksums itself. The tap's other end is Open vSwitch, whose userspace
+            // datapath reads it as a plain interface: a packet left with a partial checksum (the offload a vnet header
+            // offers) would leave the host with a wrong one.
             args.AddRange([
-                "-netdev", $"tap,id=net{i},ifname={nic.TapDevice},script=no,downscript=no",
+                "-netdev", $"tap,id=net{i},ifname={nic.TapDevice},script=no,downscript=no,vnet_hdr=off",
                 "-device", $"virtio-net-pci,netdev=net{i},mac={nic.Mac}",
             ]);
         }
