@@ -63,8 +63,12 @@ public sealed class LabFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A SuperPod manifest that boots the test guest (128Mi unless <paramref name="memory"/> says otherwise); <paramref name="placement"/> is YAML under spec.placement, indented by four spaces.</summary>
-    public string SuperPod(string name, string? placement = null, string memory = "128Mi", string cmdline = GuestCmdline) =>
+    /// <summary>
+    /// A SuperPod manifest that boots the test guest (128Mi unless <paramref name="memory"/> says otherwise); <paramref name="placement"/>
+    /// is YAML under spec.placement, indented by four spaces; <paramref name="networks"/> is the YAML list under spec.networks
+    /// (<c>[{name: eth0}]</c>).
+    /// </summary>
+    public string SuperPod(string name, string? placement = null, string memory = "128Mi", string cmdline = GuestCmdline, string? networks = null) =>
         $"""
         apiVersion: supercloud.dev/v1alpha1
         kind: SuperPod
@@ -80,6 +84,7 @@ public sealed class LabFixture : IAsyncLifetime
             initrd: {Initrd}
             cmdline: {cmdline}
           runStrategy: Always
+        {(networks is null ? "" : "  networks: " + networks)}
         {(placement is null ? "" : "  placement:\n" + placement)}
         """;
 }

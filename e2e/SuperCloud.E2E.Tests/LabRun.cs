@@ -117,6 +117,14 @@ internal sealed partial class LabRun : IAsyncDisposable
         return result;
     }
 
+    /// <summary>Runs <paramref name="command"/> in <paramref name="cloud"/>'s client namespace (<c>supercloud-lab client</c>), whatever its exit code.</summary>
+    public Task<CommandResult> ClientAsync(string cloud, params string[] command) =>
+        Commands.RunAsync(RepoPaths.LabCli, ["client", "--data-dir", DataDir, "--cloud", cloud, "--", .. command], timeout: TimeSpan.FromSeconds(60));
+
+    /// <summary>Starts <paramref name="command"/> in <paramref name="cloud"/>'s client namespace, running until disposed.</summary>
+    public LineRecorder StartClient(string cloud, params string[] command) =>
+        LineRecorder.Start($"client {cloud}: {string.Join(' ', command)}", RepoPaths.LabCli, ["client", "--data-dir", DataDir, "--cloud", cloud, "--", .. command]);
+
     public string HostDirectory(string host) => Path.Combine(DataDir, "hosts", host);
 
     public string VmDirectory(string host, string uid) => Path.Combine(HostDirectory(host), "vms", uid);

@@ -10,9 +10,9 @@ namespace SuperCloud.Crds.V1Alpha1;
 [CelRule("!has(self.networks) || self.networks.all(n, (!has(self.vniRangeStart) || n.vni >= self.vniRangeStart) && (!has(self.vniRangeEnd) || n.vni <= self.vniRangeEnd))",
     "every network's vni must lie between vniRangeStart and vniRangeEnd", FieldPath = ".networks")]
 [CelRule("!has(self.networks) || self.networks.all(a, self.networks.filter(b, b.vni == a.vni).size() == 1)",
-    "two networks of one cluster cannot share a vni: each network is its own VXLAN segment", FieldPath = ".networks", Reason = "FieldValueDuplicate")]
+    "two networks of one cluster cannot share a vni: each network is its own VXLAN segment", FieldPath = ".networks")]
 [CelRule("!has(self.networks) || self.networks.all(a, self.networks.filter(b, b.cidr == a.cidr).size() == 1)",
-    "two networks of one cluster cannot share a cidr", FieldPath = ".networks", Reason = "FieldValueDuplicate")]
+    "two networks of one cluster cannot share a cidr", FieldPath = ".networks")]
 public sealed class OverlaySettings
 {
     /// <summary>

@@ -90,6 +90,44 @@ public sealed class GeneratedCrdTests
     }
 
     [Fact]
+    public void Generated_superpod_network_addresses_must_be_well_formed()
+    {
+        var schema = CompileGenerated("supercloud.dev_superpods.yaml");
+        var bad = SuperPod("""{"boot": {"kernel": "/k"}, "resources": {"cpu": 1, "memory": "1Gi"}, "networks": [{"name": "eth0", "ip": "10.200.0.256", "mac": "01:00:5e:00:00:01"}]}""");
+        schema.ApplyDefaults(bad);
+
+        schema.Validate(bad, null).Select(e => e.Field).Should().BeEquivalentTo("spec.networks[0].ip", "spec.networks[0].mac");
+        bad["spec"]!["networks"]![0]!["overlay"]!.GetValue<string>().Should().Be("default");
+
+        var fixedIp = SuperPod("""{"boot": {"kernel": "/k"}, "resources": {"cpu": 1, "memory": "1Gi"}, "networks": [{"name": "eth0", "ip": "10.200.0.10"}]}""");
+        var changed = SuperPod("""{"boot": {"kernel": "/k"}, "resources": {"cpu": 1, "memory": "1Gi"}, "networks": [{"name": "eth0", "ip": "10.200.0.11"}]}""");
+        schema.Validate(changed, fixedIp).Select(e => e.Message).Should().ContainSingle().Which.Should().Contain("ip is immutable once set");
+    }
+
+    [Fact]
+    public void Generated_supercluster_overlay_rules_name_the_field()
+    {
+        var schema = CompileGenerated("supercloud.dev_superclusters.yaml");
+        IEnumerable<string> Errors(string networks)
+        {
+            var cluster = JsonNode.Parse(
+                """{"apiVersion": "supercloud.dev/v1alpha1", "kind": "SuperCluster", "metadata": {"name": "aws"}, "spec": {"provider": "aws", "region": "us-east-1", "overlay": {"networks": """
+                + networks + "}}}")!.AsObject();
+            schema.ApplyDefaults(cluster);
+            return schema.Validate(cluster, null).Select(e => e.Message);
+        }
+
+        Errors("""[{"name": "default", "vni": 4096, "cidr": "10.200.0.0/24"}, {"name": "blue", "vni": 4097, "cidr": "10.201.0.0/24"}]""").Should().BeEmpty();
+        Errors("""[{"name": "default", "vni": 4096, "cidr": "10.200.0.0/33"}]""").Should().ContainSingle().Which.Should().StartWith("spec.overlay.networks[0].cidr: Invalid value");
+        Errors("""[{"name": "default", "vni": 4096, "cidr": "10.200.0.0/24"}, {"name": "blue", "vni": 4096, "cidr": "10.201.0.0/24"}]""")
+            .Should().Contain("spec.overlay.networks: Invalid value: \"object\": two networks of one cluster cannot share a vni: each network is its own VXLAN segment");
+        Errors("""[{"name": "default", "vni": 9000, "cidr": "10.200.0.0/24"}]""")
+            .Should().Contain("spec.overlay.networks: Invalid value: \"object\": every network's vni must lie between vniRangeStart and vniRangeEnd");
+        Errors("""[{"name": "default", "vni": 4096, "cidr": "10.200.0.0/24"}, {"name": "default", "vni": 4097, "cidr": "10.201.0.0/24"}]""")
+            .Should().Contain(m => m.StartsWith("spec.overlay.networks[1]: Duplicate value", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Rules_can_be_evaluated_concurrently()
     {
         var schema = CompileGenerated("supercloud.dev_superpods.yaml");

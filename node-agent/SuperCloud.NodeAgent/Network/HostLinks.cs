@@ -3,12 +3,17 @@ using SuperCloud.Crds.Networking;
 
 namespace SuperCloud.NodeAgent.Network;
 
-/// <summary>The host's own links, addresses and routes (iproute2), as the overlay needs them: VM taps, the underlay bridge's address, the gateway's routes.</summary>
-/// <param name="options">Command timeout.</param>
+/// <summary>
+/// The host's own links, addresses and routes (iproute2), as the overlay needs them: VM taps, the underlay bridge's
+/// address, the gateway's routes — in the agent's network namespace, or in <see cref="NetworkOptions.Namespace"/>.
+/// </summary>
+/// <param name="options">Command timeout and namespace.</param>
 internal sealed class HostLinks(NetworkOptions options)
 {
+    private string[] Ip => options.Namespace.Length > 0 ? ["-n", options.Namespace] : [];
+
     public Task<CommandOutput> IpAsync(IReadOnlyList<string> args, CancellationToken cancellationToken) =>
-        HostCommand.RunAsync("ip", args, null, null, options.CommandTimeout, cancellationToken);
+        HostCommand.RunAsync("ip", [.. Ip, .. args], null, null, options.CommandTimeout, cancellationToken);
 
     /// <summary>Runs <paramref name="commands"/> (ip arguments, one command a line) in one <c>ip -force -batch</c>; the first error, if any.</summary>
     public async Task<string?> BatchAsync(IReadOnlyCollection<string> commands, CancellationToken cancellationToken)
@@ -18,11 +23,12 @@ internal sealed class HostLinks(NetworkOptions options)
             return null;
         }
 
-        var result = await HostCommand.RunAsync("ip", ["-force", "-batch", "-"], string.Join('\n', commands) + "\n", null, options.CommandTimeout, cancellationToken);
+        var result = await HostCommand.RunAsync("ip", [.. Ip, "-force", "-batch", "-"], string.Join('\n', commands) + "\n", null, options.CommandTimeout, cancellationToken);
 
         // "addr del" of an address that is not there is expected; anything else is worth a line in the log.
         var errors = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Where(l => !l.Contains("Cannot assign requested address", StringComparison.Ordinal) && !l.StartsWith("Command failed", StringComparison.Ordinal))
+            .Where(l => !l.Contains("Cannot assign requested address", StringComparison.Ordinal) && !l.Contains("Address not found", StringComparison.Ordinal)
+                && !l.StartsWith("Command failed", StringComparison.Ordinal))
             .ToList();
         return errors.Count == 0 ? null : string.Join("; ", errors);
     }
@@ -61,18 +67,9 @@ internal sealed class HostLinks(NetworkOptions options)
         return result.Succeeded ? null : result.Error;
     }
 
-    /// <summary>Puts <paramref name="address"/> on <paramref name="link"/> without a connected route (host traffic keeps its own interface).</summary>
-    public async Task<string?> EnsureAddressAsync(string link, string address, CancellationToken cancellationToken)
-    {
-        var result = await IpAsync(["addr", "replace", address, "dev", link, "noprefixroute"], cancellationToken);
-        return result.Succeeded ? null : result.Error;
-    }
 
-    public Task RemoveAddressAsync(string link, string address, CancellationToken cancellationToken) =>
-        IpAsync(["addr", "del", address, "dev", link], cancellationToken);
-
-    /// <summary>Makes the routes through <paramref name="link"/> exactly <paramref name="destinations"/>.</summary>
-    public async Task<string?> SyncRoutesAsync(string link, IReadOnlyCollection<Ipv4Prefix> destinations, CancellationToken cancellationToken)
+    /// <summary>Removes the routes through <paramref name="link"/> other than to <paramref name="destinations"/> (the wanted ones are put by <see cref="BatchAsync"/>).</summary>
+    public async Task<string?> RemoveStaleRoutesAsync(string link, IReadOnlyCollection<Ipv4Prefix> destinations, CancellationToken cancellationToken)
     {
         var listed = await IpAsync(["-j", "-4", "route", "show", "dev", link], cancellationToken);
         if (!listed.Succeeded)
@@ -81,26 +78,18 @@ internal sealed class HostLinks(NetworkOptions options)
         }
 
         var wanted = destinations.Select(d => d.ToString()).ToHashSet(StringComparer.Ordinal);
+        var stale = new List<string>();
         foreach (var route in JsonNode.Parse(listed.Stdout.Length == 0 ? "[]" : listed.Stdout)?.AsArray() ?? [])
         {
             var dst = route?["dst"]?.GetValue<string>();
             var normalized = dst is not null && !dst.Contains('/', StringComparison.Ordinal) ? dst + "/32" : dst;
             if (normalized is not null && !wanted.Contains(normalized))
             {
-                await IpAsync(["route", "del", dst!, "dev", link], cancellationToken);
+                stale.Add($"route del {dst} dev {link}");
             }
         }
 
-        foreach (var destination in wanted)
-        {
-            var added = await IpAsync(["route", "replace", destination, "dev", link], cancellationToken);
-            if (!added.Succeeded)
-            {
-                return added.Error;
-            }
-        }
-
-        return null;
+        return await BatchAsync(stale, cancellationToken);
     }
 
     public async Task<string?> MacAsync(string link, CancellationToken cancellationToken)
@@ -110,8 +99,14 @@ internal sealed class HostLinks(NetworkOptions options)
     }
 
     /// <summary>Lets the host route between its underlay and the gateway port.</summary>
-    public static async Task EnableForwardingAsync(CancellationToken cancellationToken)
+    public async Task EnableForwardingAsync(CancellationToken cancellationToken)
     {
+        if (options.Namespace.Length > 0)
+        {
+            await HostCommand.RunAsync("ip", ["netns", "exec", options.Namespace, "sysctl", "-qw", "net.ipv4.ip_forward=1"], null, null, options.CommandTimeout, cancellationToken);
+            return;
+        }
+
         const string Path = "/proc/sys/net/ipv4/ip_forward";
         if ((await File.ReadAllTextAsync(Path, cancellationToken)).Trim() != "1")
         {

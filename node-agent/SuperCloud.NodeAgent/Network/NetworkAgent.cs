@@ -33,7 +33,6 @@ public sealed class NetworkAgent : BackgroundService
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<string, uint> _outgoing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _forwardUntil = new(StringComparer.Ordinal);
-    private readonly TaskCompletionSource _initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private V1.NetworkConfig? _config;
     private OverlayState _state = OverlayState.Empty;
     private PortOverrides _overrides = PortOverrides.None;
@@ -74,9 +73,6 @@ public sealed class NetworkAgent : BackgroundService
     /// <summary>The network as last programmed.</summary>
     public NetworkReport Report() => _report;
 
-    /// <summary>Waits until the persisted state was loaded and first programmed (or found impossible).</summary>
-    public Task WaitInitializedAsync(CancellationToken cancellationToken) => _initialized.Task.WaitAsync(cancellationToken);
-
     /// <summary>
     /// Accepts <paramref name="config"/> from the operator: validates it (a bad one changes nothing and says what is wrong),
     /// persists it and installs its flows in one bundle. A failure to program OVS keeps the previous flows and says why.
@@ -108,6 +104,15 @@ public sealed class NetworkAgent : BackgroundService
             }
 
             await ProgramAsync(full: true, cancellationToken);
+            if (!_infrastructure)
+            {
+                _report = _report with
+                {
+                    Ready = false, Reason = "OvsUnavailable",
+                    Message = $"Open vSwitch does not answer; generation {state.Generation} is kept and installed as soon as it does",
+                };
+            }
+
             if (nodesChanged && _infrastructure)
             {
                 await WarmNeighboursAsync(cancellationToken);
@@ -275,7 +280,6 @@ public sealed class NetworkAgent : BackgroundService
         if (!_options.Enabled)
         {
             _report = _report with { Reason = "NetworkDisabled", Message = "the overlay network is disabled on this node (Network:Enabled is false)" };
-            _initialized.TrySetResult();
             return;
         }
 
@@ -284,7 +288,6 @@ public sealed class NetworkAgent : BackgroundService
         {
             // Connected (or reconnected) to ovs-vswitchd: bridges, routes, taps and flows, all of them.
             await ReplayAsync(stoppingToken);
-            _initialized.TrySetResult();
             using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var monitor = FollowSwitchAsync(session.Token);
             try
@@ -352,12 +355,14 @@ public sealed class NetworkAgent : BackgroundService
             {
                 if (await SwitchAnswersAsync(cancellationToken))
                 {
+                    // The flows first (the switch forgot them all), then the host's side of the switch.
                     _infrastructure = false;
                     _installed = null;
-                    await EnsureInfrastructureAsync(cancellationToken);
+                    await EnsureSwitchAsync(cancellationToken);
                     _ports = await LocalPortsAsync(cancellationToken);
-                    await RemoveOrphanTapsAsync(cancellationToken);
                     await ProgramAsync(full: true, cancellationToken);
+                    await EnsureHostSideAsync(cancellationToken);
+                    await RemoveOrphanTapsAsync(cancellationToken);
                     if (_infrastructure && _installed is not null)
                     {
                         var elapsed = (long)_time.GetElapsedTime(started).TotalMilliseconds;
@@ -379,7 +384,6 @@ public sealed class NetworkAgent : BackgroundService
                 _gate.Release();
             }
 
-            _initialized.TrySetResult();
             await Task.Delay(ReconnectInterval, _time, cancellationToken);
         }
     }
@@ -583,14 +587,20 @@ public sealed class NetworkAgent : BackgroundService
         }
     }
 
-    // The bridges and ports the host's overlay needs, idempotently; after an ovs-vswitchd restart also what it forgot
-    // (OVS's routes, the internal ports' addresses if they were recreated). The caller holds the gate.
+    // The bridges and ports the host's overlay needs, idempotently, then the host's side of them; after an ovs-vswitchd
+    // restart also what it forgot (OVS's routes, the internal ports' addresses if they were recreated). The caller
+    // holds the gate.
     private async Task EnsureInfrastructureAsync(CancellationToken cancellationToken)
     {
-        // One transaction and one ip batch each: after an ovs-vswitchd restart this is on the way back to traffic.
+        await EnsureSwitchAsync(cancellationToken);
+        await EnsureHostSideAsync(cancellationToken);
+    }
+
+    // One OVSDB transaction: the integration bridge with its tunnel and gateway ports, the underlay bridge with its link.
+    private async Task EnsureSwitchAsync(CancellationToken cancellationToken)
+    {
         var bridge = _options.IntegrationBridge;
         var phy = _options.UnderlayBridge;
-        var address = _options.UnderlayAddress;
         List<string> vsctl =
         [
             "--may-exist", "add-br", bridge,
@@ -598,12 +608,30 @@ public sealed class NetworkAgent : BackgroundService
             "--", "--may-exist", "add-port", bridge, _options.TunnelPort,
             "--", "set", "interface", _options.TunnelPort, "type=vxlan", "options:remote_ip=flow", "options:key=flow", "options:dst_port=4789",
         ];
-        List<string> ip = [];
         if (_options.UsesUnderlayBridge)
         {
             vsctl.AddRange(["--", "--may-exist", "add-br", phy, "--", "set", "bridge", phy, $"datapath_type={_options.DatapathType}",
                 "--", "--may-exist", "add-port", phy, _options.UnderlayInterface]);
+        }
 
+        if (GatewayPort is { } port)
+        {
+            vsctl.AddRange(GatewayPortSettings(port));
+        }
+
+        await VsctlOrThrowAsync("create the bridges", vsctl, cancellationToken);
+        _infrastructure = true;
+    }
+
+    // One ip batch (the tunnel endpoint's address, the links up, a route per overlay pool through the gateway port),
+    // then OVS's own routes for the tunnels.
+    private async Task EnsureHostSideAsync(CancellationToken cancellationToken)
+    {
+        var phy = _options.UnderlayBridge;
+        var address = _options.UnderlayAddress;
+        List<string> ip = [];
+        if (_options.UsesUnderlayBridge)
+        {
             // The tunnel endpoint lives on the underlay bridge (userspace tunnels leave through it), without a connected
             // route: the host's own traffic (the agent, migration streams) keeps its interface and the kernel's datapath.
             ip.AddRange([$"addr del {address} dev {_options.UnderlayInterface}", $"link set dev {_options.UnderlayInterface} up",
@@ -612,11 +640,13 @@ public sealed class NetworkAgent : BackgroundService
 
         if (GatewayPort is { } port)
         {
-            vsctl.AddRange(GatewayPortSettings(port));
+            // The kernel's neighbours through the gateway port went unresolved while the switch was away, and an
+            // unresolved one is retried only every second: forget them, so the next packet asks (and is answered) at once.
             ip.Add($"link set dev {port} mtu {_state.Mtu.ToString(CultureInfo.InvariantCulture)} up");
+            ip.AddRange(Pools.Select(p => $"route replace {p} dev {port}"));
+            ip.Add($"neigh flush dev {port}");
         }
 
-        await VsctlOrThrowAsync("create the bridges", vsctl, cancellationToken);
         await SetupStepAsync("address and bring up the underlay and gateway links", _links.BatchAsync(ip, cancellationToken));
         if (_options.UsesUnderlayBridge && _options.Underlay is { } underlay)
         {
@@ -627,15 +657,16 @@ public sealed class NetworkAgent : BackgroundService
             }
         }
 
-        _infrastructure = true;
         await RouteGatewayAsync(cancellationToken);
     }
+
+    private List<Ipv4Prefix> Pools => _state.Networks.SelectMany(n => n.Pools).Select(p => p.Cidr).ToList();
 
     private string[] GatewayPortSettings(string port) =>
         ["--", "--may-exist", "add-port", _options.IntegrationBridge, port,
          "--", "set", "interface", port, "type=internal", $"mac=\"{_state.GatewayMac}\"", $"mtu_request={_state.Mtu.ToString(CultureInfo.InvariantCulture)}"];
 
-    // The gateway port's MAC and MTU follow the config (its MAC is every pool gateway's).
+    // The gateway port's MAC, MTU and routes follow the config (its MAC is every pool gateway's).
     private async Task EnsureGatewayAsync(CancellationToken cancellationToken)
     {
         if (GatewayPort is not { } port)
@@ -644,11 +675,12 @@ public sealed class NetworkAgent : BackgroundService
         }
 
         await VsctlOrThrowAsync("configure the gateway port", GatewayPortSettings(port)[1..], cancellationToken);
-        await SetupStepAsync("bring up the gateway port", _links.UpAsync(port, _state.Mtu, cancellationToken));
+        List<string> ip = [$"link set dev {port} mtu {_state.Mtu.ToString(CultureInfo.InvariantCulture)} up", .. Pools.Select(p => $"route replace {p} dev {port}")];
+        await SetupStepAsync("bring up and route the gateway port", _links.BatchAsync(ip, cancellationToken));
         await RouteGatewayAsync(cancellationToken);
     }
 
-    // The host kernel's way into the overlay: a route per pool through the gateway port, and forwarding on.
+    // Forwarding on, and no route through the gateway port to a pool that is gone.
     private async Task RouteGatewayAsync(CancellationToken cancellationToken)
     {
         if (GatewayPort is not { } port)
@@ -658,15 +690,14 @@ public sealed class NetworkAgent : BackgroundService
 
         try
         {
-            await HostLinks.EnableForwardingAsync(cancellationToken);
+            await _links.EnableForwardingAsync(cancellationToken);
         }
         catch (IOException e)
         {
             _logger.SetupFailed("enable IPv4 forwarding for the gateway", e.Message);
         }
 
-        var pools = _state.Networks.SelectMany(n => n.Pools).Select(p => p.Cidr).ToList();
-        await SetupStepAsync("route the overlay pools to the gateway port", _links.SyncRoutesAsync(port, pools, cancellationToken));
+        await SetupStepAsync("remove routes of pools that are gone", _links.RemoveStaleRoutesAsync(port, Pools, cancellationToken));
     }
 
     // Userspace tunnels drop the first packets to a next hop they have no MAC for: ask for each one now (the reply,

@@ -21,7 +21,7 @@ internal static partial class NetworkLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Open vSwitch went away ({Why}); replaying the network when it is back")]
     public static partial void SwitchLost(this ILogger logger, string why);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Open vSwitch is back: bridges, routes and {Flows} flows replayed in {Elapsed} ms")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Open vSwitch is back: bridges, routes and {Flows} flows replayed, {Elapsed} ms after it went away")]
     public static partial void Replayed(this ILogger logger, int flows, long elapsed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Network setup step failed: {Step}: {Error}")]

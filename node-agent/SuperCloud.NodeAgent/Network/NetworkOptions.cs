@@ -41,6 +41,12 @@ public sealed class NetworkOptions
     /// <summary>Further underlay destinations for tunnels, <c>CIDR via GATEWAY</c> (other clouds through the cloud's gateway).</summary>
     public List<string> UnderlayRoutes { get; set; } = [];
 
+    /// <summary>
+    /// The named network namespace whose links the agent programs (taps, the underlay bridge's address, the gateway's
+    /// routes); empty: its own. For an agent that runs outside the host's network namespace, as in a container.
+    /// </summary>
+    public string Namespace { get; set; } = "";
+
     /// <summary>Where the last config pushed by the operator is kept, to be replayed after a restart.</summary>
     public string StateDirectory { get; set; } = "/var/lib/supercloud/network";
 

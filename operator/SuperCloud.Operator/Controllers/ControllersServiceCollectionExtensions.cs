@@ -54,9 +54,16 @@ public static class ControllersServiceCollectionExtensions
                     : []));
         services.AddController<SuperCluster, SuperClusterReconciler>(
             "supercluster-status",
-            configure: (controller, sp) => controller.Watches(
-                sp.GetRequiredService<Informer<SuperNode>>(),
-                node => string.IsNullOrEmpty(node.Spec?.Cluster) ? [] : [new ObjectKey(null, node.Spec.Cluster)]));
+            configure: (controller, sp) =>
+            {
+                controller.Watches(
+                    sp.GetRequiredService<Informer<SuperNode>>(),
+                    node => string.IsNullOrEmpty(node.Spec?.Cluster) ? [] : [new ObjectKey(null, node.Spec.Cluster)]);
+
+                // Overlay declarations are judged against each other: one cluster's change may settle or cause another's conflict.
+                var clusters = sp.GetRequiredService<Informer<SuperCluster>>();
+                controller.Watches(clusters, changed => clusters.Cache.Keys().Where(k => k.Name != changed.Metadata.Name));
+            });
         superPods?.Validate();
         if (superPods is { AgentClient: { } agentClient })
         {

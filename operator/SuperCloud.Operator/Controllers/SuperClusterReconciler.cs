@@ -1,11 +1,15 @@
 using k8s.Models;
 using SuperCloud.Crds.V1Alpha1;
+using SuperCloud.Operator.Networking;
 using SuperCloud.Operator.Runtime;
 using SuperCloud.Operator.Scheduling;
 
 namespace SuperCloud.Operator.Controllers;
 
-/// <summary>Aggregates a SuperCluster's status from its SuperNodes: node and ready-node counts, summed capacity and allocatable, and Ready.</summary>
+/// <summary>
+/// Aggregates a SuperCluster's status from its SuperNodes (node and ready-node counts, summed capacity and allocatable,
+/// Ready), and says in NetworkReady whether its overlay networks are accepted against every other cluster's.
+/// </summary>
 public sealed class SuperClusterReconciler(
     Informer<SuperCluster> clusters, SuperCloudIndexes indexes, StatusWriter<SuperCluster> statusWriter, TimeProvider timeProvider) : IReconciler
 {
@@ -14,6 +18,12 @@ public sealed class SuperClusterReconciler(
 
     /// <summary>Ready reason when no node is Ready.</summary>
     public const string NoReadyNodesReason = "NoReadyNodes";
+
+    /// <summary>NetworkReady reason when every overlay network the cluster declares is accepted.</summary>
+    public const string OverlayAcceptedReason = "OverlayAccepted";
+
+    /// <summary>NetworkReady reason when a declaration conflicts with another cluster's (or this one's) or is invalid.</summary>
+    public const string OverlayRefusedReason = "OverlayRefused";
 
     /// <inheritdoc/>
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
@@ -47,6 +57,7 @@ public sealed class SuperClusterReconciler(
             Reason = ready > 0 ? NodesReadyReason : NoReadyNodesReason,
             Message = $"{ready} of {members.Count} nodes are Ready",
         };
+        var network = NetworkCondition(key.Name, clusters.Cache.Get(key)!, OverlayCatalog.Build(clusters.Cache.List()));
         await statusWriter.UpdateAsync(
             key,
             cluster =>
@@ -60,10 +71,30 @@ public sealed class SuperClusterReconciler(
                 status.Allocatable = allocatable;
                 status.Conditions ??= [];
                 changed |= Conditions.Set(status.Conditions, condition, timeProvider);
+                changed |= network is null ? Conditions.Remove(status.Conditions, ConditionTypes.NetworkReady) : Conditions.Set(status.Conditions, network, timeProvider);
                 return changed;
             },
             cancellationToken);
         return ReconcileResult.Done;
+    }
+
+    // Null for a cluster that joins no overlay network.
+    private static V1Condition? NetworkCondition(string name, SuperCluster cluster, OverlayCatalog catalog)
+    {
+        var problems = catalog.ProblemsOf(name).ToList();
+        if (problems.Count > 0)
+        {
+            return new V1Condition
+            {
+                Type = ConditionTypes.NetworkReady, Status = "False", Reason = OverlayRefusedReason,
+                Message = "refused (SuperPods get no addresses from it): " + string.Join("; ", problems.Select(p => p.Message)),
+            };
+        }
+
+        var accepted = catalog.Networks.SelectMany(n => n.Pools.Where(p => p.Cluster == name).Select(p => $"{n.Name} (VNI {n.Vni}, {p.Cidr})")).ToList();
+        return cluster.Spec.Overlay?.Networks is { Count: > 0 }
+            ? new V1Condition { Type = ConditionTypes.NetworkReady, Status = "True", Reason = OverlayAcceptedReason, Message = "overlay networks " + string.Join(", ", accepted) }
+            : null;
     }
 
     private static NodeResources Resources(long milliCpu, long bytes, int pods) => new()
