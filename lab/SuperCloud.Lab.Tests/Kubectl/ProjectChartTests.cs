@@ -110,8 +110,11 @@ public sealed class ProjectChartTests : IAsyncLifetime
         operatorRole.Rules.Should().Contain(r => r.Resources.Contains("namespaces") && r.Verbs.Contains("watch"), "policy namespace selectors read namespace labels");
         (await _cluster.Client.RbacAuthorizationV1.ReadNamespacedRoleAsync("supercloud-operator-leader-election", Namespace))
             .Rules.Single().Resources.Should().Equal("leases");
-        (await _cluster.Client.RbacAuthorizationV1.ReadNamespacedRoleAsync("supercloud-operator-ipam", Namespace))
-            .Rules.Single().Resources.Should().Equal("configmaps");
+        (await _cluster.Client.RbacAuthorizationV1.ReadNamespacedRoleAsync("supercloud-operator-ipam", Namespace)).Rules.Should().BeEquivalentTo(
+            KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(RepoPaths.Root, "operator", "deploy", "rbac.yaml"))).OfType<V1Role>()
+                .Single(r => r.Metadata.Name == "supercloud-operator-ipam").Rules,
+            o => o.WithStrictOrdering(),
+            "the overlay's address books (ConfigMaps) in the release namespace, as operator/deploy grants them");
         (await _cluster.Client.CoreV1.ReadNamespacedServiceAsync("supercloud-operator-metrics", Namespace)).Spec.Ports.Single().Port.Should().Be(8080);
 
         // The node agents' admission policy is node-agent/deploy's, for the release's account.
