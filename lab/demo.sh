@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The local demo: `supercloud-lab up` runs three simulated clouds on this machine (each host a network namespace with
 # its own node agent running QEMU, the operator, the lab's API server), SuperPods are applied with the real kubectl,
-# scheduled onto the hosts that fit them and boot; a guest's heartbeats are shown. Interactive (stdin is a terminal):
+# scheduled onto the hosts that fit them and boot; a guest's heartbeats are shown; a client reaches SuperPods by their
+# overlay IPs, also through a live migration across clouds. Interactive (stdin is a terminal):
 # the lab stays up until Ctrl-C. Otherwise (CI, scripts): the lab is removed and the demo exits 0.
 set -euo pipefail
 
@@ -102,12 +103,48 @@ for pod in "${pods[@]}"; do
   printf '%-14s on %-16s %s\n' "$pod" "$node" "$(grep '^HEARTBEAT' "$console" | tail -1)"
 done
 
+step "The overlay: every SuperPod with a network keeps one IP (kubectl get superpods -o wide); a client reaches it"
+"$kubectl" get superpods -o custom-columns='NAME:.metadata.name,IP:.status.ip,NODE:.status.node,MAC:.status.interfaces[0].mac,NETWORK:.status.interfaces[0].overlay,READY:.status.conditions[?(@.type=="NetworkReady")].status'
+roamer_ip="$("$kubectl" get superpod roamer -o jsonpath='{.status.ip}')"
+web_ip="$("$kubectl" get superpod web-us -o jsonpath='{.status.ip}')"
+client() { "$lab" client --data-dir "$data" --cloud aws-eu-west-1 -- "$@"; }
+deadline=$((SECONDS + 120))
+until client curl -s -m 3 "http://$roamer_ip:8080/" 2>/dev/null | grep -q '^roamer$' && client curl -s -m 3 "http://$web_ip:8080/" 2>/dev/null | grep -q '^web-us$'; do
+  [ $SECONDS -lt $deadline ] || fail "roamer ($roamer_ip) and web-us ($web_ip) did not answer a client within 120 s"
+  sleep 1
+done
+run "$lab" client --data-dir "$data" --cloud aws-eu-west-1 -- curl -s "http://$roamer_ip:8080/"
+run "$lab" client --data-dir "$data" --cloud aws-eu-west-1 -- ping -c 3 "$roamer_ip"
+echo "web-us pings roamer from inside its guest (through the guest's own /ping):"
+run "$lab" client --data-dir "$data" --cloud aws-eu-west-1 -- curl -s "http://$web_ip:8080/ping/$roamer_ip"
+
+# A client in aws-us-east-1 holds a TCP connection to roamer's port 7000 (one HEARTBEAT line every 100 ms) while it
+# moves: started before the migration, judged after it. (Not a client behind the capped link the second move fills.)
+stream_start() {
+  stream_log="$work/demo-stream-$1.log"
+  setsid bash -c "'$lab' client --data-dir '$data' --cloud aws-us-east-1 -- socat -u TCP:$roamer_ip:7000 STDOUT \
+    | while IFS= read -r line; do printf '%s %s\\n' \"\$(date +%s.%N)\" \"\$line\"; done >'$stream_log'" &
+  stream_pid=$!
+  printf '$ supercloud-lab client --cloud aws-us-east-1 -- socat -u TCP:%s:7000 STDOUT   (in the background)\n' "$roamer_ip"
+}
+stream_report() {
+  sleep 3
+  kill -- "-$stream_pid" 2>/dev/null || true
+  wait "$stream_pid" 2>/dev/null || true
+  awk '{ t = $1; n = $3; if (NR > 1) { g = t - pt; if (g > max) { max = g; a = pn; b = n } if (n < pn) back = 1 } pt = t; pn = n }
+    END { printf "the client read %d lines on one TCP connection across the move; longest gap %.0f ms (HEARTBEAT %d -> %d); the counter %s\n",
+          NR, max * 1000, a, b, back ? "went BACK" : "never went back" }' "$stream_log"
+  echo "the VM's own downtime: $("$kubectl" get superpod roamer -o jsonpath='{.status.lastMigration.downtime}')"
+  run "$lab" client --data-dir "$data" --cloud aws-eu-west-1 -- curl -s "http://$roamer_ip:8080/"
+}
+
 # Moves roamer with a SuperPodMigration targeting $1=$2 and shows what the guest and the API say about it.
 migrate() {
   local name="$1" field="$2" value="$3" from uid before console
   from="$("$kubectl" get superpod roamer -o jsonpath='{.status.node}')"
   uid="$("$kubectl" get superpod roamer -o jsonpath='{.metadata.uid}')"
   before="$(grep '^HEARTBEAT' "$data/hosts/$from/vms/$uid/console.log" | tail -1)"
+  stream_start "$name"
   printf '$ kubectl create -f - <<< SuperPodMigration %s {superPod: roamer, target: {%s: %s}}\n' "$name" "$field" "$value"
   "$kubectl" create -f - <<YAML
 apiVersion: supercloud.dev/v1alpha1
@@ -147,6 +184,7 @@ YAML
   echo "on $to, first after the move:  $(grep '^HEARTBEAT' "$console" | head -1)   (the counter goes on: same guest, not a reboot)"
   echo "on $to, the memory checker:     $(grep '^MEMCHECK' "$console" | tail -1)"
   [ -d "$data/hosts/$from/vms/$uid" ] && fail "the source still has the VM" || echo "no copy left on $from"
+  stream_report
 }
 
 step "Live-migrate roamer to another cloud: kubectl create a SuperPodMigration, watch its phases"
@@ -176,6 +214,8 @@ if [ -t 0 ]; then
   $lab link --data-dir $data --cloud onprem --rate 100mbit     # cap the WAN into a cloud
   $lab link --data-dir $data --cut aws-us-east-1,onprem         # cut the link between two clouds
   $lab agent kill --data-dir $data --host onprem-1              # lose a host's agent
+  $lab client --data-dir $data --cloud onprem -- ping $roamer_ip   # reach a SuperPod as a client of a cloud
+  $lab ovs kill --data-dir $data --host onprem-1                # lose a host's ovs-vswitchd (ovs start brings it back)
 TEXT
   wait "$up" || true
 fi

@@ -185,6 +185,7 @@ static void answer_http(int fd, volatile uint64_t *beat)
 static void serve(int http, int stream, volatile uint64_t *beat, uint64_t period_ms)
 {
     int clients[MAX_STREAMS];
+    int half_closed[MAX_STREAMS]; /* the client shut its sending side (socat -u does): keep sending, stop reading */
     int count = 0;
     uint64_t next = mono_ms() + period_ms;
     for (;;) {
@@ -193,8 +194,9 @@ static void serve(int http, int stream, volatile uint64_t *beat, uint64_t period
         fds[n++] = (struct pollfd){.fd = http, .events = POLLIN};
         fds[n++] = (struct pollfd){.fd = stream, .events = POLLIN};
         for (int i = 0; i < count; i++) {
-            fds[n++] = (struct pollfd){.fd = clients[i], .events = POLLIN};
+            fds[n++] = (struct pollfd){.fd = clients[i], .events = half_closed[i] ? 0 : POLLIN};
         }
+        const int polled = count; /* fds[2 + i] belongs to clients[i] for i < polled only */
         uint64_t now = mono_ms();
         int timeout = now >= next ? 0 : (int)(next - now);
         if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) {
@@ -224,22 +226,32 @@ static void serve(int http, int stream, volatile uint64_t *beat, uint64_t period
             if (fd >= 0 && count < MAX_STREAMS) {
                 int one = 1;
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                half_closed[count] = 0;
                 clients[count++] = fd;
             } else if (fd >= 0) {
                 close(fd);
             }
         }
 
-        /* A client that closed (or reset) its end is dropped; what it sends is ignored. */
-        for (int i = count - 1; i >= 0; i--) {
+        /* A client that reset its connection (or whose connection failed) is dropped; one that only shut its sending
+         * side still gets the lines; what a client sends is ignored. */
+        for (int i = polled - 1; i >= 0; i--) {
             short revents = fds[2 + i].revents;
-            if (revents & (POLLIN | POLLHUP | POLLERR)) {
+            int gone = (revents & (POLLHUP | POLLERR)) != 0;
+            if (!gone && (revents & POLLIN)) {
                 char sink[256];
                 ssize_t r = recv(clients[i], sink, sizeof sink, MSG_DONTWAIT);
-                if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) || (revents & (POLLHUP | POLLERR))) {
-                    close(clients[i]);
-                    clients[i] = clients[--count];
+                if (r == 0) {
+                    half_closed[i] = 1;
+                } else if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+                    gone = 1;
                 }
+            }
+            if (gone) {
+                close(clients[i]);
+                clients[i] = clients[count - 1];
+                half_closed[i] = half_closed[count - 1];
+                count--;
             }
         }
 
@@ -250,7 +262,9 @@ static void serve(int http, int stream, volatile uint64_t *beat, uint64_t period
             for (int i = count - 1; i >= 0; i--) {
                 if (send_all(clients[i], line, (size_t)len) != 0) {
                     close(clients[i]);
-                    clients[i] = clients[--count];
+                    clients[i] = clients[count - 1];
+                    half_closed[i] = half_closed[count - 1];
+                    count--;
                 }
             }
             next += period_ms;

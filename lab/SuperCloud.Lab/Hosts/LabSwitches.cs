@@ -44,8 +44,11 @@ public sealed class LabSwitches(LabTopology topology, LabPaths paths, CommandRun
                  $"--unixctl={Path.Combine(alias, "ovsdb-server.ctl")}"],
                 [], host.Namespace, Path.Combine(directory, "ovsdb-server.log"));
             await store.UpdateAsync(s => s.Processes[database.Name] = database, cancellationToken);
-            await UntilAsync(() => File.Exists(Socket(alias)), $"ovsdb-server of {host.Name} listens on {Socket(alias)}", cancellationToken);
-            await commands.RunAsync("ovs-vsctl", [$"--db=unix:{Socket(alias)}", "--no-wait", "init"], cancellationToken);
+            // The socket file exists a moment before the server accepts on it: initialize once it answers.
+            await UntilAsync(
+                async () => File.Exists(Socket(alias)) && (await commands.TryRunAsync("ovs-vsctl", [$"--db=unix:{Socket(alias)}", "--no-wait", "--timeout=5", "init"], cancellationToken)).ExitCode == 0,
+                $"ovsdb-server of {host.Name} answers on {Socket(alias)}",
+                cancellationToken);
 
             // The pid file names the control socket (OVS_RUNDIR/ovs-vswitchd.PID.ctl) ovs-appctl -t ovs-vswitchd finds.
             var vswitchd = processes.StartDetached(
@@ -58,7 +61,7 @@ public sealed class LabSwitches(LabTopology topology, LabPaths paths, CommandRun
         foreach (var host in topology.Hosts)
         {
             var alias = topology.OvsAlias(host);
-            await UntilAsync(() => File.Exists(Path.Combine(alias, "ovs-vswitchd.pid")), $"ovs-vswitchd of {host.Name} runs", cancellationToken);
+            await UntilAsync(() => Task.FromResult(File.Exists(Path.Combine(alias, "ovs-vswitchd.pid"))), $"ovs-vswitchd of {host.Name} runs", cancellationToken);
         }
     }
 
@@ -68,10 +71,10 @@ public sealed class LabSwitches(LabTopology topology, LabPaths paths, CommandRun
 
     private static string Socket(string directory) => Path.Combine(directory, "db.sock");
 
-    private async Task UntilAsync(Func<bool> condition, string what, CancellationToken cancellationToken)
+    private async Task UntilAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        while (!condition())
+        while (!await condition())
         {
             if (time.GetElapsedTime(started) > StartTimeout)
             {
