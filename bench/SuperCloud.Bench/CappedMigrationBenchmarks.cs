@@ -31,14 +31,7 @@ internal static class CappedMigrationBenchmarks
 
         var (kernel, initrd) = await BenchGuest.BuildAsync(ct);
         var dataDir = Path.Combine(workDir, "capped-lab");
-        using var up = Process.Start(new ProcessStartInfo(RepoPaths.LabCli)
-        {
-            ArgumentList = { "up", "--data-dir", dataDir, "--clouds", "aws-us-east-1:1,onprem:1", "--port", "0" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        }) ?? throw new InvalidOperationException("cannot start supercloud-lab up");
-        _ = up.StandardOutput.ReadToEndAsync(ct);
-        _ = up.StandardError.ReadToEndAsync(ct);
+        using var up = LabUpProcess.Start(dataDir, "aws-us-east-1:1,onprem:1", ct);
         try
         {
             await UntilAsync(() => File.Exists(Path.Combine(dataDir, "ready")), "the lab is ready", () => up.HasExited, ct);

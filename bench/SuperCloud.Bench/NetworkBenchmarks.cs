@@ -130,14 +130,7 @@ internal static partial class NetworkBenchmarks
     {
         var (kernel, initrd) = await BenchGuest.BuildAsync(ct);
         var dataDir = Path.Combine(workDir, "network-lab");
-        using var up = Process.Start(new ProcessStartInfo(RepoPaths.LabCli)
-        {
-            ArgumentList = { "up", "--data-dir", dataDir, "--clouds", "aws-us-east-1:2,onprem:1", "--port", "0" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        }) ?? throw new InvalidOperationException("cannot start supercloud-lab up");
-        _ = up.StandardOutput.ReadToEndAsync(ct);
-        _ = up.StandardError.ReadToEndAsync(ct);
+        using var up = LabUpProcess.Start(dataDir, "aws-us-east-1:2,onprem:1", ct);
         try
         {
             await UntilAsync(() => Task.FromResult(File.Exists(Path.Combine(dataDir, "ready"))), "the lab is ready", () => up.HasExited, ct);
@@ -190,7 +183,7 @@ internal static partial class NetworkBenchmarks
 
                 var after = stream.Count("HEARTBEAT");
                 await UntilAsync(() => Task.FromResult(stream.Count("HEARTBEAT") >= after + 20), "the stream goes on after the move", () => up.HasExited, ct);
-                var downtime = GoDuration(done.Status.Downtime ?? "0s");
+                var downtime = SuperCloud.Crds.GoDuration.Parse(done.Status.Downtime ?? "0s", "status.downtime");
                 var beats = stream.Times("HEARTBEAT");
                 var gap = beats.Zip(beats.Skip(1), (x, y) => y - x).Max();
                 var replies = ping.Numbers(PingSeq());
@@ -296,25 +289,6 @@ internal static partial class NetworkBenchmarks
         return Convert.ToHexStringLower(hash)[..6];
     }
 
-    private static TimeSpan GoDuration(string text)
-    {
-        var total = TimeSpan.Zero;
-        foreach (Match m in DurationPart().Matches(text))
-        {
-            var value = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-            total += m.Groups[2].Value switch
-            {
-                "h" => TimeSpan.FromHours(value),
-                "m" => TimeSpan.FromMinutes(value),
-                "s" => TimeSpan.FromSeconds(value),
-                "ms" => TimeSpan.FromMilliseconds(value),
-                _ => TimeSpan.FromMicroseconds(value),
-            };
-        }
-
-        return total;
-    }
-
     private static async Task RunAsync(CancellationToken ct, params string[] args)
     {
         var result = await ExecAsync(args[0], args[1..], ct);
@@ -360,7 +334,4 @@ internal static partial class NetworkBenchmarks
 
     [GeneratedRegex(@"icmp_seq=(\d+) ")]
     private static partial Regex PingSeq();
-
-    [GeneratedRegex(@"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs)")]
-    private static partial Regex DurationPart();
 }

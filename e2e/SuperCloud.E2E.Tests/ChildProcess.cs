@@ -3,11 +3,15 @@ using System.Diagnostics;
 
 namespace SuperCloud.E2E.Tests;
 
-/// <summary>A started executable whose stdout/stderr tails are kept for failure messages; disposal kills its process tree.</summary>
+/// <summary>
+/// A started executable whose output lines are kept with their arrival times (a TCP stream, a ping, measured by a test)
+/// and whose tail goes into failure messages; disposal kills its process tree.
+/// </summary>
 internal sealed class ChildProcess : IDisposable
 {
     private const int TailLines = 40;
     private readonly ConcurrentQueue<string> _tail = new();
+    private readonly ConcurrentQueue<(DateTimeOffset At, string Line)> _lines = new();
     private readonly Process _process;
 
     private ChildProcess(string name, Process process)
@@ -21,6 +25,9 @@ internal sealed class ChildProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     public int Pid => _process.Id;
+
+    /// <summary>Every line so far, stdout and stderr, with the moment it arrived.</summary>
+    public IReadOnlyList<(DateTimeOffset At, string Line)> Lines => [.. _lines];
 
     public static ChildProcess Start(string name, string path, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -81,6 +88,7 @@ internal sealed class ChildProcess : IDisposable
             return;
         }
 
+        _lines.Enqueue((DateTimeOffset.UtcNow, line));
         _tail.Enqueue(line);
         while (_tail.Count > TailLines && _tail.TryDequeue(out _))
         {

@@ -122,8 +122,8 @@ internal sealed partial class LabRun : IAsyncDisposable
         Commands.RunAsync(RepoPaths.LabCli, ["client", "--data-dir", DataDir, "--cloud", cloud, "--", .. command], timeout: TimeSpan.FromSeconds(60));
 
     /// <summary>Starts <paramref name="command"/> in <paramref name="cloud"/>'s client namespace, running until disposed.</summary>
-    public LineRecorder StartClient(string cloud, params string[] command) =>
-        LineRecorder.Start($"client {cloud}: {string.Join(' ', command)}", RepoPaths.LabCli, ["client", "--data-dir", DataDir, "--cloud", cloud, "--", .. command]);
+    public ChildProcess StartClient(string cloud, params string[] command) =>
+        ChildProcess.Start($"client {cloud}: {string.Join(' ', command)}", RepoPaths.LabCli, ["client", "--data-dir", DataDir, "--cloud", cloud, "--", .. command]);
 
     public string HostDirectory(string host) => Path.Combine(DataDir, "hosts", host);
 

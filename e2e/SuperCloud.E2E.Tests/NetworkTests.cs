@@ -59,8 +59,8 @@ public sealed partial class NetworkTests(LabFixture fixture, ITestOutputHelper o
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var pod = new Roamer(fixture, "net-roamer", output);
-        LineRecorder? stream = null;
-        LineRecorder? ping = null;
+        ChildProcess? stream = null;
+        ChildProcess? ping = null;
         try
         {
             var source = await pod.StartAsync("    clusters: [aws-us-east-1]\n", networks: Eth0);
@@ -117,7 +117,7 @@ public sealed partial class NetworkTests(LabFixture fixture, ITestOutputHelper o
     public async Task After_ovs_vswitchd_is_killed_and_restarted_traffic_is_back_within_a_second()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        LineRecorder? ping = null;
+        ChildProcess? ping = null;
         var killed = false;
         try
         {
@@ -319,14 +319,14 @@ public sealed partial class NetworkTests(LabFixture fixture, ITestOutputHelper o
         return row[start..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
     }
 
-    private static List<(DateTimeOffset At, long Counter)> Beats(LineRecorder stream) =>
+    private static List<(DateTimeOffset At, long Counter)> Beats(ChildProcess stream) =>
         [.. stream.Lines.Select(l => (l.At, Match: Heartbeat().Match(l.Line))).Where(l => l.Match.Success)
             .Select(l => (l.At, long.Parse(l.Match.Groups[1].Value, CultureInfo.InvariantCulture)))];
 
-    private static List<int> Replies(LineRecorder ping) =>
+    private static List<int> Replies(ChildProcess ping) =>
         [.. ping.Lines.Select(l => PingReply().Match(l.Line)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
 
-    private static List<DateTimeOffset> ReplyTimes(LineRecorder ping) =>
+    private static List<DateTimeOffset> ReplyTimes(ChildProcess ping) =>
         [.. ping.Lines.Where(l => PingReply().IsMatch(l.Line)).Select(l => l.At)];
 
     private static JsonNode? Condition(JsonNode? obj, string type) =>
