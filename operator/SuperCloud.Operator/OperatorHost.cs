@@ -23,6 +23,8 @@ public static class OperatorHost
         ["--agent-ca"] = "Operator:AgentClient:CaPath",
         ["--agent-cert"] = "Operator:AgentClient:CertificatePath",
         ["--agent-key"] = "Operator:AgentClient:KeyPath",
+        ["--signer-ca"] = "Operator:Signer:CaPath",
+        ["--signer-key"] = "Operator:Signer:KeyPath",
         ["--max-parallel-migrations"] = "Operator:MaxParallelMigrations",
         ["--failpoints"] = "Operator:Failpoints",
         ["--max-outbound-migrations-per-node"] = "Operator:MaxOutboundMigrationsPerNode",

@@ -97,7 +97,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             var api = new LabApiClient(http, time);
             await CreateObjectsAsync(api, topology, stop);
             await CreateIdentitiesAsync(api, server, topology, stop);
-            await WriteCertificatesAsync(store, topology, commands, stop);
+            await WriteClusterCaAsync(store, stop);
             await StartAgentsAsync(store, topology, processes, stop);
             var operatorAddress = await StartOperatorAsync(store, processes, stop);
             await WaitReadyAsync(api, store, topology, operatorAddress, stop);
@@ -204,13 +204,13 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
         }
     }
 
-    private async Task WriteCertificatesAsync(LabStateStore store, LabTopology topology, CommandRunner commands, CancellationToken cancellationToken)
+    // The cluster CA of the agents' mutual TLS: its key goes to the operator alone, which signs each agent's requests for
+    // its server and client certificates (as the chart installs it); the agents get the certificate only.
+    private async Task WriteClusterCaAsync(LabStateStore store, CancellationToken cancellationToken)
     {
         await store.UpdateAsync(s => s.Files.Add(LabPaths.CertsName), cancellationToken);
-        await commands.RunAsync(
-            options.Executables.NodeAgent,
-            ["certs", _paths.Certs, .. topology.Hosts.Select(h => $"{h.Name}={h.Ip}")],
-            cancellationToken);
+        using var ca = CertificateAuthority.Create("supercloud-cluster-ca", TimeSpan.FromDays(365), time);
+        CertificateAuthority.WritePem(ca.Certificate, _paths.Certs, "ca");
     }
 
     private async Task StartAgentsAsync(LabStateStore store, LabTopology topology, LabProcesses processes, CancellationToken cancellationToken)
@@ -233,10 +233,8 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 $"--NodeAgent:ListenAddress={host.Ip}",
                 $"--NodeAgent:Port={LabHost.AgentPort.ToString(CultureInfo.InvariantCulture)}",
                 $"--NodeAgent:CaCertificatePath={Path.Combine(_paths.Certs, "ca.crt")}",
-                $"--NodeAgent:CertificatePath={Path.Combine(_paths.Certs, host.Name + ".crt")}",
-                $"--NodeAgent:KeyPath={Path.Combine(_paths.Certs, host.Name + ".key")}",
-                $"--NodeAgent:ClientCertificatePath={Path.Combine(_paths.Certs, host.Name + "-client.crt")}",
-                $"--NodeAgent:ClientKeyPath={Path.Combine(_paths.Certs, host.Name + "-client.key")}",
+                "--NodeAgent:RequestCertificates=true",
+                $"--NodeAgent:CertificateDirectory={Path.Combine(_paths.Host(host.Name), "pki")}",
                 $"--NodeAgent:Cloud={host.Cloud.Spec.Provider}",
                 $"--NodeAgent:Region={host.Cloud.Spec.Region}",
                 $"--NodeAgent:Spot={(host.Spot ? "true" : "false")}",
@@ -264,9 +262,8 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             "--kubeconfig", _paths.OperatorKubeconfig,
             "--listen-address", listen.GetLeftPart(UriPartial.Authority),
             "--leader-election-namespace", SystemNamespace,
-            "--agent-ca", Path.Combine(_paths.Certs, "ca.crt"),
-            "--agent-cert", Path.Combine(_paths.Certs, "supercloud-operator.crt"),
-            "--agent-key", Path.Combine(_paths.Certs, "supercloud-operator.key"),
+            "--signer-ca", Path.Combine(_paths.Certs, "ca.crt"),
+            "--signer-key", Path.Combine(_paths.Certs, "ca.key"),
             $"--Operator:LostNodeGracePeriod={Config(options.NodeGracePeriod)}",
         ];
         await store.UpdateAsync(

@@ -30,6 +30,7 @@ internal static class BuiltInPrinters
         ("rbac.authorization.k8s.io", "ClusterRole") or ("rbac.authorization.k8s.io", "Role") => ([TableColumn.NameColumn, TableColumn.CreatedAtColumn],
             (o, _) => [Name(o), CreatedAt(o)]),
         ("rbac.authorization.k8s.io", "ClusterRoleBinding") or ("rbac.authorization.k8s.io", "RoleBinding") => (BindingColumns, BindingRow),
+        ("certificates.k8s.io", "CertificateSigningRequest") => (CsrColumns, CsrRow),
         _ => ([TableColumn.NameColumn, TableColumn.CreatedAtColumn], (o, _) => [Name(o), CreatedAt(o)]),
     };
 
@@ -239,6 +240,31 @@ internal static class BuiltInPrinters
             : string.Join(",", labels.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
 
     private static List<string> Strings(JsonNode? node) => (node as JsonArray ?? []).Select(n => n?.ToString() ?? "").ToList();
+
+    private static readonly TableColumn[] CsrColumns =
+    [
+        TableColumn.NameColumn,
+        TableColumn.AgeColumn,
+        new("SignerName", "string", "", "Name of the signer that should issue the certificate."),
+        new("Requestor", "string", "", "Name of the user that created the request."),
+        new("RequestedDuration", "string", "", "The requested lifetime of the certificate."),
+        new("Condition", "string", "", "The current state of the request."),
+    ];
+
+    // kubectl get csr: conditions joined in order, "Issued" once a certificate is there, "Pending" when there is neither.
+    private static List<JsonNode?> CsrRow(JsonObject o, DateTimeOffset now)
+    {
+        var conditions = (o["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().Select(c => Str(c, "type") ?? "").ToList();
+        if (Str(o, "status", "certificate") is { Length: > 0 })
+        {
+            conditions.Add("Issued");
+        }
+
+        var seconds = o["spec"]?["expirationSeconds"] is JsonValue v && v.TryGetValue<long>(out var s) ? (long?)s : null;
+        var duration = seconds is { } secs ? HumanDuration.Format(TimeSpan.FromSeconds(secs)) : "<none>";
+        return [Name(o), Age(o, now), Str(o, "spec", "signerName") ?? "", Str(o, "spec", "username") ?? "", duration,
+            conditions.Count == 0 ? "Pending" : string.Join(",", conditions)];
+    }
 
     private static string Name(JsonObject o) => Str(o, "metadata", "name") ?? "";
 
