@@ -11,11 +11,13 @@ internal static class HostsCommands
           supercloud-lab up --data-dir DIR --clouds NAME:HOSTS[,NAME:HOSTS...] [--port 6443] [--subnet A.B.0.0/16]
                             [--lease-duration 40s] [--node-grace-period 5m] [--ready-timeout 3m]
                             [--agent-bin PATH] [--operator-bin PATH] [--crds DIR]
+                            [--install manifests|chart [--chart DIR] [--helm-set 'k=v;k=v']]
               runs a lab in the foreground until SIGINT/SIGTERM, then removes it. NAME is PROVIDER-REGION (aws-us-east-1,
               gcp-europe-west1, azure-eastus) or onprem[-SITE]; hosts are NAME-1..NAME-HOSTS, each a network namespace with
               its own node agent at A.B.CLOUD.(10+N):7443; every even-numbered host of a cloud that sells spot is a spot
               instance. Writes DIR/kubeconfig at once and DIR/ready when every SuperNode is Ready and the operator serves.
               --lease-duration: the agents' heartbeat Lease; --node-grace-period: how long a NotReady node keeps its SuperPods.
+              --install chart: install SuperCloud with helm (one cloud) and run the chart's pods on the hosts, as a kubelet.
           supercloud-lab down --data-dir DIR
               stops a running up (or cleans up after a killed one): every process, namespace, link, route and file of the lab
           supercloud-lab agent stop|kill|start --data-dir DIR --host HOST [-- EXTRA_AGENT_ARGS...]
@@ -76,7 +78,8 @@ internal static class HostsCommands
     {
         var parsed = CommandArguments.Parse(
             args,
-            ["--data-dir", "--clouds", "--port", "--subnet", "--lease-duration", "--node-grace-period", "--ready-timeout", "--agent-bin", "--operator-bin", "--crds"]);
+            ["--data-dir", "--clouds", "--port", "--subnet", "--lease-duration", "--node-grace-period", "--ready-timeout", "--agent-bin", "--operator-bin", "--crds",
+                "--install", "--chart", "--helm-set"]);
         if (parsed.PassThrough.Count > 0)
         {
             throw new LabUsageException($"up takes no arguments after --, got \"{string.Join(' ', parsed.PassThrough)}\"");
@@ -105,6 +108,34 @@ internal static class HostsCommands
             Path.GetFullPath(parsed.Get("--crds") ?? defaults.Crds),
             defaults.Deploy);
         executables.Validate();
+        string? chart = null;
+        switch (parsed.Get("--install") ?? "manifests")
+        {
+            case "manifests":
+                if (parsed.Get("--chart") is not null || parsed.Get("--helm-set") is not null)
+                {
+                    throw new LabUsageException("--chart and --helm-set go with --install chart");
+                }
+
+                break;
+            case "chart":
+                chart = Path.GetFullPath(parsed.Get("--chart") ?? defaults.Chart ?? throw new LabUsageException("--install chart: give the chart directory with --chart"));
+                if (!File.Exists(Path.Combine(chart, "Chart.yaml")))
+                {
+                    throw new LabUsageException($"--chart \"{chart}\": no Chart.yaml there");
+                }
+
+                if (clouds.Count != 1)
+                {
+                    throw new LabUsageException($"--install chart: give one cloud (the chart's agents form one SuperCluster), got {clouds.Count}");
+                }
+
+                break;
+            case var other:
+                throw new LabUsageException($"--install \"{other}\": must be manifests or chart");
+        }
+
+        executables = executables with { Helm = defaults.Helm, Chart = defaults.Chart };
         var options = new LabUpOptions
         {
             DataDir = dataDir,
@@ -116,6 +147,8 @@ internal static class HostsCommands
             NodeGracePeriod = parsed.Get("--node-grace-period") is { } grace ? LabDuration.Parse("--node-grace-period", grace) : TimeSpan.FromMinutes(5),
             ReadyTimeout = parsed.Get("--ready-timeout") is { } ready ? LabDuration.Parse("--ready-timeout", ready) : TimeSpan.FromMinutes(3),
             Executables = executables,
+            Chart = chart,
+            HelmSettings = HelmSettings(parsed.Get("--helm-set")),
         };
         RequireRoot("up");
 
@@ -241,5 +274,20 @@ internal static class HostsCommands
         {
             throw new LabCommandException($"must run as root: {command} creates and changes network namespaces, links and routes (try sudo)");
         }
+    }
+
+    // --helm-set 'a.b=1;c=x': each entry a helm --set KEY=VALUE.
+    private static string[] HelmSettings(string? text)
+    {
+        var settings = (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var setting in settings)
+        {
+            if (setting.IndexOf('=', StringComparison.Ordinal) <= 0)
+            {
+                throw new LabUsageException($"--helm-set \"{setting}\": each setting must be KEY=VALUE");
+            }
+        }
+
+        return settings;
     }
 }

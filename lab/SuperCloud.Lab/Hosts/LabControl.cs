@@ -47,7 +47,7 @@ public sealed class LabControl(string dataDir, TimeProvider time, ILogger logger
             throw new LabCommandException($"{name} is already running (pid {process.Pid}); stop it first");
         }
 
-        var started = new LabProcesses(_commands, time, logger).StartDetached(name, process.Executable, process.BaseArgs, extraArgs, process.Netns, process.Log);
+        var started = new LabProcesses(_commands, time, logger).StartDetached(name, process.Executable, process.BaseArgs, extraArgs, process.Netns, process.Log, process.Environment);
         await _store.UpdateAsync(s => s.Processes[name] = started, cancellationToken);
         return started;
     }
