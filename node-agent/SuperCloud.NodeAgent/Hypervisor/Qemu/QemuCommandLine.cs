@@ -23,7 +23,9 @@ internal static class QemuCommandLine
             "-smp", spec.Vcpus.ToString(CultureInfo.InvariantCulture),
             "-kernel", spec.Boot.Kernel,
             "-append", spec.Boot.Cmdline,
-            "-serial", $"file:{paths.ConsoleLog}",
+            // Appending, so the console log can be truncated under QEMU when it is rotated (ConsoleLogRotator).
+            "-chardev", $"file,id=console,path={paths.ConsoleLog},append=on",
+            "-serial", "chardev:console",
             "-qmp", $"unix:{paths.QmpSocket},server=on,wait=off",
             "-pidfile", paths.Pid,
             // Paused until the driver has attached to QMP, so no guest output happens before the driver watches.

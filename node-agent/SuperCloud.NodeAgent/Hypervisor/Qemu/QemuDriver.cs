@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SuperCloud.NodeAgent.Qmp;
@@ -24,12 +23,14 @@ public sealed partial class QemuDriver : IHypervisorDriver
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<QemuDriver> _logger;
     private readonly ConcurrentDictionary<string, QemuVm> _vms = new(StringComparer.Ordinal);
+    private readonly ConsoleLogRotator _consoleLogs;
 
     private QemuDriver(QemuDriverOptions options, TimeProvider timeProvider, ILogger<QemuDriver> logger)
     {
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
+        _consoleLogs = new ConsoleLogRotator(options.StateDirectory, options.ConsoleLogMaxSize, options.ConsoleLogMaxFiles, options.ConsoleLogCheckInterval, timeProvider, logger);
     }
 
     /// <inheritdoc />
@@ -259,24 +260,13 @@ public sealed partial class QemuDriver : IHypervisorDriver
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         var vm = Find(vmId, "read console of");
-        try
-        {
-            await using var stream = new FileStream(vm.Paths.ConsoleLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var start = Math.Max(0, stream.Length - maxBytes);
-            stream.Seek(start, SeekOrigin.Begin);
-            var buffer = new byte[stream.Length - start];
-            await stream.ReadExactlyAsync(buffer, cancellationToken);
-            return Encoding.UTF8.GetString(buffer);
-        }
-        catch (FileNotFoundException)
-        {
-            return "";
-        }
+        return await ConsoleLogRotator.ReadTailAsync(vm.Paths.ConsoleLog, maxBytes, cancellationToken);
     }
 
     /// <summary>Detaches from every QEMU without stopping it: VMs outlive the agent.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _consoleLogs.DisposeAsync();
         foreach (var vm in _vms.Values)
         {
             if (vm.Qmp is { } qmp)
@@ -320,6 +310,10 @@ public sealed partial class QemuDriver : IHypervisorDriver
         File.Delete(paths.Memory);
         // Each boot gets a fresh console log, so "the console" always means the current boot.
         await File.WriteAllBytesAsync(paths.ConsoleLog, [], cancellationToken);
+        for (var generation = 1; generation <= 10; generation++)
+        {
+            File.Delete(ConsoleLogRotator.Rotated(paths.ConsoleLog, generation));
+        }
         vm.StopRequested = false;
         vm.ShutdownReason = null;
 
