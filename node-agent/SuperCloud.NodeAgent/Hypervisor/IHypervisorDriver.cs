@@ -9,6 +9,9 @@ public interface IHypervisorDriver : IAsyncDisposable
     /// <summary>The driver name, <c>qemu</c> or <c>xen</c>.</summary>
     string Name { get; }
 
+    /// <summary>The directory that holds one subdirectory per VM; the agent keeps its records of each VM beside them.</summary>
+    string StateDirectory { get; }
+
     /// <summary>Reports whether and how the hypervisor can run VMs on this host.</summary>
     Task<HypervisorInfo> GetInfoAsync(CancellationToken cancellationToken);
 

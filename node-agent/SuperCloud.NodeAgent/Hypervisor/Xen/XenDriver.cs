@@ -23,6 +23,9 @@ public sealed class XenDriver(XenDriverOptions options, TimeProvider timeProvide
     /// <inheritdoc />
     public string Name => "xen";
 
+    /// <inheritdoc />
+    public string StateDirectory => options.StateDirectory;
+
     /// <summary>Why Xen cannot run VMs here, or null when the privcmd device exists.</summary>
     public string? UnavailableReason => File.Exists(options.PrivcmdDevice) ? null : $"Xen not available: {options.PrivcmdDevice} missing";
 
