@@ -86,6 +86,40 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
     }
 
     [SkippableFact]
+    public async Task A_token_expires_with_the_migrations_completion_timeout()
+    {
+        Skip.If(GuestImage.Missing is not null, GuestImage.Missing);
+        var (source, target) = (agents.Current, agents.Other);
+        var token = MigrationAgents.NewToken();
+        var options = new V1.MigrationOptions { MaxDowntimeMs = 300, CompletionTimeoutMs = 200 };
+        await target.Client.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest
+        {
+            MigrationId = "expired", Token = token, Spec = MigrationSpec(), SourceNode = source.Name, Options = options, Epoch = agents.Epoch + 1,
+        }, deadline: MigrationAgents.Deadline(30));
+        // Past the token's lifetime: the source comes too late.
+        await Task.Delay(TimeSpan.FromMilliseconds(400));
+
+        V1.MigrationStatus started;
+        try
+        {
+            started = await source.Client.StartMigrationSourceAsync(new V1.StartMigrationSourceRequest
+            {
+                MigrationId = "expired", VmId = MigrationAgents.VmId, Token = token, TargetNode = target.Name, TargetEndpoint = target.Endpoint, Options = options,
+                SourceEpoch = agents.Epoch, TargetEpoch = agents.Epoch + 1,
+            }, deadline: MigrationAgents.Deadline(30));
+        }
+        finally
+        {
+            await DropTargetAsync(target, "expired");
+        }
+
+        started.Phase.Should().Be(V1.MigrationPhase.Failed);
+        started.FailureReason.Should().Be(V1.MigrationFailureReason.TargetRejected, started.Message);
+        started.Message.Should().Contain("token expired");
+        (await source.Client.GetVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(10))).State.Should().Be(V1.VmState.Running);
+    }
+
+    [SkippableFact]
     public async Task Target_that_is_not_the_expected_node_is_refused_before_any_byte_moves()
     {
         Skip.If(GuestImage.Missing is not null, GuestImage.Missing);

@@ -210,6 +210,44 @@ public sealed class NodeAgentService(
     }
 
     /// <inheritdoc />
+    public override Task<MigrationStatus> RecoverMigrationTarget(RecoverMigrationTargetRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = RequireMigrationId(request.MigrationId);
+        var vmId = RequireId(new VmRequest { Id = request.VmId });
+        var token = MigrationMapping.Token(request.Token, "token");
+        if (string.IsNullOrEmpty(request.SourceNode) || request.SourceNode == options.NodeName)
+        {
+            throw RpcErrors.InvalidArgument("source_node", $"must name the source node, not this one, got '{request.SourceNode}'");
+        }
+
+        var epoch = RequireEpoch(request.Epoch, "epoch", positive: true);
+        var settings = MigrationMapping.ToSettings(request.Options);
+        return RunAsync(context, async ct => Status(await migrations.RecoverTargetAsync(id, vmId, request.SourceNode, token, settings, epoch, ct)));
+    }
+
+    /// <inheritdoc />
+    public override Task<MigrationStatus> RecoverMigrationSource(RecoverMigrationSourceRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = RequireMigrationId(request.MigrationId);
+        var vmId = RequireId(new VmRequest { Id = request.VmId });
+        var token = MigrationMapping.Token(request.Token, "token");
+        if (string.IsNullOrEmpty(request.TargetNode) || request.TargetNode == options.NodeName)
+        {
+            throw RpcErrors.InvalidArgument("target_node", $"must name the target node, not this one, got '{request.TargetNode}'");
+        }
+
+        if (string.IsNullOrEmpty(request.TargetEndpoint) || !request.TargetEndpoint.Contains(':', StringComparison.Ordinal))
+        {
+            throw RpcErrors.InvalidArgument("target_endpoint", $"must be host:port, got '{request.TargetEndpoint}'");
+        }
+
+        var settings = MigrationMapping.ToSettings(request.Options);
+        return RunAsync(context, async ct => Status(await migrations.RecoverSourceAsync(id, vmId, request.TargetNode, request.TargetEndpoint, token, settings, ct)));
+    }
+
+    /// <inheritdoc />
     public override Task<MigrationStatus> CompleteMigrationTarget(MigrationRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -36,6 +36,22 @@ internal sealed class IncomingMigration(
         Advance(MigrationPhase.Prepared, $"waiting for {SourceNode}'s connection");
     }
 
+    /// <summary>
+    /// Post-copy lost its stream: the hypervisor listens for the recovered one, which the source presenting
+    /// <paramref name="token"/> may bring. The VM runs here all along; only its missing pages wait.
+    /// </summary>
+    public async Task PrepareRecoveryAsync(byte[] token, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Options.SocketDirectory);
+        await Driver.RecoverIncomingAsync(VmId, SocketPath, cancellationToken);
+        var now = Time.GetUtcNow();
+        Update(s => s with
+        {
+            Phase = MigrationPhase.Switched, Recovering = true, Token = token, TokenExpiresAt = now + TokenLifetime,
+            Message = $"post-copy lost its stream; waiting for {SourceNode} to bring it back",
+        });
+    }
+
     /// <summary>A repeated preparation before the source connected: the newest token is the valid one, for a fresh lifetime.</summary>
     public void ReplaceToken(byte[] token)
     {
@@ -60,7 +76,7 @@ internal sealed class IncomingMigration(
         var now = Time.GetUtcNow();
         Update(s =>
         {
-            if (s.Token is null || s.Phase != MigrationPhase.Prepared)
+            if (s.Token is null || !(s.Phase == MigrationPhase.Prepared || s.Recovering))
             {
                 refusal = $"migration {MigrationId} is {s.Phase} and accepts no new connection";
                 return s;
@@ -103,12 +119,21 @@ internal sealed class IncomingMigration(
         Relay = new MigrationRelay(connection, abortConnection, hypervisor, RelaySettings(0), Logger);
         await MigrationWire.WriteControlAsync(connection, new MigrationControl { Type = MigrationControl.Accept, MigrationId = MigrationId }, token);
         Relay.Start();
-        Advance(MigrationPhase.Transferring, $"receiving from {SourceNode}");
+        var recovering = State.Recovering;
+        if (recovering)
+        {
+            Update(s => s with { Reason = MigrationFailureReason.Unspecified, Message = $"post-copy resumed: receiving the remaining pages from {SourceNode}" });
+        }
+        else
+        {
+            Advance(MigrationPhase.Transferring, $"receiving from {SourceNode}");
+        }
+
         try
         {
             // Followed until the relay ends (its control channel completes on teardown), not until the connection's own
             // token fires: a closed connection is an outcome to judge, not a reason to stop judging.
-            await FollowAsync(Relay, Lifetime.Token);
+            await FollowAsync(Relay, switched: recovering, Lifetime.Token);
         }
         catch (OperationCanceledException) when (Lifetime.IsCancellationRequested)
         {
@@ -116,6 +141,7 @@ internal sealed class IncomingMigration(
         }
         finally
         {
+            Update(s => s with { Recovering = false });
             await CloseRelayAsync();
         }
     }
@@ -189,9 +215,8 @@ internal sealed class IncomingMigration(
         }
     }
 
-    private async Task FollowAsync(MigrationRelay relay, CancellationToken cancellationToken)
+    private async Task FollowAsync(MigrationRelay relay, bool switched, CancellationToken cancellationToken)
     {
-        var switched = false;
         await foreach (var message in relay.Controls.ReadAllAsync(cancellationToken))
         {
             switch (message.Type)

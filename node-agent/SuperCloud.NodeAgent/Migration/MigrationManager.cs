@@ -263,6 +263,73 @@ public sealed class MigrationManager(
     }
 
     /// <summary>
+    /// Target: post-copy of <paramref name="migrationId"/> lost its stream; the hypervisor listens for the recovered one
+    /// from <paramref name="sourceNode"/> presenting <paramref name="token"/>. Works from the ownership record when this
+    /// agent restarted since.
+    /// </summary>
+    public async Task<MigrationSnapshot> RecoverTargetAsync(
+        string migrationId, string vmId, string sourceNode, byte[] token, MigrationSettings settings, long epoch, CancellationToken cancellationToken)
+    {
+        await _startLock.WaitAsync(cancellationToken);
+        try
+        {
+            var session = _sessions.GetValueOrDefault(migrationId) switch
+            {
+                IncomingMigration incoming when incoming.VmId == vmId && incoming.SourceNode == sourceNode && incoming.TargetEpoch == epoch => incoming,
+                null when ownership.Get(vmId) is { IncomingMigration: var id, Resumed: true, HeldEpoch: var held } && id == migrationId && held == epoch =>
+                    new IncomingMigration(migrationId, vmId, sourceNode, epoch, settings, driver, ownership, options, timeProvider, logger),
+                _ => throw new MigrationConflictException($"this agent holds no resumed copy that migration {migrationId} brought from {sourceNode} at epoch {epoch}"),
+            };
+            await session.PrepareRecoveryAsync(token, cancellationToken);
+            _sessions[migrationId] = session;
+            return await SnapshotAsync(session, cancellationToken);
+        }
+        finally
+        {
+            _startLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Source: post-copy of <paramref name="migrationId"/> lost its stream; connects to the target agent again and resumes
+    /// sending the remaining pages. Works from the ownership record when this agent restarted since.
+    /// </summary>
+    public async Task<MigrationSnapshot> RecoverSourceAsync(
+        string migrationId, string vmId, string targetNode, string targetEndpoint, byte[] token, MigrationSettings settings, CancellationToken cancellationToken)
+    {
+        OutgoingMigration session;
+        await _startLock.WaitAsync(cancellationToken);
+        try
+        {
+            session = _sessions.GetValueOrDefault(migrationId) switch
+            {
+                OutgoingMigration outgoing when outgoing.VmId == vmId && outgoing.TargetNode == targetNode && !outgoing.IsActive => outgoing,
+                OutgoingMigration => throw new MigrationConflictException($"migration {migrationId} still runs on this agent; there is nothing to recover"),
+                // Post-copy was recorded before it was asked for; the hypervisor itself says whether it waits to be recovered.
+                null when ownership.Get(vmId) is { Outgoing: { PostCopy: true } outgoing, HeldEpoch: { } held } && outgoing.MigrationId == migrationId =>
+                    new OutgoingMigration(migrationId, vmId, targetNode, targetEndpoint, held, outgoing.TargetEpoch, settings, driver, ownership, transport, options, timeProvider, logger),
+                _ => throw new MigrationConflictException($"this agent has no post-copy of migration {migrationId} to {targetNode} to recover"),
+            };
+            _sessions[migrationId] = session;
+        }
+        finally
+        {
+            _startLock.Release();
+        }
+
+        try
+        {
+            await session.RecoverAsync(token, targetEndpoint, cancellationToken);
+        }
+        catch (Exception ex) when (ex is MigrationConnectException or HypervisorException or IOException)
+        {
+            // The session keeps the failure so that GetMigration tells it; the caller gets it now too.
+        }
+
+        return await SnapshotAsync(session, cancellationToken);
+    }
+
+    /// <summary>
     /// Source: resumes the VM here after a completed migration whose target confirmed its copy gone, the copy at
     /// <paramref name="epoch"/> running on under <paramref name="newEpoch"/>.
     /// </summary>

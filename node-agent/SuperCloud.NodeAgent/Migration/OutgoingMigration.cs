@@ -27,20 +27,65 @@ internal sealed class OutgoingMigration(
     public async Task StartAsync(byte[] token, CancellationToken cancellationToken)
     {
         Advance(MigrationPhase.Transferring, $"connecting to the target agent {TargetNode} at {targetEndpoint}");
+        try
+        {
+            await RelayAsync(token, targetEndpoint, socket => Driver.StartOutgoingAsync(VmId, Settings, socket, cancellationToken), cancelOnFailure: true, cancellationToken);
+            Advance(MigrationPhase.Transferring, $"sending to {TargetNode}");
+        }
+        catch (Exception ex)
+        {
+            // Also when the caller went away mid-start: a session left Transferring without a relay would never end.
+            var reason = ex is MigrationConnectException connect ? connect.Reason : MigrationFailureReason.SourceStartFailed;
+            Finish(MigrationPhase.Failed, reason, ex is OperationCanceledException ? "the start was abandoned by its caller" : ex.Message);
+            await EndWithoutHandOverAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Post-copy lost its stream: connects to the target agent at <paramref name="endpoint"/> again and has the hypervisor
+    /// resume sending the pages the target still lacks. The VM ran on the target all along; this copy never resumes.
+    /// </summary>
+    public async Task RecoverAsync(byte[] token, string endpoint, CancellationToken cancellationToken)
+    {
+        Update(s => s with
+        {
+            Phase = MigrationPhase.PostCopy, Reason = MigrationFailureReason.Unspecified, Recovering = true, PostCopyStarted = true, HandedOver = true, SwitchSent = true,
+            Message = $"recovering post-copy: connecting to the target agent {TargetNode} at {endpoint}",
+        });
+        try
+        {
+            // Nothing is cancelled if this fails: the hypervisor falls back to waiting for the stream, as it did before.
+            await RelayAsync(token, endpoint, socket => Driver.ResumeOutgoingAsync(VmId, socket, cancellationToken), cancelOnFailure: false, cancellationToken);
+            Update(s => s with { Message = $"post-copy resumed: sending the remaining pages to {TargetNode}" });
+        }
+        catch (Exception ex)
+        {
+            var reason = ex is MigrationConnectException connect ? connect.Reason : MigrationFailureReason.SourceStartFailed;
+            Update(s => s with { Recovering = false });
+            Finish(MigrationPhase.Failed, MigrationFailureReason.PostCopyFailed, $"recovering post-copy failed ({reason}): {ex.Message}; the remaining pages stay here");
+            throw;
+        }
+    }
+
+    // Connects to the target agent, has the hypervisor start (or resume) sending into a local socket, relays it, and
+    // follows the hypervisor on its own task from then on.
+    private async Task RelayAsync(byte[] token, string endpoint, Func<string, Task> startHypervisor, bool cancelOnFailure, CancellationToken cancellationToken)
+    {
         Socket? listener = null;
         Stream? connection = null;
         var hypervisorStarted = false;
         try
         {
             var hello = new MigrationControl { Type = MigrationControl.Hello, MigrationId = MigrationId, VmId = VmId, Token = token };
-            connection = await transport.ConnectAsync(targetEndpoint, TargetNode, hello, cancellationToken);
+            connection = await transport.ConnectAsync(endpoint, TargetNode, hello, cancellationToken);
 
             Directory.CreateDirectory(Options.SocketDirectory);
             File.Delete(SocketPath);
             listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
             listener.Listen(1);
-            await Driver.StartOutgoingAsync(VmId, Settings, SocketPath, cancellationToken);
+            await startHypervisor(SocketPath);
             hypervisorStarted = true;
 
             Socket hypervisor;
@@ -61,20 +106,11 @@ internal sealed class OutgoingMigration(
             Relay = new MigrationRelay(connection, null, hypervisor, RelaySettings(Settings.BandwidthBytesPerSecond), Logger);
             connection = null;
             Relay.Start();
-            Advance(MigrationPhase.Transferring, $"sending to {TargetNode}");
             _ = Task.Run(() => RunAsync(Lifetime.Token), CancellationToken.None);
         }
-        catch (Exception ex)
+        catch when (hypervisorStarted && cancelOnFailure)
         {
-            // Also when the caller went away mid-start: a session left Transferring without a relay would never end.
-            if (hypervisorStarted)
-            {
-                await CancelHypervisorQuietlyAsync();
-            }
-
-            var reason = ex is MigrationConnectException connect ? connect.Reason : MigrationFailureReason.SourceStartFailed;
-            Finish(MigrationPhase.Failed, reason, ex is OperationCanceledException ? "the start was abandoned by its caller" : ex.Message);
-            await EndWithoutHandOverAsync();
+            await CancelHypervisorQuietlyAsync();
             throw;
         }
         finally
@@ -197,6 +233,13 @@ internal sealed class OutgoingMigration(
 
             if (!completed)
             {
+                return;
+            }
+
+            if (State.Recovering)
+            {
+                // The target resumed the VM long before the stream broke: there is no switch-over to confirm.
+                Update(s => s with { Phase = MigrationPhase.Switched, Recovering = false, Message = $"post-copy recovered and completed: the VM runs on {TargetNode} with every page" });
                 return;
             }
 

@@ -49,6 +49,9 @@ internal sealed record SessionState
     /// <summary>Source: the VM's state went to the target.</summary>
     public bool HandedOver { get; init; }
 
+    /// <summary>Post-copy lost its stream and a new one is being set up: the switch-over happened before it.</summary>
+    public bool Recovering { get; init; }
+
     /// <summary>Target: the one-time token a source must present, until one did (then null).</summary>
     public byte[]? Token { get; init; }
 
@@ -68,6 +71,7 @@ internal sealed record SessionState
     public bool MayBecome(MigrationPhase next) => Phase switch
     {
         MigrationPhase.Aborted => next == MigrationPhase.Aborted,
+        MigrationPhase.Failed when Reason == MigrationFailureReason.PostCopyFailed => next is MigrationPhase.Failed or MigrationPhase.Aborted or MigrationPhase.PostCopy,
         MigrationPhase.Failed or MigrationPhase.Cancelled => next == Phase || next is MigrationPhase.Aborted or MigrationPhase.Switched,
         _ => true,
     };

@@ -32,6 +32,8 @@ internal static class DecideWorld
         ["restarted, VM kept"] = Report("src", Source(V1.MigrationPhase.Failed, V1.VmState.Running, reason: V1.MigrationFailureReason.AgentRestarted)),
         ["restarted, settling"] = Report("src", Source(V1.MigrationPhase.Unknown, V1.VmState.Paused)),
         ["post-copy broke"] = Report("src", Source(V1.MigrationPhase.Failed, V1.VmState.Paused, postCopy: true, handedOver: true, reason: V1.MigrationFailureReason.PostCopyFailed, vmState: V1.VmMigrationState.PostCopyOut)),
+        ["post-copy paused"] = Report("src", Source(V1.MigrationPhase.PostCopy, V1.VmState.Paused, postCopy: true, handedOver: true, vmState: V1.VmMigrationState.PostCopyOut,
+            hypervisor: V1.HypervisorMigrationState.PostcopyPaused)),
         ["rolled back, runs"] = Report("src", new V1.MigrationStatus { Role = V1.MigrationRole.Source, Phase = V1.MigrationPhase.Cancelled, Vm = Vm(V1.VmState.Running, TargetEpoch + 1) }),
     };
 
@@ -44,7 +46,8 @@ internal static class DecideWorld
         ["knows nothing"] = new AgentView.NotFound("no migration and no VM"),
         ["no record, VM unknown"] = Report("dst", new V1.MigrationStatus { Phase = V1.MigrationPhase.Unknown }),
         ["prepared"] = Report("dst", Target(V1.MigrationPhase.Prepared, V1.VmState.Paused, V1.VmMigrationState.Incoming, V1.HypervisorMigrationState.None)),
-        ["receiving"] = Report("dst", Target(V1.MigrationPhase.Transferring, V1.VmState.Paused, V1.VmMigrationState.Incoming, V1.HypervisorMigrationState.Active)),
+        ["receiving"] = Report("dst", Target(V1.MigrationPhase.Transferring, V1.VmState.Paused, V1.VmMigrationState.Incoming, V1.HypervisorMigrationState.Active, received: 40 << 20)),
+        ["receiving, stalled"] = Report("dst", Target(V1.MigrationPhase.Transferring, V1.VmState.Paused, V1.VmMigrationState.Incoming, V1.HypervisorMigrationState.Active, received: 30 << 20)),
         ["loaded"] = Report("dst", Target(V1.MigrationPhase.Transferring, V1.VmState.Paused, V1.VmMigrationState.Incoming, V1.HypervisorMigrationState.Completed)),
         ["runs"] = Report("dst", Target(V1.MigrationPhase.Switched, V1.VmState.Running, V1.VmMigrationState.None, V1.HypervisorMigrationState.Completed)),
         ["runs, pulling pages"] = Report("dst", Target(V1.MigrationPhase.Switched, V1.VmState.Running, V1.VmMigrationState.None, V1.HypervisorMigrationState.PostcopyActive)),
@@ -85,6 +88,7 @@ internal static class DecideWorld
         SinceStart = TimeSpan.FromSeconds(20),
         SinceProgress = TimeSpan.FromSeconds(2),
         BytesSent = 1 << 20,
+        BytesReceived = 30 << 20,
         SchedulingTimeout = TimeSpan.FromSeconds(30),
         AgentUnreachableTimeout = TimeSpan.FromSeconds(60),
         HasFinalizer = true,
@@ -98,17 +102,18 @@ internal static class DecideWorld
 
     private static V1.MigrationStatus Source(
         V1.MigrationPhase phase, V1.VmState vm, long bytes = 10 << 20, bool postCopy = false, bool handedOver = false,
-        V1.MigrationFailureReason reason = V1.MigrationFailureReason.Unspecified, V1.VmMigrationState vmState = V1.VmMigrationState.Outgoing) => new()
+        V1.MigrationFailureReason reason = V1.MigrationFailureReason.Unspecified, V1.VmMigrationState vmState = V1.VmMigrationState.Outgoing,
+        V1.HypervisorMigrationState hypervisor = V1.HypervisorMigrationState.Active) => new()
     {
-        Role = V1.MigrationRole.Source, Phase = phase, BytesTransferred = bytes, PostCopyStarted = postCopy, HandedOver = handedOver, FailureReason = reason,
+        Role = V1.MigrationRole.Source, Phase = phase, BytesTransferred = bytes, PostCopyStarted = postCopy, HandedOver = handedOver, FailureReason = reason, HypervisorState = hypervisor,
         SourceEpoch = SourceEpoch, TargetEpoch = TargetEpoch, Vm = Vm(vm, SourceEpoch, vmState), Message = $"source {phase}",
     };
 
     private static V1.MigrationStatus Target(
         V1.MigrationPhase phase, V1.VmState vm, V1.VmMigrationState vmState, V1.HypervisorMigrationState hypervisor,
-        V1.MigrationFailureReason reason = V1.MigrationFailureReason.Unspecified) => new()
+        V1.MigrationFailureReason reason = V1.MigrationFailureReason.Unspecified, long received = 0) => new()
     {
-        Role = V1.MigrationRole.Target, Phase = phase, HypervisorState = hypervisor, FailureReason = reason, TargetEpoch = TargetEpoch,
+        Role = V1.MigrationRole.Target, Phase = phase, HypervisorState = hypervisor, FailureReason = reason, TargetEpoch = TargetEpoch, StreamPayloadBytes = received,
         Vm = Vm(vm, TargetEpoch, vmState), Message = $"target {phase}",
     };
 

@@ -80,12 +80,17 @@ public sealed class MigrationDeciderTests
         { "Transferring", "on source", "failed, connection lost", "not asked", "", "Observe Target" },
         { "Transferring", "on source", "failed, connection lost", "failed", "", "Finish Failed StreamCorrupted" },
         { "Transferring", "on source", "failed, connection lost", "unreachable", "", "Finish Failed ConnectionLost" },
-        { "Transferring", "on source", "unreachable", "not asked", "", "Wait SourceUnreachable" },
-        { "Transferring", "on source", "restarted, settling", "not asked", "", "Wait SourceUnreachable" },
+        { "Transferring", "on source", "unreachable", "not asked", "", "Observe Target" },
+        { "Transferring", "on source", "unreachable", "receiving", "", "RecordTargetProgress" },
+        { "Transferring", "on source", "unreachable", "receiving", "progress timed out", "RecordTargetProgress" },
+        { "Transferring", "on source", "unreachable", "receiving, stalled", "", "Wait SourceUnreachable" },
+        { "Transferring", "on source", "unreachable", "unreachable", "", "Wait SourceUnreachable" },
+        { "Transferring", "on source", "unreachable", "runs", "", "BeginSwitch" },
+        { "Transferring", "on source", "restarted, settling", "receiving, stalled", "", "Wait SourceUnreachable" },
         { "Transferring", "on source", "unreachable", "not asked", "progress timed out", "Observe Target" },
         { "Transferring", "on source", "unreachable", "runs", "progress timed out", "BeginSwitch" },
         { "Transferring", "on source", "unreachable", "restarted, runs", "progress timed out", "BeginSwitch" },
-        { "Transferring", "on source", "unreachable", "receiving", "progress timed out", "AbortTarget" },
+        { "Transferring", "on source", "unreachable", "receiving, stalled", "progress timed out", "AbortTarget" },
         { "Transferring", "on source", "unreachable", "loaded", "progress timed out", "AbortTarget" },
         { "Transferring", "on source", "unreachable", "knows nothing", "progress timed out", "AbortTarget" },
         { "Transferring", "on source", "unreachable", "aborted", "progress timed out", "Wait WaitingForSource" },
@@ -93,10 +98,11 @@ public sealed class MigrationDeciderTests
         { "Transferring", "on source", "node missing", "node missing", "progress timed out", "Wait OwnerUnknown owner unknown" },
         { "Transferring", "on source", "unreachable", "unreachable", "progress timed out, target fenced", "Wait WaitingForSource" },
         { "Transferring", "on source", "unreachable", "loaded", "progress timed out, source fenced", "BeginSwitch" },
-        { "Transferring", "on source", "unreachable", "receiving", "progress timed out, source fenced", "AbortTarget" },
+        { "Transferring", "on source", "unreachable", "receiving, stalled", "progress timed out, source fenced", "AbortTarget" },
         { "Transferring", "on source", "unreachable", "aborted", "progress timed out, source fenced", "Finish Failed SuperPodLost" },
         { "Transferring", "on source", "restarted, settling", "aborted", "progress timed out", "Finish Failed SourceUnreachable" },
-        { "Transferring", "on source", "knows nothing", "not asked", "", "Wait SourceUnreachable" },
+        { "Transferring", "on source", "knows nothing", "not asked", "", "Observe Target" },
+        { "Transferring", "on source", "knows nothing", "receiving, stalled", "", "Wait SourceUnreachable" },
         { "Transferring", "on source", "knows nothing", "aborted", "progress timed out", "Wait WaitingForSource" },
         { "Transferring", "on source", "knows nothing", "aborted", "progress timed out, source fenced", "Finish Failed SuperPodLost" },
         { "Switching", "missing", "not asked", "not asked", "", "Finish Failed SuperPodNotFound" },
@@ -124,6 +130,10 @@ public sealed class MigrationDeciderTests
         { "Switching", "on target", "post-copy running", "not asked", "", "Observe Target" },
         { "Switching", "on target", "post-copy running", "runs, pulling pages", "", "Wait PostCopy" },
         { "Switching", "on target", "post-copy running", "runs, post-copy broke", "", "Wait PostCopyStalled" },
+        { "Switching", "on target", "post-copy paused", "runs, post-copy broke", "", "RecoverPostCopy" },
+        { "Switching", "on target", "post-copy paused", "runs, pulling pages", "", "Wait PostCopy" },
+        { "Transferring", "on source", "post-copy paused", "not asked", "", "BeginSwitch" },
+        { "Switching", "on source", "post-copy paused", "runs, post-copy broke", "", "SwitchOwner" },
         { "Switching", "on target", "post-copy running", "unreachable", "", "Wait WaitingForTarget" },
         { "Switching", "on target", "post-copy running", "runs", "", "DeleteSourceCopy" },
         { "Switching", "rolled back", "not asked", "not asked", "", "Observe Source" },
@@ -208,11 +218,13 @@ public sealed class MigrationDeciderTests
     {
         // The operator loses the source agent while the transfer goes on between the hosts.
         var o = Observations("on source", "unreachable") with { SinceProgress = TimeSpan.FromSeconds(5) };
-        Describe(MigrationDecider.Decide(MigrationPhase.Transferring, o)).Should().Be("Wait SourceUnreachable");
+        Describe(MigrationDecider.Decide(MigrationPhase.Transferring, o)).Should().Be("Observe Target", "the target shows how the transfer goes");
+        Describe(MigrationDecider.Decide(MigrationPhase.Transferring, o with { Target = Targets["receiving"] })).Should().Be("RecordTargetProgress",
+            "bytes still arrive at the target: the transfer goes on, whatever the clock says");
 
-        // Past the progress timeout the target decides, not a guess.
+        // Past the progress timeout, with nothing arriving any more, the target decides, not a guess.
         o = o with { SinceProgress = TimeSpan.FromMinutes(3) };
-        Describe(MigrationDecider.Decide(MigrationPhase.Transferring, o)).Should().Be("Observe Target");
+        Describe(MigrationDecider.Decide(MigrationPhase.Transferring, o with { Target = Targets["receiving, stalled"] })).Should().Be("AbortTarget");
 
         // The transfer completed and the target resumed: the migration goes on to the switch-over instead of failing.
         Describe(MigrationDecider.Decide(MigrationPhase.Transferring, o with { Target = Targets["runs"] })).Should().Be("BeginSwitch");

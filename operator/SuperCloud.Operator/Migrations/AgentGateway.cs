@@ -92,6 +92,29 @@ public sealed class AgentGateway(Informer<SuperNode> nodes, AgentClientFactory a
         return CallAsync(node, client => client.StartMigrationSourceAsync(request, deadline: agents.Deadline(), cancellationToken: cancellationToken).ResponseAsync);
     }
 
+    /// <summary>
+    /// Recovers a post-copy that lost its stream: the target listens for it again (for <paramref name="token"/>), then the
+    /// source connects and resumes sending. The target's outcome when it fails, else the source's.
+    /// </summary>
+    public async Task<AgentOutcome> RecoverPostCopyAsync(
+        string source, string target, MigrationRef migration, ByteString token, V1.MigrationOptions options, long targetEpoch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(migration);
+        var listening = await CallAsync(target, client => client.RecoverMigrationTargetAsync(new V1.RecoverMigrationTargetRequest
+        {
+            MigrationId = migration.MigrationId, VmId = migration.VmId, Token = token, SourceNode = source, Epoch = targetEpoch, Options = options,
+        }, deadline: agents.Deadline(), cancellationToken: cancellationToken).ResponseAsync);
+        if (listening is not AgentOutcome.Done || Endpoint(target) is not { } endpoint)
+        {
+            return listening;
+        }
+
+        return await CallAsync(source, client => client.RecoverMigrationSourceAsync(new V1.RecoverMigrationSourceRequest
+        {
+            MigrationId = migration.MigrationId, VmId = migration.VmId, Token = token, TargetNode = target, TargetEndpoint = endpoint, Options = options,
+        }, deadline: agents.Deadline(), cancellationToken: cancellationToken).ResponseAsync);
+    }
+
     /// <summary>Switches the source's transfer to post-copy.</summary>
     public Task<AgentOutcome> StartPostCopyAsync(string node, MigrationRef migration, CancellationToken cancellationToken) =>
         CallAsync(node, client => client.StartPostCopyAsync(migration.Request(), deadline: agents.Deadline(), cancellationToken: cancellationToken).ResponseAsync);

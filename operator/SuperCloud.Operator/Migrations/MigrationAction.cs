@@ -39,6 +39,12 @@ public abstract record MigrationAction
     /// <summary>Write the source's counters to the status and look again after the progress interval.</summary>
     public sealed record RecordProgress(MigrationReport Report) : MigrationAction;
 
+    /// <summary>
+    /// The source is silent but the target still receives: write the target's counter as progress and look again after
+    /// the progress interval.
+    /// </summary>
+    public sealed record RecordTargetProgress(MigrationReport Report) : MigrationAction;
+
     /// <summary>Switch the transfer to post-copy (the completion timeout passed).</summary>
     public sealed record StartPostCopy(MigrationReport Report) : MigrationAction;
 
@@ -63,6 +69,12 @@ public abstract record MigrationAction
     /// node fenced.
     /// </summary>
     public sealed record RollBack(string Evidence) : MigrationAction;
+
+    /// <summary>
+    /// Post-copy lost its stream (an agent restarted, a link dropped): have the target listen for it again and the source
+    /// resume sending the pages the target still lacks.
+    /// </summary>
+    public sealed record RecoverPostCopy : MigrationAction;
 
     /// <summary>Delete the source's copy (the SuperPod runs on the target with every page).</summary>
     public sealed record DeleteSourceCopy : MigrationAction;

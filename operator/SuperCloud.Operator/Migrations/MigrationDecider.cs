@@ -175,7 +175,7 @@ public static class MigrationDecider
             return new MigrationAction.BeginSwitch(source);
         }
 
-        if (source is not null && source.HandedOver && source.EndsBadly)
+        if (source is not null && source.HandedOver && (source.EndsBadly || source.PostCopyBroken))
         {
             // Post-copy broke, or the source failed after the handover: the VM lives on the target (or nowhere).
             return new MigrationAction.BeginSwitch(source);
@@ -202,8 +202,20 @@ public static class MigrationDecider
             return new MigrationAction.RecordProgress(source);
         }
 
-        // The source is silent, or cannot say yet (restarted while its hypervisor settles).
-        if (o.SinceProgress < o.Limits.ProgressTimeout)
+        // The source is silent, or cannot say yet (restarted while its hypervisor settles): the target shows whether the
+        // transfer still moves, and whether it ended.
+        if (o.Target is AgentView.Unasked)
+        {
+            return new MigrationAction.Observe(Party.Target);
+        }
+
+        if (o.Target.Report is { Status.Phase: V1.MigrationPhase.Transferring } receiving && receiving.Status.StreamPayloadBytes > o.BytesReceived
+            && !receiving.RunsCopy(o.TargetEpoch))
+        {
+            return new MigrationAction.RecordTargetProgress(receiving);
+        }
+
+        if (o.SinceProgress < o.Limits.ProgressTimeout && !(o.Target.Report?.RunsCopy(o.TargetEpoch) ?? false))
         {
             return new MigrationAction.Wait("SourceUnreachable",
                 $"the source agent of {o.SourceNode.Name} does not answer ({Silence(o.Source)}); waiting up to the progress timeout", Retry.Progress);
@@ -425,10 +437,17 @@ public static class MigrationDecider
 
             if (!target.HasAllPages)
             {
-                return target.PostCopyBroken
-                    ? new MigrationAction.Wait("PostCopyStalled",
-                        $"post-copy lost its stream: the VM on {o.TargetNode.Name} waits for pages still held by {o.SourceNode.Name}, whose copy is kept (and never resumed)", Retry.Backoff)
-                    : new MigrationAction.Wait("PostCopy", $"the VM runs on {o.TargetNode.Name}, which pulls its remaining pages from {o.SourceNode.Name}", Retry.Progress);
+                if (!target.PostCopyBroken)
+                {
+                    return new MigrationAction.Wait("PostCopy", $"the VM runs on {o.TargetNode.Name}, which pulls its remaining pages from {o.SourceNode.Name}", Retry.Progress);
+                }
+
+                // Both hypervisors wait for the stream to come back: bring it back through the agents.
+                return target.Status.HypervisorState == V1.HypervisorMigrationState.PostcopyPaused
+                    && o.Source.Report?.Status.HypervisorState == V1.HypervisorMigrationState.PostcopyPaused
+                    ? new MigrationAction.RecoverPostCopy()
+                    : new MigrationAction.Wait("PostCopyStalled",
+                        $"post-copy lost its stream: the VM on {o.TargetNode.Name} waits for pages still held by {o.SourceNode.Name}, whose copy is kept (and never resumed)", Retry.Backoff);
             }
         }
 

@@ -64,6 +64,9 @@ public sealed record MigrationObservations
     /// <summary>The bytes sent as last recorded.</summary>
     public long BytesSent { get; init; } = -1;
 
+    /// <summary>The bytes the target received as last recorded (while the source was silent).</summary>
+    public long BytesReceived { get; init; } = -1;
+
     /// <summary>Post-copy was switched on for this migration (as recorded in its status).</summary>
     public bool PostCopyUsed { get; init; }
 

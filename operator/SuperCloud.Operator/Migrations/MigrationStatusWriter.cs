@@ -168,6 +168,26 @@ public sealed class MigrationStatusWriter(StatusWriter<SuperPodMigration> migrat
         }, cancellationToken);
     }
 
+    /// <summary>Writes the target's received bytes as the transfer's progress (the source is silent).</summary>
+    public Task<SuperPodMigration?> TargetProgressAsync(SuperPodMigration migration, MigrationReport report, string message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var received = report.Status.StreamPayloadBytes;
+        return WriteAsync(migration, m =>
+        {
+            var p = m.Status!.Progress ??= new MigrationProgress();
+            if (received <= (p.BytesReceived ?? -1))
+            {
+                return false;
+            }
+
+            p.BytesReceived = received;
+            p.LastProgressTime = Now;
+            m.Status.Message = message;
+            return true;
+        }, cancellationToken);
+    }
+
     /// <summary>Records that the transfer switched to post-copy.</summary>
     public Task<SuperPodMigration?> PostCopyAsync(SuperPodMigration migration, string message, CancellationToken cancellationToken) =>
         WriteAsync(migration, m =>

@@ -130,6 +130,7 @@ public sealed partial class SuperPodMigrationReconciler(
             SinceStart = Now - start,
             SinceProgress = Now - Utc(status?.Progress?.LastProgressTime ?? start),
             BytesSent = status?.Progress?.BytesSent ?? -1,
+            BytesReceived = status?.Progress?.BytesReceived ?? -1,
             PostCopyUsed = status?.Progress?.PostCopy == true,
             SchedulingTimeout = options.SchedulingTimeout,
             AgentUnreachableTimeout = options.AgentUnreachableTimeout,
@@ -216,6 +217,11 @@ public sealed partial class SuperPodMigrationReconciler(
                 await writer.ProgressAsync(migration, progress.Report, cancellationToken);
                 return Step.Stop(ReconcileResult.After(options.ProgressInterval));
 
+            case MigrationAction.RecordTargetProgress received:
+                await writer.TargetProgressAsync(migration, received.Report,
+                    $"the source agent of {o.SourceNode.Name} does not answer, but {o.TargetNode.Name} still receives ({received.Report.Status.StreamPayloadBytes} bytes)", cancellationToken);
+                return Step.Stop(ReconcileResult.After(options.ProgressInterval));
+
             case MigrationAction.StartPostCopy postCopy:
                 return await StartPostCopyAsync(migration, o, reference!, postCopy.Report, cancellationToken);
 
@@ -252,6 +258,14 @@ public sealed partial class SuperPodMigrationReconciler(
 
             case MigrationAction.RollBack rollBack:
                 return await RollBackAsync(migration, o, podKey, reference!, rollBack, round, cancellationToken);
+
+            case MigrationAction.RecoverPostCopy:
+                var recovered = await gateway.RecoverPostCopyAsync(o.SourceNode.Name, o.TargetNode.Name, reference!, NewToken(), AgentOptions(o), o.TargetEpoch, cancellationToken);
+                await events.NormalAsync(migration, "PostCopyRecovering",
+                    $"post-copy lost its stream; {o.SourceNode.Name} resumes sending the remaining pages to {o.TargetNode.Name}: {(recovered is AgentOutcome.Done ? "started" : recovered.Detail)}",
+                    cancellationToken);
+                await writer.WaitAsync(migration, "PostCopyRecovering", $"recovering the post-copy stream from {o.SourceNode.Name} to {o.TargetNode.Name}", ownerUnknown: false, cancellationToken);
+                return Step.Stop(recovered is AgentOutcome.Done ? ReconcileResult.After(options.ProgressInterval) : new ReconcileResult(Requeue: true));
 
             case MigrationAction.DeleteSourceCopy:
                 return await SucceedAsync(migration, o, reference!, cancellationToken);

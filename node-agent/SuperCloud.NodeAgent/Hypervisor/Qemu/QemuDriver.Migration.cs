@@ -247,6 +247,46 @@ public sealed partial class QemuDriver
         }, cancellationToken);
 
     /// <inheritdoc />
+    public Task RecoverIncomingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken) =>
+        WithVmAsync(vmId, "recover incoming post-copy", async vm =>
+        {
+            const string operation = "recover incoming post-copy";
+            CheckSocketPath(vmId, streamSocketPath);
+            await RequirePostCopyPausedAsync(vm, operation, cancellationToken);
+            File.Delete(streamSocketPath);
+            await ExecuteAsync(vm, operation, "migrate-recover", new JsonObject { ["uri"] = "unix:" + streamSocketPath }, cancellationToken);
+            _logger.IncomingListening(vmId, vm.State.Pid ?? 0, streamSocketPath);
+            return vm.Status;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task ResumeOutgoingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken) =>
+        WithVmAsync(vmId, "resume outgoing post-copy", async vm =>
+        {
+            const string operation = "resume outgoing post-copy";
+            CheckSocketPath(vmId, streamSocketPath);
+            if (vm.State.Migration != VmMigrationState.PostCopyOut)
+            {
+                throw new VmStateConflictException(vmId, operation, vm.Status.State, "its post-copy migration is not waiting to be recovered");
+            }
+
+            await RequirePostCopyPausedAsync(vm, operation, cancellationToken);
+            await ExecuteAsync(vm, operation, "migrate", new JsonObject { ["uri"] = "unix:" + streamSocketPath, ["resume"] = true }, cancellationToken);
+            _logger.OutgoingStarted(vmId, streamSocketPath);
+            return vm.Status;
+        }, cancellationToken);
+
+    private async Task RequirePostCopyPausedAsync(QemuVm vm, string operation, CancellationToken cancellationToken)
+    {
+        var reply = await ExecuteAsync(vm, operation, "query-migrate", null, cancellationToken);
+        var state = MigrationInfo.ParseQemuStatus(reply.TryGetProperty("status", out var s) ? s.GetString() : null);
+        if (state != HypervisorMigrationState.PostcopyPaused)
+        {
+            throw new VmStateConflictException(vm.Spec.Id, operation, vm.Status.State, $"the hypervisor's migration is {state}, not paused in post-copy");
+        }
+    }
+
+    /// <inheritdoc />
     public Task<VmStatus> RollBackOutgoingAsync(string vmId, CancellationToken cancellationToken) =>
         WithVmAsync(vmId, "roll back outgoing migration", async vm =>
         {

@@ -325,7 +325,7 @@ public sealed partial class QemuDriver : IHypervisorDriver
         vm.Apply(new QemuVmEvent.Launching(incoming?.SocketPath), _timeProvider.GetUtcNow());
 
         var psi = new ProcessStartInfo(_options.QemuBinary) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in QemuCommandLine.Build(vm.Spec, paths, _options.Accelerator, _options.SharedMemoryFile, incoming is not null))
+        foreach (var arg in QemuCommandLine.Build(vm.Spec, paths, _options.Accelerator, _options.SharedMemoryFile, incoming is not null, _options.ObserverSocket))
         {
             psi.ArgumentList.Add(arg);
         }

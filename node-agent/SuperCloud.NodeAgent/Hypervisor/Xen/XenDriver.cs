@@ -265,6 +265,12 @@ public sealed class XenDriver(XenDriverOptions options, TimeProvider timeProvide
     public Task<VmStatus> RollBackOutgoingAsync(string vmId, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "roll back migration");
 
     /// <inheritdoc />
+    public Task RecoverIncomingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "recover post-copy");
+
+    /// <inheritdoc />
+    public Task ResumeOutgoingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "recover post-copy");
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>Combines what the agent last recorded with what Xen reports now; Xen wins when the domain exists.</summary>
