@@ -18,28 +18,18 @@ public sealed class PartitionTests(LabFixture fixture, ITestOutputHelper output)
     // A guest that dirties its memory slower than the 2 MiB/s the migration may use, so pre-copy converges.
     private static readonly string CalmGuest = LabFixture.GuestCmdline.Replace("sc.dirty_pages_per_sec=2000", "sc.dirty_pages_per_sec=100", StringComparison.Ordinal);
 
+    private readonly HashSet<string> _isolated = [];
+
     private LabRun Lab => fixture.Lab;
 
     [SkippableFact]
     public async Task Source_cut_off_from_the_operator_mid_transfer_the_vm_never_runs_twice_and_ends_on_the_target()
     {
-        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         const string Target = "onprem-1";
-        var pod = new Roamer(fixture, "partitioned", output);
-        var isolated = "";
-        RunningCopiesWatch? watch = null;
-        try
+        await MigrateThroughAsync("partitioned", Target, CalmGuest, SlowLimits, async (pod, source, watch) =>
         {
-            var source = await pod.StartAsync("    clusters: [aws-us-east-1]\n", CalmGuest);
-            await pod.UnpinAsync();
-            watch = RunningCopiesWatch.Start(pod);
-            var before = pod.Mark(source);
-            await pod.MigrateAsync("partitioned-1", $"  target:\n    node: {Target}\n{SlowLimits}");
             await pod.UntilTransferringAsync("partitioned-1");
-
-            await Lab.LabAsync("link", "--isolate", source);
-            isolated = source;
-            output.WriteLine($"{source} cut off from the operator mid-transfer");
+            await IsolateAsync(source);
 
             // The transfer goes on between the hosts and completes: the target runs the VM, the source is paused for good.
             await Lab.UntilAsync(() => Task.FromResult(watch.RunningNow is [Target]), $"the transfer completes and the VM runs on {Target}", TimeSpan.FromSeconds(180));
@@ -49,135 +39,98 @@ public sealed class PartitionTests(LabFixture fixture, ITestOutputHelper output)
             Roamer.Phase(await pod.MigrationAsync("partitioned-1")).Should().Be("Switching", "the source's paused copy is still to be deleted");
 
             // Later the partition heals and the target's agent restarts.
-            await Lab.LabAsync("link", "--rejoin", source);
-            isolated = "";
+            await RejoinAsync(source);
             await Lab.LabAsync("agent", "stop", "--host", Target);
             await Lab.LabAsync("agent", "start", "--host", Target);
-
-            var done = await pod.UntilFinishedAsync("partitioned-1", TimeSpan.FromSeconds(150));
-            Roamer.Phase(done).Should().Be("Succeeded", done["status"]?.ToJsonString());
-            await pod.AssertRunsIntactOnAsync(Target, before);
-            await AssertNeverTwiceAsync(watch, source, Target);
-        }
-        catch (Exception e) when (Roamer.Fails([pod], e))
-        {
-            throw;
-        }
-        finally
-        {
-            if (isolated.Length > 0)
-            {
-                await Lab.LabAsync("link", "--rejoin", isolated);
-            }
-
-            if (watch is not null)
-            {
-                await watch.DisposeAsync();
-            }
-
-            await pod.DeleteAsync();
-        }
+        });
     }
 
     [SkippableFact]
     public async Task Target_supernode_deleted_during_the_switch_over_the_vm_never_runs_twice_and_ends_on_the_target()
     {
-        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         const string Target = "aws-eu-west-1-1";
-        var pod = new Roamer(fixture, "deleted-node", output);
-        var isolated = "";
-        RunningCopiesWatch? watch = null;
         try
         {
-            var source = await pod.StartAsync("    clusters: [aws-us-east-1]\n", CalmGuest);
-            await pod.UnpinAsync();
-            watch = RunningCopiesWatch.Start(pod);
-            var before = pod.Mark(source);
-            await pod.MigrateAsync("deleted-node-1", $"  target:\n    node: {Target}\n{SlowLimits}");
-            await pod.UntilTransferringAsync("deleted-node-1");
+            var done = await MigrateThroughAsync("deleted-node", Target, CalmGuest, SlowLimits, async (pod, source, watch) =>
+            {
+                // The operator loses the target while the hosts still talk: the source hands the VM over and the target
+                // resumes it, but the operator cannot hear it and waits in Switching.
+                await pod.UntilTransferringAsync("deleted-node-1");
+                await IsolateAsync(Target);
+                await pod.UntilMigrationAsync("deleted-node-1", m => Roamer.Phase(m) == "Switching", "the source handed the VM over", TimeSpan.FromSeconds(180));
 
-            // The operator loses the target while the hosts still talk: the source hands the VM over and the target resumes
-            // it, but the operator cannot hear it and waits in Switching.
-            await Lab.LabAsync("link", "--isolate", Target);
-            isolated = Target;
-            await pod.UntilMigrationAsync("deleted-node-1", m => Roamer.Phase(m) == "Switching", "the source handed the VM over", TimeSpan.FromSeconds(180));
+                await Lab.MustAsync("delete", "supernode", Target, "--wait=false");
+                output.WriteLine($"SuperNode {Target} deleted during the switch-over");
 
-            await Lab.MustAsync("delete", "supernode", Target, "--wait=false");
-            output.WriteLine($"SuperNode {Target} deleted during the switch-over");
+                // Neither the silent agent nor the missing SuperNode is taken for the VM being gone: nothing is resumed,
+                // and the migration says that it cannot tell.
+                var waiting = await pod.UntilMigrationAsync("deleted-node-1",
+                    m => Condition(m, "OwnerConfirmed")?["status"]?.GetValue<string>() == "Unknown", "the migration says it cannot tell where the VM may run", TimeSpan.FromSeconds(60));
+                output.WriteLine($"while {Target} is cut off: {Condition(waiting, "OwnerConfirmed")?["message"]}");
+                watch.RunningNow.Should().NotContain(source, "the source's copy stays paused");
 
-            // Neither the silent agent nor the missing SuperNode is taken for the VM being gone: nothing is resumed, and
-            // the migration says that it cannot tell.
-            var waiting = await pod.UntilMigrationAsync("deleted-node-1",
-                m => Condition(m, "OwnerConfirmed")?["status"]?.GetValue<string>() == "Unknown", "the migration says it cannot tell where the VM may run", TimeSpan.FromSeconds(60));
-            output.WriteLine($"while {Target} is cut off: {Condition(waiting, "OwnerConfirmed")?["message"]}");
-            watch.RunningNow.Should().NotContain(source, "the source's copy stays paused");
-
-            // The partition heals: the agent registers its SuperNode again and tells that it runs the VM.
-            await Lab.LabAsync("link", "--rejoin", Target);
-            isolated = "";
-            var done = await pod.UntilFinishedAsync("deleted-node-1", TimeSpan.FromSeconds(150));
-            Roamer.Phase(done).Should().Be("Succeeded", done["status"]?.ToJsonString());
+                // The partition heals: the agent registers its SuperNode again and tells that it runs the VM.
+                await RejoinAsync(Target);
+            });
             Condition(done, "OwnerConfirmed")?["status"]?.GetValue<string>().Should().Be("True");
-            await pod.AssertRunsIntactOnAsync(Target, before);
-            await AssertNeverTwiceAsync(watch, source, Target);
-        }
-        catch (Exception e) when (Roamer.Fails([pod], e))
-        {
-            throw;
         }
         finally
         {
-            if (isolated.Length > 0)
-            {
-                await Lab.LabAsync("link", "--rejoin", isolated);
-            }
-
             await Lab.UntilAsync(async () => await Lab.GetAsync("supernode", Target) is not null, $"SuperNode {Target} is registered again", TimeSpan.FromSeconds(60));
-            if (watch is not null)
-            {
-                await watch.DisposeAsync();
-            }
-
-            await pod.DeleteAsync();
         }
     }
 
     [SkippableFact]
     public async Task Post_copy_whose_source_agent_dies_never_resumes_the_source_and_completes_on_the_target()
     {
-        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         const string Target = "onprem-1";
-        var pod = new Roamer(fixture, "postcopy-lost", output);
-        RunningCopiesWatch? watch = null;
-        var agentDown = "";
-        try
+
+        // A guest rewriting its memory faster than the 4 MiB/s link: pre-copy cannot converge, and after the 3 s
+        // completion timeout the migration switches to post-copy.
+        const string Limits = "  limits:\n    bandwidth: 4Mi\n    maxDowntime: 1ms\n    completionTimeoutPerGiB: 3s\n    progressTimeout: 30s\n    allowPostCopy: true\n";
+        var done = await MigrateThroughAsync("postcopy-lost", Target, LabFixture.GuestCmdline, Limits, async (pod, source, watch) =>
         {
-            // A guest rewriting its memory faster than the 4 MiB/s link: pre-copy cannot converge, and after the 3 s
-            // completion timeout the migration switches to post-copy.
-            var source = await pod.StartAsync("    clusters: [aws-us-east-1]\n");
-            await pod.UnpinAsync();
-            watch = RunningCopiesWatch.Start(pod);
-            var before = pod.Mark(source);
-            await pod.MigrateAsync("postcopy-lost-1",
-                $"  target:\n    node: {Target}\n  limits:\n    bandwidth: 4Mi\n    maxDowntime: 1ms\n    completionTimeoutPerGiB: 3s\n    progressTimeout: 30s\n    allowPostCopy: true\n");
             await pod.UntilMigrationAsync("postcopy-lost-1", m => m["status"]?["progress"]?["postCopy"]?.GetValue<bool>() == true, "the transfer switched to post-copy", TimeSpan.FromSeconds(120));
             await Lab.UntilAsync(() => Task.FromResult(watch.RunningNow is [Target]), $"the VM runs on {Target} while its pages follow", TimeSpan.FromSeconds(60));
 
             // The source's agent dies mid-post-copy and its supervisor starts it again: the stream between the hosts is
             // gone, the VM on the target waits for pages only the source has, and the source's copy is stale.
             await Lab.LabAsync("agent", "kill", "--host", source);
-            agentDown = source;
             await Lab.LabAsync("agent", "start", "--host", source);
-            agentDown = "";
             output.WriteLine($"agent of {source} killed and started again during post-copy");
+        });
+        done["status"]!["progress"]!["postCopy"]!.GetValue<bool>().Should().BeTrue();
+        var recovered = await Lab.GetAsync("events", "-n", "default", "--field-selector", "involvedObject.name=postcopy-lost-1,reason=PostCopyRecovering");
+        recovered!["items"]!.AsArray().Should().NotBeEmpty("the stream post-copy lost with the source's agent was recovered through the agents");
+    }
 
-            var done = await pod.UntilFinishedAsync("postcopy-lost-1", TimeSpan.FromSeconds(240));
+    // The frame of each test: the SuperPod starts in aws-us-east-1 (then may go anywhere), is watched, and migrated to
+    // target with spec; during() strikes while it moves; then the migration must succeed, the SuperPod run on the target
+    // alone with its memory intact, and the watch must never have seen it run twice. Whatever was isolated is healed.
+    private async Task<JsonNode> MigrateThroughAsync(string name, string target, string cmdline, string spec, Func<Roamer, string, RunningCopiesWatch, Task> during)
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var pod = new Roamer(fixture, name, output);
+        RunningCopiesWatch? watch = null;
+        try
+        {
+            var source = await pod.StartAsync("    clusters: [aws-us-east-1]\n", cmdline);
+            await pod.UnpinAsync();
+            watch = RunningCopiesWatch.Start(pod);
+            var before = pod.Mark(source);
+            await pod.MigrateAsync($"{name}-1", $"  target:\n    node: {target}\n{spec}");
+
+            await during(pod, source, watch);
+
+            var done = await pod.UntilFinishedAsync($"{name}-1", TimeSpan.FromSeconds(240));
             Roamer.Phase(done).Should().Be("Succeeded", done["status"]?.ToJsonString());
-            await pod.AssertRunsIntactOnAsync(Target, before);
-            done["status"]!["progress"]!["postCopy"]!.GetValue<bool>().Should().BeTrue();
-            var recovered = await Lab.GetAsync("events", "-n", "default", "--field-selector", "involvedObject.name=postcopy-lost-1,reason=PostCopyRecovering");
-            recovered!["items"]!.AsArray().Should().NotBeEmpty("the stream post-copy lost with the source's agent was recovered through the agents");
-            await AssertNeverTwiceAsync(watch, source, Target);
+            await pod.AssertRunsIntactOnAsync(target, before);
+            output.WriteLine(watch.Describe());
+            var samples = await watch.StopAsync();
+            samples.Should().Contain(s => s.Running.Contains(source), "the watch saw the VM run on the source before it moved");
+            samples.Should().Contain(s => s.Running.Contains(target), "and on the target after");
+            samples.Count.Should().BeGreaterThan(100, "a sample every 200 ms for the whole test");
+            return done;
         }
         catch (Exception e) when (Roamer.Fails([pod], e))
         {
@@ -185,9 +138,9 @@ public sealed class PartitionTests(LabFixture fixture, ITestOutputHelper output)
         }
         finally
         {
-            if (agentDown.Length > 0)
+            foreach (var host in _isolated.ToList())
             {
-                await Lab.LabAsync("agent", "start", "--host", agentDown);
+                await RejoinAsync(host);
             }
 
             if (watch is not null)
@@ -199,15 +152,17 @@ public sealed class PartitionTests(LabFixture fixture, ITestOutputHelper output)
         }
     }
 
-    // The watch saw the VM run on the source, then on the target, and never on both.
-    private async Task AssertNeverTwiceAsync(RunningCopiesWatch watch, string source, string target)
+    private async Task IsolateAsync(string host)
     {
-        output.WriteLine(watch.Describe());
-        var samples = await watch.StopAsync();
-        samples.Should().Contain(s => s.Running.Contains(source), "the watch saw the VM run on the source before it moved");
-        samples.Should().Contain(s => s.Running.Contains(target), "and on the target after");
-        samples.Select(s => s.At).Should().BeInAscendingOrder();
-        samples.Count.Should().BeGreaterThan(100, "a sample every 200 ms for the whole test");
+        await Lab.LabAsync("link", "--isolate", host);
+        _isolated.Add(host);
+        output.WriteLine($"{host} cut off from the operator");
+    }
+
+    private async Task RejoinAsync(string host)
+    {
+        await Lab.LabAsync("link", "--rejoin", host);
+        _isolated.Remove(host);
     }
 
     private static JsonNode? Condition(JsonNode? obj, string type) =>
