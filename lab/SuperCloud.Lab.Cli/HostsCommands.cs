@@ -25,12 +25,14 @@ internal static class HostsCommands
               stop: SIGTERM and wait; kill: SIGKILL; start: again with the lab's arguments plus the extra ones (detached,
               output appended to its log)
           supercloud-lab link --data-dir DIR --cloud CLOUD --rate RATE | --cloud CLOUD --clear | --cut A,B | --restore A,B
-              caps the traffic entering a cloud (tc rate: 100mbit, 1gbit), or cuts/restores the link between two clouds
+                              | --isolate HOST | --rejoin HOST
+              caps the traffic entering a cloud (tc rate: 100mbit, 1gbit), cuts/restores the link between two clouds, or
+              cuts/heals the path between the management link (API server, operator) and a host, leaving host-to-host paths up
         """;
 
     public static readonly string[] Names = ["up", "down", "agent", "operator", "link"];
 
-    private static readonly string[] LinkModes = ["--cloud", "--cut", "--restore"];
+    private static readonly string[] LinkModes = ["--cloud", "--cut", "--restore", "--isolate", "--rejoin"];
 
     public static async Task<int> RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
@@ -219,13 +221,13 @@ internal static class HostsCommands
 
     private static async Task<int> LinkAsync(IReadOnlyList<string> args, ILogger logger, CancellationToken cancellationToken)
     {
-        var parsed = CommandArguments.Parse(args, ["--data-dir", "--cloud", "--rate", "--cut", "--restore"], ["--clear"]);
+        var parsed = CommandArguments.Parse(args, ["--data-dir", "--cloud", "--rate", "--cut", "--restore", "--isolate", "--rejoin"], ["--clear"]);
         var dataDir = DataDir(parsed);
         var control = new LabControl(dataDir, TimeProvider.System, logger);
         var modes = LinkModes.Where(parsed.Has).ToList();
         if (modes.Count != 1)
         {
-            throw new LabUsageException("link needs exactly one of --cloud CLOUD (with --rate RATE or --clear), --cut A,B or --restore A,B");
+            throw new LabUsageException("link needs exactly one of --cloud CLOUD (with --rate RATE or --clear), --cut A,B, --restore A,B, --isolate HOST or --rejoin HOST");
         }
 
         if (modes[0] == "--cloud")
@@ -253,6 +255,19 @@ internal static class HostsCommands
         if (parsed.Has("--rate") || parsed.Has("--clear"))
         {
             throw new LabUsageException($"{modes[0]} takes no --rate or --clear");
+        }
+
+        if (modes[0] is "--isolate" or "--rejoin")
+        {
+            var host = parsed.Required(modes[0]);
+            if (host.Length == 0 || host.Contains(',', StringComparison.Ordinal))
+            {
+                throw new LabUsageException($"{modes[0]} \"{host}\": must name one host");
+            }
+
+            RequireRoot("link");
+            await control.IsolateAsync(host, rejoin: modes[0] == "--rejoin", cancellationToken);
+            return 0;
         }
 
         var pair = parsed.Required(modes[0]).Split(',');

@@ -203,6 +203,13 @@ public sealed class LabCliProcessTests : IDisposable
     [InlineData("--rate \"fast\": must be a positive rate", "link", "--data-dir", "/tmp/unused-lab", "--cloud", "onprem", "--rate", "fast")]
     [InlineData("link needs exactly one of --cloud CLOUD", "link", "--data-dir", "/tmp/unused-lab", "--cut", "a,b", "--restore", "a,b")]
     [InlineData("--cut \"onprem\": must name two clouds as A,B", "link", "--data-dir", "/tmp/unused-lab", "--cut", "onprem")]
+    [InlineData("link needs exactly one of --cloud CLOUD (with --rate RATE or --clear), --cut A,B, --restore A,B, --isolate HOST or --rejoin HOST",
+        "link", "--data-dir", "/tmp/unused-lab", "--isolate", "onprem-1", "--rejoin", "onprem-1")]
+    [InlineData("link needs exactly one of", "link", "--data-dir", "/tmp/unused-lab", "--isolate", "onprem-1", "--cut", "a,b")]
+    [InlineData("--isolate takes no --rate or --clear", "link", "--data-dir", "/tmp/unused-lab", "--isolate", "onprem-1", "--clear")]
+    [InlineData("--rejoin takes no --rate or --clear", "link", "--data-dir", "/tmp/unused-lab", "--rejoin", "onprem-1", "--rate", "10mbit")]
+    [InlineData("--rejoin \"onprem-1,aws-1\": must name one host", "link", "--data-dir", "/tmp/unused-lab", "--rejoin", "onprem-1,aws-1")]
+    [InlineData("flag --isolate is required", "link", "--data-dir", "/tmp/unused-lab", "--isolate", "")]
     public async Task Bad_lab_arguments_exit_2_naming_the_flag_and_value_and_create_nothing(string message, params string[] args)
     {
         using var process = StartCli(args);

@@ -106,6 +106,32 @@ public sealed class LabControl(string dataDir, TimeProvider time, ILogger logger
         }
     }
 
+    /// <summary>
+    /// Cuts (or, with <paramref name="rejoin"/>, heals) the path between the management link — the API server and the
+    /// operator — and host <paramref name="hostName"/>'s agent; the paths between hosts stay up.
+    /// </summary>
+    public async Task IsolateAsync(string hostName, bool rejoin, CancellationToken cancellationToken)
+    {
+        var (topology, network) = Network();
+        var host = topology.Hosts.FirstOrDefault(h => h.Name == hostName)
+            ?? throw new LabUsageException($"{(rejoin ? "--rejoin" : "--isolate")} \"{hostName}\": no such host in this lab (hosts: {string.Join(", ", topology.Hosts.Select(h => h.Name))})");
+        if (rejoin)
+        {
+            await network.RejoinAsync(host, cancellationToken);
+            await _store.UpdateAsync(s => s.Isolated.Remove(host.Name), cancellationToken);
+        }
+        else
+        {
+            await network.IsolateAsync(host, cancellationToken);
+            await _store.UpdateAsync(s => { s.Isolated.Remove(host.Name); s.Isolated.Add(host.Name); }, cancellationToken);
+        }
+
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.LogInformation("Host {Host} {State} the management link", host.Name, rejoin ? "rejoined" : "isolated from");
+        }
+    }
+
     /// <summary>The lab's topology, rebuilt from its state file.</summary>
     public LabTopology Topology()
     {

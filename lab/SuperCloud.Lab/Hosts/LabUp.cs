@@ -369,6 +369,9 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 $"--NodeAgent:Spot={(host.Spot ? "true" : "false")}",
                 $"--Qemu:StateDirectory={vms}",
                 "--Qemu:Accelerator=tcg",
+
+                // QEMU's own word on whether a guest runs, for the tests that check a VM never runs twice.
+                "--Qemu:ObserverSocket=true",
                 $"--Kubernetes:Kubeconfig={_paths.HostKubeconfig(host.Name)}",
                 $"--Kubernetes:Cluster={host.Cloud.Name}",
                 $"--Kubernetes:AgentEndpoint={host.AgentEndpoint}",

@@ -51,6 +51,18 @@ public sealed class QemuCommandLineTests
         anonymous.Should().NotContain(a => a.Contains("memory-backend", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void An_observer_socket_is_a_second_qmp_monitor_in_the_vm_directory_only_when_asked_for()
+    {
+        var spec = new VmSpec("a", 1, 96, new VmBoot("/k", null, ""), []);
+
+        var observed = string.Join(' ', QemuCommandLine.Build(spec, Paths, "tcg", observerSocket: true));
+        var plain = string.Join(' ', QemuCommandLine.Build(spec, Paths, "tcg"));
+
+        observed.Should().Contain("-qmp unix:/var/lib/sc/vms/a/qmp.sock,server=on,wait=off").And.Contain("-qmp unix:/var/lib/sc/vms/a/observe.sock,server=on,wait=off");
+        plain.Should().NotContain("observe.sock");
+    }
+
     [Theory]
     [InlineData("running", VmState.Running)]
     [InlineData("paused", VmState.Paused)]

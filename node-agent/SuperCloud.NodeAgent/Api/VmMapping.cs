@@ -14,7 +14,7 @@ internal static class VmMapping
         spec.Boot is null ? null! : new VmBoot(spec.Boot.Kernel, string.IsNullOrEmpty(spec.Boot.Initrd) ? null : spec.Boot.Initrd, spec.Boot.Cmdline),
         spec.Nics.Select(n => new VmNic(n.TapDevice, n.Mac)).ToList());
 
-    public static V1.Vm ToVm(VmStatus status) => new()
+    public static V1.Vm ToVm(VmStatus status, long epoch) => new()
     {
         Id = status.Id,
         State = status.State switch
@@ -30,5 +30,7 @@ internal static class VmMapping
         Message = status.Message,
         ProcessId = status.ProcessId ?? 0,
         Since = Timestamp.FromDateTimeOffset(status.Since),
+        Epoch = epoch,
+        MigrationState = status.Migration,
     };
 }

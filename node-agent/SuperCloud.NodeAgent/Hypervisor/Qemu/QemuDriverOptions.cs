@@ -19,6 +19,13 @@ public sealed class QemuDriverOptions
     /// </summary>
     public bool SharedMemoryFile { get; set; }
 
+    /// <summary>
+    /// Give each VM a second QMP socket, <c>observe.sock</c> in its directory (reachable by root only), for tools that
+    /// watch what QEMU itself says of the guest — running or paused — without going through the agent, whose view is
+    /// what they check. Off by default; the lab turns it on for its tests.
+    /// </summary>
+    public bool ObserverSocket { get; set; }
+
     /// <summary>How long QEMU may take to daemonize and open its QMP socket.</summary>
     public TimeSpan LaunchTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
