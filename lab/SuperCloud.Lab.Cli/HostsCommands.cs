@@ -11,11 +11,13 @@ internal static class HostsCommands
           supercloud-lab up --data-dir DIR --clouds NAME:HOSTS[,NAME:HOSTS...] [--port 6443] [--subnet A.B.0.0/16]
                             [--lease-duration 40s] [--node-grace-period 5m] [--ready-timeout 3m]
                             [--agent-bin PATH] [--operator-bin PATH] [--crds DIR]
+                            [--install manifests|chart [--chart DIR] [--helm-set 'k=v;k=v']]
               runs a lab in the foreground until SIGINT/SIGTERM, then removes it. NAME is PROVIDER-REGION (aws-us-east-1,
               gcp-europe-west1, azure-eastus) or onprem[-SITE]; hosts are NAME-1..NAME-HOSTS, each a network namespace with
               its own node agent at A.B.CLOUD.(10+N):7443; every even-numbered host of a cloud that sells spot is a spot
               instance. Writes DIR/kubeconfig at once and DIR/ready when every SuperNode is Ready and the operator serves.
               --lease-duration: the agents' heartbeat Lease; --node-grace-period: how long a NotReady node keeps its SuperPods.
+              --install chart: install SuperCloud with helm (one cloud) and run the chart's pods on the hosts, as a kubelet.
           supercloud-lab down --data-dir DIR
               stops a running up (or cleans up after a killed one): every process, namespace, link, route and file of the lab
           supercloud-lab agent stop|kill|start --data-dir DIR --host HOST [-- EXTRA_AGENT_ARGS...]
@@ -23,7 +25,9 @@ internal static class HostsCommands
               stop: SIGTERM and wait; kill: SIGKILL; start: again with the lab's arguments plus the extra ones (detached,
               output appended to its log)
           supercloud-lab link --data-dir DIR --cloud CLOUD --rate RATE | --cloud CLOUD --clear | --cut A,B | --restore A,B
-              caps the traffic entering a cloud (tc rate: 100mbit, 1gbit), or cuts/restores the link between two clouds
+                              | --isolate HOST | --rejoin HOST
+              caps the traffic entering a cloud (tc rate: 100mbit, 1gbit), cuts/restores the link between two clouds, or
+              cuts/heals the path between the management link (API server, operator) and a host, leaving host-to-host paths up
           supercloud-lab ovs stop|kill|start --data-dir DIR --host HOST
               stops (SIGTERM), kills (SIGKILL) or starts again the host's ovs-vswitchd (its ovsdb-server keeps running)
           supercloud-lab client --data-dir DIR --cloud CLOUD -- COMMAND [ARGS...]
@@ -33,7 +37,7 @@ internal static class HostsCommands
 
     public static readonly string[] Names = ["up", "down", "agent", "operator", "link", "ovs", "client"];
 
-    private static readonly string[] LinkModes = ["--cloud", "--cut", "--restore"];
+    private static readonly string[] LinkModes = ["--cloud", "--cut", "--restore", "--isolate", "--rejoin"];
 
     public static async Task<int> RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
@@ -82,7 +86,8 @@ internal static class HostsCommands
     {
         var parsed = CommandArguments.Parse(
             args,
-            ["--data-dir", "--clouds", "--port", "--subnet", "--lease-duration", "--node-grace-period", "--ready-timeout", "--agent-bin", "--operator-bin", "--crds"]);
+            ["--data-dir", "--clouds", "--port", "--subnet", "--lease-duration", "--node-grace-period", "--ready-timeout", "--agent-bin", "--operator-bin", "--crds",
+                "--install", "--chart", "--helm-set"]);
         if (parsed.PassThrough.Count > 0)
         {
             throw new LabUsageException($"up takes no arguments after --, got \"{string.Join(' ', parsed.PassThrough)}\"");
@@ -111,6 +116,34 @@ internal static class HostsCommands
             Path.GetFullPath(parsed.Get("--crds") ?? defaults.Crds),
             defaults.Deploy);
         executables.Validate();
+        string? chart = null;
+        switch (parsed.Get("--install") ?? "manifests")
+        {
+            case "manifests":
+                if (parsed.Get("--chart") is not null || parsed.Get("--helm-set") is not null)
+                {
+                    throw new LabUsageException("--chart and --helm-set go with --install chart");
+                }
+
+                break;
+            case "chart":
+                chart = Path.GetFullPath(parsed.Get("--chart") ?? defaults.Chart ?? throw new LabUsageException("--install chart: give the chart directory with --chart"));
+                if (!File.Exists(Path.Combine(chart, "Chart.yaml")))
+                {
+                    throw new LabUsageException($"--chart \"{chart}\": no Chart.yaml there");
+                }
+
+                if (clouds.Count != 1)
+                {
+                    throw new LabUsageException($"--install chart: give one cloud (the chart's agents form one SuperCluster), got {clouds.Count}");
+                }
+
+                break;
+            case var other:
+                throw new LabUsageException($"--install \"{other}\": must be manifests or chart");
+        }
+
+        executables = executables with { Helm = defaults.Helm, Chart = defaults.Chart };
         var options = new LabUpOptions
         {
             DataDir = dataDir,
@@ -122,6 +155,8 @@ internal static class HostsCommands
             NodeGracePeriod = parsed.Get("--node-grace-period") is { } grace ? LabDuration.Parse("--node-grace-period", grace) : TimeSpan.FromMinutes(5),
             ReadyTimeout = parsed.Get("--ready-timeout") is { } ready ? LabDuration.Parse("--ready-timeout", ready) : TimeSpan.FromMinutes(3),
             Executables = executables,
+            Chart = chart,
+            HelmSettings = HelmSettings(parsed.Get("--helm-set")),
         };
         RequireRoot("up");
 
@@ -197,13 +232,13 @@ internal static class HostsCommands
 
     private static async Task<int> LinkAsync(IReadOnlyList<string> args, ILogger logger, CancellationToken cancellationToken)
     {
-        var parsed = CommandArguments.Parse(args, ["--data-dir", "--cloud", "--rate", "--cut", "--restore"], ["--clear"]);
+        var parsed = CommandArguments.Parse(args, ["--data-dir", "--cloud", "--rate", "--cut", "--restore", "--isolate", "--rejoin"], ["--clear"]);
         var dataDir = DataDir(parsed);
         var control = new LabControl(dataDir, TimeProvider.System, logger);
         var modes = LinkModes.Where(parsed.Has).ToList();
         if (modes.Count != 1)
         {
-            throw new LabUsageException("link needs exactly one of --cloud CLOUD (with --rate RATE or --clear), --cut A,B or --restore A,B");
+            throw new LabUsageException("link needs exactly one of --cloud CLOUD (with --rate RATE or --clear), --cut A,B, --restore A,B, --isolate HOST or --rejoin HOST");
         }
 
         if (modes[0] == "--cloud")
@@ -231,6 +266,19 @@ internal static class HostsCommands
         if (parsed.Has("--rate") || parsed.Has("--clear"))
         {
             throw new LabUsageException($"{modes[0]} takes no --rate or --clear");
+        }
+
+        if (modes[0] is "--isolate" or "--rejoin")
+        {
+            var host = parsed.Required(modes[0]);
+            if (host.Length == 0 || host.Contains(',', StringComparison.Ordinal))
+            {
+                throw new LabUsageException($"{modes[0]} \"{host}\": must name one host");
+            }
+
+            RequireRoot("link");
+            await control.IsolateAsync(host, rejoin: modes[0] == "--rejoin", cancellationToken);
+            return 0;
         }
 
         var pair = parsed.Required(modes[0]).Split(',');
@@ -284,5 +332,20 @@ internal static class HostsCommands
         {
             throw new LabCommandException($"must run as root: {command} creates and changes network namespaces, links and routes (try sudo)");
         }
+    }
+
+    // --helm-set 'a.b=1;c=x': each entry a helm --set KEY=VALUE.
+    private static string[] HelmSettings(string? text)
+    {
+        var settings = (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var setting in settings)
+        {
+            if (setting.IndexOf('=', StringComparison.Ordinal) <= 0)
+            {
+                throw new LabUsageException($"--helm-set \"{setting}\": each setting must be KEY=VALUE");
+            }
+        }
+
+        return settings;
     }
 }

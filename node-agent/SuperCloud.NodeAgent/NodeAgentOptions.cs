@@ -53,6 +53,30 @@ public sealed class NodeAgentOptions
     /// <summary>How often the certificate, key and CA files are checked for changes (renewal, CA rotation); zero never.</summary>
     public TimeSpan CertificateReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Obtain the server and client certificates from the operator through CertificateSigningRequests (and renew them)
+    /// instead of reading provisioned files; they are kept in <see cref="CertificateDirectory"/>. Needs the Kubernetes API.
+    /// </summary>
+    public bool RequestCertificates { get; set; }
+
+    /// <summary>Where requested certificates and their keys are kept (0700; survives agent restarts).</summary>
+    public string CertificateDirectory { get; set; } = "/var/lib/supercloud/pki";
+
+    /// <summary>The lifetime requested for each certificate (the signer may shorten it).</summary>
+    public TimeSpan CertificateLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How long a certificate request may wait for the signer's answer.</summary>
+    public TimeSpan CertificateRequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>With <see cref="RequestCertificates"/>, points the certificate and key paths into <see cref="CertificateDirectory"/>.</summary>
+    public void UseRequestedCertificates()
+    {
+        CertificatePath = Path.Combine(CertificateDirectory, "server.crt");
+        KeyPath = Path.Combine(CertificateDirectory, "server.key");
+        ClientCertificatePath = Path.Combine(CertificateDirectory, "client.crt");
+        ClientKeyPath = Path.Combine(CertificateDirectory, "client.key");
+    }
+
     /// <summary>The deadline applied to a unary call whose client set none (watch streams have none).</summary>
     public TimeSpan DefaultCallDeadline { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -78,6 +102,16 @@ public sealed class NodeAgentOptions
         if (ReservedCpus < 0 || ReservedMemoryMib < 0)
         {
             errors.Add("NodeAgent:ReservedCpus and NodeAgent:ReservedMemoryMib must not be negative");
+        }
+
+        if (RequestCertificates && (string.IsNullOrWhiteSpace(CertificateDirectory) || !Path.IsPathFullyQualified(CertificateDirectory)))
+        {
+            errors.Add($"NodeAgent:CertificateDirectory must be an absolute path, got '{CertificateDirectory}'");
+        }
+
+        if (RequestCertificates && CertificateLifetime < TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"NodeAgent:CertificateLifetime must be at least 10 minutes (the CertificateSigningRequest minimum), got {CertificateLifetime}");
         }
 
         if (CertificateReloadInterval < TimeSpan.Zero)

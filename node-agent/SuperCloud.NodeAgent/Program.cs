@@ -158,6 +158,27 @@ if (!info.Available)
     loggerFactory.CreateLogger("NodeAgent").LogError("Hypervisor {Hypervisor} unavailable: {Detail}", info.Name, info.Detail);
 }
 
+if (options.RequestCertificates)
+{
+    if (kubernetes is null)
+    {
+        await Console.Error.WriteLineAsync("invalid configuration: NodeAgent:RequestCertificates needs the Kubernetes API (Kubernetes:Kubeconfig, or running in a pod)");
+        return 2;
+    }
+
+    options.UseRequestedCertificates();
+    using var bootstrapClient = new k8s.Kubernetes(kubernetes);
+    try
+    {
+        await new CertificateRequester(bootstrapClient, options, TimeProvider.System, loggerFactory.CreateLogger<CertificateRequester>()).EnsureAsync(CancellationToken.None);
+    }
+    catch (Exception e) when (e is CertificateRequestException or k8s.Autorest.HttpOperationException or HttpRequestException or IOException)
+    {
+        await Console.Error.WriteLineAsync($"the agent's certificates could not be obtained: {e.Message}");
+        return 1;
+    }
+}
+
 AgentCredentials credentials;
 try
 {
@@ -200,6 +221,11 @@ var app = AgentServer.Build(options, credentials, driver, TimeProvider.System,
         if (kubernetes is not null)
         {
             builder.Services.AddNodeRegistration(registrationOptions, kubernetes);
+            if (options.RequestCertificates)
+            {
+                builder.Services.AddSingleton<CertificateRequester>();
+                builder.Services.AddHostedService<CertificateRenewalService>();
+            }
         }
     },
     migrationOptions,

@@ -23,6 +23,8 @@ public static class OperatorHost
         ["--agent-ca"] = "Operator:AgentClient:CaPath",
         ["--agent-cert"] = "Operator:AgentClient:CertificatePath",
         ["--agent-key"] = "Operator:AgentClient:KeyPath",
+        ["--signer-ca"] = "Operator:Signer:CaPath",
+        ["--signer-key"] = "Operator:Signer:KeyPath",
         ["--max-parallel-migrations"] = "Operator:MaxParallelMigrations",
         ["--failpoints"] = "Operator:Failpoints",
         ["--max-outbound-migrations-per-node"] = "Operator:MaxOutboundMigrationsPerNode",
@@ -83,6 +85,12 @@ public static class OperatorHost
         if (!string.IsNullOrEmpty(options.Kubeconfig))
         {
             return KubernetesClientConfiguration.BuildConfigFromConfigFile(options.Kubeconfig, options.Context);
+        }
+
+        // client-go's loading rules: KUBECONFIG, then the in-cluster service account, then ~/.kube/config.
+        if (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } fromEnvironment)
+        {
+            return KubernetesClientConfiguration.BuildConfigFromConfigFile(fromEnvironment, options.Context);
         }
 
         return KubernetesClientConfiguration.IsInCluster()

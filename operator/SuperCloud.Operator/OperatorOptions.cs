@@ -29,6 +29,12 @@ public sealed class OperatorOptions
     /// <summary>The operator's mutual-TLS identity towards node agents; without it SuperPods are scheduled but not run.</summary>
     public AgentClientSettings AgentClient { get; set; } = new();
 
+    /// <summary>
+    /// The cluster CA (certificate and key) with which the operator signs node agents' certificate requests; it then also
+    /// issues its own client certificate when <see cref="AgentClient"/> names no files.
+    /// </summary>
+    public SignerSettings Signer { get; set; } = new();
+
     /// <summary>Crash points for resilience tests (<c>migration.before=Transferring</c>); see <see cref="Runtime.Failpoints"/>. Empty: none.</summary>
     public string? Failpoints { get; set; }
 
@@ -76,6 +82,53 @@ public sealed class OperatorOptions
 
         LeaderElection.ToOptions().Validate();
         AgentClient.Validate();
+        Signer.Validate();
+    }
+
+    /// <summary>PEM files of the CA that signs node agents' certificates, and whose requests it signs.</summary>
+    public sealed class SignerSettings
+    {
+        /// <summary>The CA certificate (a kubernetes.io/tls Secret's tls.crt).</summary>
+        public string? CaPath { get; set; }
+
+        /// <summary>The CA's private key (tls.key).</summary>
+        public string? KeyPath { get; set; }
+
+        /// <summary>The only requester whose CSRs are signed: the node agents' ServiceAccount.</summary>
+        public string NodeAgentUser { get; set; } = "system:serviceaccount:supercloud-system:supercloud-node-agent";
+
+        /// <summary>The longest certificate lifetime issued.</summary>
+        public TimeSpan MaxLifetime { get; set; } = TimeSpan.FromDays(30);
+
+        /// <summary>True when both files are configured.</summary>
+        public bool Configured => !string.IsNullOrEmpty(CaPath) && !string.IsNullOrEmpty(KeyPath);
+
+        /// <summary>Throws <see cref="ArgumentException"/> when only one file is set, one does not exist, or the lifetime is unusable.</summary>
+        public void Validate()
+        {
+            if (string.IsNullOrEmpty(CaPath) && string.IsNullOrEmpty(KeyPath))
+            {
+                return;
+            }
+
+            foreach (var (name, path) in new[] { ("CaPath", CaPath), ("KeyPath", KeyPath) })
+            {
+                if (string.IsNullOrEmpty(path))
+                {
+                    throw new ArgumentException($"Operator:Signer:{name} is required when the other signer file is set", name);
+                }
+
+                if (!File.Exists(path))
+                {
+                    throw new ArgumentException($"Operator:Signer:{name} '{path}' does not exist", name);
+                }
+            }
+
+            if (MaxLifetime < TimeSpan.FromHours(1))
+            {
+                throw new ArgumentException($"Operator:Signer:MaxLifetime must be at least 1h, not {MaxLifetime}", nameof(MaxLifetime));
+            }
+        }
     }
 
     /// <summary>PEM files of the cluster CA and the operator's client certificate for calling node agents.</summary>

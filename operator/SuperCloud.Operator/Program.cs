@@ -1,19 +1,30 @@
+using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Operator;
 using SuperCloud.Operator.Agents;
+using SuperCloud.Operator.Certificates;
 using SuperCloud.Operator.Controllers;
 using SuperCloud.Operator.Migrations;
 
 WebApplication app;
 try
 {
-    app = OperatorHost.Build(args, (services, options) => services.AddSuperCloudControllers(
-        nodeHealth: new NodeHealthOptions { LostNodeGracePeriod = options.LostNodeGracePeriod },
-        superPods: SuperPods(options),
-        migrations: new MigrationControllerOptions
+    app = OperatorHost.Build(args, (services, options) =>
+    {
+        var signer = Signer(options);
+        if (signer is not null)
         {
-            MaxParallelMigrations = options.MaxParallelMigrations,
-            MaxOutboundPerNode = options.MaxOutboundMigrationsPerNode,
-        }));
+            services.AddNodeCertificateSigner(signer);
+        }
+
+        services.AddSuperCloudControllers(
+            nodeHealth: new NodeHealthOptions { LostNodeGracePeriod = options.LostNodeGracePeriod },
+            superPods: SuperPods(options, signer),
+            migrations: new MigrationControllerOptions
+            {
+                MaxParallelMigrations = options.MaxParallelMigrations,
+                MaxOutboundPerNode = options.MaxOutboundMigrationsPerNode,
+            });
+    });
 }
 catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
 {
@@ -29,10 +40,23 @@ await using (app)
 
 return Environment.ExitCode;
 
-// Without an agent identity the operator still schedules; it runs SuperPods only when it can call the agents.
-static SuperPodControllerOptions? SuperPods(OperatorOptions options) =>
-    options.AgentClient.Configured
-        ? new SuperPodControllerOptions
+static NodeCertificateSignerOptions? Signer(OperatorOptions options) =>
+    options.Signer.Configured
+        ? new NodeCertificateSignerOptions
+        {
+            Ca = CertificateAuthority.FromPemFiles(options.Signer.CaPath!, options.Signer.KeyPath!, TimeProvider.System),
+            NodeAgentUser = options.Signer.NodeAgentUser,
+            MaxLifetime = options.Signer.MaxLifetime,
+        }
+        : null;
+
+// Without an agent identity the operator still schedules; it runs SuperPods only when it can call the agents: with its
+// client certificate's files, or — holding the CA key — with a short-lived certificate it issues itself.
+static SuperPodControllerOptions? SuperPods(OperatorOptions options, NodeCertificateSignerOptions? signer)
+{
+    if (options.AgentClient.Configured)
+    {
+        return new SuperPodControllerOptions
         {
             AgentClient = AgentClientOptions.FromPemFiles(
                 options.AgentClient.CaPath!, options.AgentClient.CertificatePath!, options.AgentClient.KeyPath!, options.AgentClient.ReloadInterval, TimeProvider.System,
@@ -40,5 +64,21 @@ static SuperPodControllerOptions? SuperPods(OperatorOptions options) =>
 
             // The overlay's address books live beside the leader-election Lease, in the operator's own namespace.
             SystemNamespace = options.LeaderElection.Namespace,
-        }
-        : null;
+        };
+    }
+
+    if (signer is not null)
+    {
+        var ca = signer.Ca;
+        return new SuperPodControllerOptions
+        {
+            AgentClient = new AgentClientOptions
+            {
+                Credentials = TlsCredentials.SelfRenewing(() => ca.IssueClient(PeerIdentity.Operator, TimeSpan.FromDays(1)), [ca.Certificate], TimeSpan.FromHours(8), TimeProvider.System),
+            },
+            SystemNamespace = options.LeaderElection.Namespace,
+        };
+    }
+
+    return null;
+}

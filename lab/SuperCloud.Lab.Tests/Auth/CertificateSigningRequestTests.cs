@@ -74,6 +74,8 @@ public sealed class CertificateSigningRequestTests : IAsyncLifetime
         var csr = await _lab.Admin.CertificatesV1.ReadCertificateSigningRequestAsync("node-a-client");
         csr.Status.Conditions.Should().ContainSingle(c => c.Type == "Approved" && c.Status == "True");
         csr.Spec.Request.Should().NotBeEmpty("an approval changes only the conditions");
+        var listed = await KubectlRunner.RunOnceAsync(_lab.Cluster, null, "get", "csr", "node-a-client");
+        listed.Stdout.Should().MatchRegex($@"node-a-client\s+\S+\s+{Signer}\s+supercloud-lab\s+<none>\s+Approved\n");
     }
 
     private static V1CertificateSigningRequest Request(string name)

@@ -71,6 +71,12 @@ public sealed record LabTopology
     /// <summary>The host through which <paramref name="cloud"/>'s clients reach the overlay (its gateway port): the cloud's first host.</summary>
     public LabHost ClientGateway(LabCloud cloud) => Hosts.First(h => h.Cloud == cloud);
 
+    /// <summary>
+    /// The short alias of <paramref name="host"/>'s root for hostPath volumes (pods of <c>--install chart</c>): a VM
+    /// directory under it still gives QMP sockets paths under the Unix limit.
+    /// </summary>
+    public string HostRootAlias(LabHost host) => Path.Combine(AliasDirectory, Invariant($"r{Hosts.ToList().IndexOf(host) + 1}"));
+
     /// <summary>The lab id of <paramref name="dataDir"/> (its full path).</summary>
     public static string IdOf(string dataDir)
     {

@@ -16,6 +16,7 @@ public sealed class TlsCredentials : IDisposable
     private readonly string? _keyPath;
     private readonly string? _trustPath;
     private readonly Action<Exception>? _onReloadFailure;
+    private readonly Func<X509Certificate2>? _issue;
     private readonly ITimer? _timer;
     private readonly Lock _gate = new();
     private volatile Snapshot _current;
@@ -55,6 +56,26 @@ public sealed class TlsCredentials : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(trustPath);
         ArgumentNullException.ThrowIfNull(time);
         return new TlsCredentials(certificatePath, keyPath, trustPath, interval, time, onReloadFailure);
+    }
+
+    /// <summary>
+    /// Credentials whose certificate <paramref name="issue"/> makes anew every <paramref name="renewEvery"/> (a component that
+    /// holds the CA key issues its own short-lived certificate), trusting <paramref name="authorities"/>.
+    /// </summary>
+    public static TlsCredentials SelfRenewing(Func<X509Certificate2> issue, IReadOnlyList<X509Certificate2> authorities, TimeSpan renewEvery, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(issue);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(renewEvery, TimeSpan.Zero);
+        return new TlsCredentials(issue, authorities, renewEvery, time);
+    }
+
+    private TlsCredentials(Func<X509Certificate2> issue, IReadOnlyList<X509Certificate2> authorities, TimeSpan renewEvery, TimeProvider time)
+    {
+        _issue = issue;
+        var trust = new TrustBundle(authorities.Select(a => X509CertificateLoader.LoadCertificate(a.RawData)));
+        _current = Issued(trust, 1);
+        _timer = time.CreateTimer(_ => _current = Issued(_current.Trust, _current.Generation + 1), null, renewEvery, renewEvery);
     }
 
     /// <summary>Credentials that never change: a certificate with its key and the CAs to trust (tests, benchmarks).</summary>
@@ -97,6 +118,13 @@ public sealed class TlsCredentials : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _timer?.Dispose();
+
+    private Snapshot Issued(TrustBundle trust, int generation)
+    {
+        using var fresh = _issue!();
+        var persisted = X509CertificateLoader.LoadPkcs12(fresh.Export(X509ContentType.Pkcs12), null);
+        return new Snapshot(persisted, trust, PeerIdentity.FromCertificate(persisted), "", generation);
+    }
 
     private string Fingerprint()
     {

@@ -17,7 +17,7 @@ public sealed class QemuCommandLineTests
         string.Join(' ', args).Should()
             .Contain("-accel kvm").And.Contain("-m 256").And.Contain("-smp 2")
             .And.Contain("-kernel /k").And.Contain("-initrd /i")
-            .And.Contain("-serial file:/var/lib/sc/vms/a/console.log")
+            .And.Contain("-chardev file,id=console,path=/var/lib/sc/vms/a/console.log,append=on -serial chardev:console")
             .And.Contain("-qmp unix:/var/lib/sc/vms/a/qmp.sock,server=on,wait=off")
             .And.Contain("-pidfile /var/lib/sc/vms/a/qemu.pid")
             .And.Contain("-daemonize").And.Contain("-S");
@@ -49,6 +49,18 @@ public sealed class QemuCommandLineTests
             .And.Contain("-object memory-backend-file,id=mem,size=96M,mem-path=/var/lib/sc/vms/a/memory,share=on")
             .And.Contain("-m 96");
         anonymous.Should().NotContain(a => a.Contains("memory-backend", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_observer_socket_is_a_second_qmp_monitor_in_the_vm_directory_only_when_asked_for()
+    {
+        var spec = new VmSpec("a", 1, 96, new VmBoot("/k", null, ""), []);
+
+        var observed = string.Join(' ', QemuCommandLine.Build(spec, Paths, "tcg", observerSocket: true));
+        var plain = string.Join(' ', QemuCommandLine.Build(spec, Paths, "tcg"));
+
+        observed.Should().Contain("-qmp unix:/var/lib/sc/vms/a/qmp.sock,server=on,wait=off").And.Contain("-qmp unix:/var/lib/sc/vms/a/observe.sock,server=on,wait=off");
+        plain.Should().NotContain("observe.sock");
     }
 
     [Theory]

@@ -34,6 +34,9 @@ public sealed class MigrationAgents : IAsyncLifetime
     /// <summary>The agent the guest runs on now.</summary>
     public Agent Current { get; set; } = null!;
 
+    /// <summary>The ownership epoch of the guest's running copy (the operator's SuperPod status.ownerEpoch).</summary>
+    public long Epoch { get; set; } = 1;
+
     public Agent Other => Current == A ? B : A;
 
     public async Task InitializeAsync()
@@ -47,8 +50,8 @@ public sealed class MigrationAgents : IAsyncLifetime
         A = await StartAgentAsync("agent-a");
         B = await StartAgentAsync("agent-b");
         var spec = new V1.VmSpec { Id = VmId, Vcpus = 1, MemoryMib = 256, Boot = new V1.Boot { Kernel = GuestImage.Kernel, Initrd = GuestImage.Initrd, Cmdline = GuestImage.Cmdline(memMib: 64, dirtyPagesPerSec: 4000) } };
-        await A.Client.CreateVmAsync(new V1.CreateVmRequest { Spec = spec }, deadline: Deadline(30));
-        await A.Client.StartVmAsync(new V1.VmRequest { Id = VmId }, deadline: Deadline(30));
+        await A.Client.CreateVmAsync(new V1.CreateVmRequest { Spec = spec, Epoch = Epoch }, deadline: Deadline(30));
+        await A.Client.StartVmAsync(new V1.VmRequest { Id = VmId, Epoch = Epoch }, deadline: Deadline(30));
         Current = A;
         await Poll.UntilAsync(() => Current.ConsoleAsync(), ConsoleLog.HasMemcheckOk, TimeSpan.FromSeconds(60), "first MEMCHECK OK");
     }

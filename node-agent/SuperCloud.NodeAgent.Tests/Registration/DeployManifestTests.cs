@@ -25,13 +25,15 @@ public sealed class DeployManifestTests
         {
             rule.Verbs.Should().NotContain("*").And.NotContain(["delete", "deletecollection", "escalate", "bind", "impersonate"]);
             rule.Resources.Should().NotContain("*");
-            rule.ApiGroups.Should().Equal("supercloud.dev");
+            rule.ApiGroups.Should().ContainSingle().Which.Should().BeOneOf("supercloud.dev", "certificates.k8s.io");
             rule.ResourceNames.Should().BeNullOrEmpty();
         }
 
         Verbs(role.Rules, "supernodes").Should().BeEquivalentTo("get", "list", "watch", "create", "patch", "update");
         Verbs(role.Rules, "supernodes/status").Should().BeEquivalentTo("get", "patch", "update");
-        role.Rules.SelectMany(r => r.Resources).Should().OnlyContain(r => r == "supernodes" || r == "supernodes/status", "SuperPods (their cloud-init data) and Secrets are the tenants'");
+        Verbs(role.Rules, "certificatesigningrequests").Should().BeEquivalentTo("create", "get");
+        role.Rules.SelectMany(r => r.Resources).Should().OnlyContain(
+            r => r == "supernodes" || r == "supernodes/status" || r == "certificatesigningrequests", "SuperPods (their cloud-init data) and Secrets are the tenants'");
     }
 
     [Fact]

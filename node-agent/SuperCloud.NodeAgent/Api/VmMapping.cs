@@ -22,7 +22,7 @@ internal static class VmMapping
         Address = string.IsNullOrEmpty(nic.Ip) ? null : new GuestNicAddress(nic.Ip, nic.PrefixLength, string.IsNullOrEmpty(nic.Gateway) ? null : nic.Gateway, nic.Mtu),
     };
 
-    public static V1.Vm ToVm(VmStatus status) => new()
+    public static V1.Vm ToVm(VmStatus status, long epoch) => new()
     {
         Id = status.Id,
         State = status.State switch
@@ -38,5 +38,7 @@ internal static class VmMapping
         Message = status.Message,
         ProcessId = status.ProcessId ?? 0,
         Since = Timestamp.FromDateTimeOffset(status.Since),
+        Epoch = epoch,
+        MigrationState = status.Migration,
     };
 }

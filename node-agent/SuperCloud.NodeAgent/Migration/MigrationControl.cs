@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SuperCloud.Agent.V1;
 
 namespace SuperCloud.NodeAgent.Migration;
 
@@ -30,7 +31,8 @@ internal sealed record MigrationControl
     public byte[]? Token { get; init; }
 
     [JsonPropertyName("reason")]
-    public string? Reason { get; init; }
+    [JsonConverter(typeof(JsonStringEnumConverter<MigrationFailureReason>))]
+    public MigrationFailureReason Reason { get; init; }
 
     [JsonPropertyName("message")]
     public string? Message { get; init; }
@@ -40,5 +42,5 @@ internal sealed record MigrationControl
     public DateTimeOffset? At { get; init; }
 
     /// <inheritdoc />
-    public override string ToString() => Reason is null ? Type : $"{Type} ({Reason}: {Message})";
+    public override string ToString() => Reason == MigrationFailureReason.Unspecified ? Type : $"{Type} ({Reason}: {Message})";
 }

@@ -18,6 +18,9 @@ public sealed class NetworkedHypervisorDriver(IHypervisorDriver inner, NetworkAg
     public string Name => inner.Name;
 
     /// <inheritdoc />
+    public string StateDirectory => inner.StateDirectory;
+
+    /// <inheritdoc />
     public Task<HypervisorInfo> GetInfoAsync(CancellationToken cancellationToken) => inner.GetInfoAsync(cancellationToken);
 
     /// <inheritdoc />
@@ -113,8 +116,9 @@ public sealed class NetworkedHypervisorDriver(IHypervisorDriver inner, NetworkAg
         Task? redirect = null;
         await foreach (var info in inner.WatchMigrationAsync(vmId, pollInterval, cancellationToken))
         {
-            var pausedForGood = info.Status == "completed" || (info.Status == "postcopy-active" && info.StoppedAt is not null);
-            if (info.Status is "failed" or "cancelled")
+            // Post-copy (running, lost or recovering its stream) has handed the VM over as surely as a completed copy.
+            var pausedForGood = info.State == Agent.V1.HypervisorMigrationState.Completed || (info.IsPostCopy && info.StoppedAt is not null);
+            if (info.State is Agent.V1.HypervisorMigrationState.Failed or Agent.V1.HypervisorMigrationState.Cancelled)
             {
                 // The hypervisor resumes the VM here: its traffic comes back with it.
                 if (redirect is not null)
@@ -158,6 +162,14 @@ public sealed class NetworkedHypervisorDriver(IHypervisorDriver inner, NetworkAg
         await network.ActivateAsync(vmId, cancellationToken);
         return await inner.ResumeMigratedInAsync(vmId, timeout, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public Task RecoverIncomingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken) =>
+        inner.RecoverIncomingAsync(vmId, streamSocketPath, cancellationToken);
+
+    /// <inheritdoc />
+    public Task ResumeOutgoingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken) =>
+        inner.ResumeOutgoingAsync(vmId, streamSocketPath, cancellationToken);
 
     /// <inheritdoc />
     public async Task<VmStatus> RollBackOutgoingAsync(string vmId, CancellationToken cancellationToken)

@@ -23,6 +23,9 @@ public sealed class XenDriver(XenDriverOptions options, TimeProvider timeProvide
     /// <inheritdoc />
     public string Name => "xen";
 
+    /// <inheritdoc />
+    public string StateDirectory => options.StateDirectory;
+
     /// <summary>Why Xen cannot run VMs here, or null when the privcmd device exists.</summary>
     public string? UnavailableReason => File.Exists(options.PrivcmdDevice) ? null : $"Xen not available: {options.PrivcmdDevice} missing";
 
@@ -260,6 +263,12 @@ public sealed class XenDriver(XenDriverOptions options, TimeProvider timeProvide
 
     /// <inheritdoc />
     public Task<VmStatus> RollBackOutgoingAsync(string vmId, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "roll back migration");
+
+    /// <inheritdoc />
+    public Task RecoverIncomingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "recover post-copy");
+
+    /// <inheritdoc />
+    public Task ResumeOutgoingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "recover post-copy");
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
