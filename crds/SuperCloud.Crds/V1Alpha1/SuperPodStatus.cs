@@ -51,4 +51,7 @@ public sealed class SuperPodStatus
 
     /// <summary>A summary of the last migration that finished, successfully or not.</summary>
     public MigrationRecord? LastMigration { get; set; }
+
+    /// <summary>What the SuperPod has cost so far and costs now.</summary>
+    public CostStatus? Cost { get; set; }
 }
