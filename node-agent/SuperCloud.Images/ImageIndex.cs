@@ -36,8 +36,8 @@ public sealed record ImageIndex
     /// <summary>The bytes to push.</summary>
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, OciJson.Options);
 
-    /// <summary>The manifest for linux/<paramref name="architecture"/>, or the only one when the index has one.</summary>
+    /// <summary>The manifest for linux/<paramref name="architecture"/>, or the only one when the index has one that names no platform.</summary>
     public Descriptor? Select(string architecture) =>
         Manifests.FirstOrDefault(m => m.Platform is { Os: "linux" } p && p.Architecture == architecture)
-        ?? (Manifests.Count == 1 ? Manifests[0] : null);
+        ?? (Manifests is [{ Platform: null } only] ? only : null);
 }
