@@ -1,3 +1,4 @@
+using SuperCloud.Lab.Registry;
 using System.Diagnostics;
 using System.Globalization;
 using k8s;
@@ -29,7 +30,7 @@ internal static class CappedMigrationBenchmarks
             return;
         }
 
-        var (kernel, initrd) = await BenchGuest.BuildAsync(ct);
+        await BenchGuest.BuildAsync(ct);
         var dataDir = Path.Combine(workDir, "capped-lab");
         using var up = Process.Start(new ProcessStartInfo(RepoPaths.LabCli)
         {
@@ -46,7 +47,7 @@ internal static class CappedMigrationBenchmarks
             var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Path.Combine(dataDir, "kubeconfig")));
             var pods = new ResourceClient<SuperPod>(client);
             var migrations = new ResourceClient<SuperPodMigration>(client);
-            var pod = await pods.CreateAsync(Guest(kernel, initrd), ct);
+            var pod = await pods.CreateAsync(Guest(), ct);
             var key = new ObjectKey("default", pod.Metadata.Name);
             SuperPod? running = null;
             await UntilAsync(
@@ -93,13 +94,14 @@ internal static class CappedMigrationBenchmarks
         }
     }
 
-    private static SuperPod Guest(string kernel, string initrd) => new()
+    // The lab's registries hold the test guest (supercloud-lab up pushes it): the unqualified name is the lab's default.
+    private static SuperPod Guest() => new()
     {
         Metadata = new V1ObjectMeta { Name = "capped", NamespaceProperty = "default" },
         Spec = new SuperPodSpec
         {
             Resources = new SuperPodResources { Cpu = new ResourceQuantity("1"), Memory = new ResourceQuantity("256Mi") },
-            Boot = new BootSource { Kernel = kernel, Initrd = initrd, Cmdline = "console=ttyS0 quiet panic=-1 sc.mem_mib=128 sc.dirty_pages_per_sec=1000" },
+            Boot = new BootSource { Image = $"{GuestImages.Repository}:{GuestImages.Tag}", Cmdline = "console=ttyS0 quiet panic=-1 sc.mem_mib=128 sc.dirty_pages_per_sec=1000" },
             Placement = new Placement { Clouds = [CloudProvider.Aws] },
             RunStrategy = RunStrategy.Always,
         },

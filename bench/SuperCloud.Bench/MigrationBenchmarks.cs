@@ -48,17 +48,18 @@ internal static class MigrationBenchmarks
         var workDir = Directory.CreateTempSubdirectory("scmb-").FullName;
         try
         {
-            await using var pair = await AgentPair.StartAsync(workDir, ct);
+            await using var registry = await BenchRegistry.StartAsync(ct);
+            await using var pair = await AgentPair.StartAsync(workDir, registry, ct);
             var figures = new List<Figure>();
             var details = new List<string>();
             // One unmeasured migration first: the agents' code is JIT-compiled on its first run (a tenth of the CPU of
             // that migration), which QEMU to QEMU never pays.
-            await pair.MigrateAsync(kernel, initrd, string.Create(CultureInfo.InvariantCulture, $"console=ttyS0 quiet panic=-1 sc.mem_mib={CheckerMib} sc.dirty_pages_per_sec=0"), "bench-warmup", ct);
+            await pair.MigrateAsync(registry.Kernel, string.Create(CultureInfo.InvariantCulture, $"console=ttyS0 quiet panic=-1 sc.mem_mib={CheckerMib} sc.dirty_pages_per_sec=0"), "bench-warmup", ct);
             foreach (var (name, rate) in DirtyRates)
             {
                 var cmdline = string.Create(CultureInfo.InvariantCulture, $"console=ttyS0 quiet panic=-1 sc.mem_mib={CheckerMib} sc.dirty_pages_per_sec={rate}");
                 var direct = await DirectAsync(kernel, initrd, cmdline, Path.Combine(workDir, $"direct-{rate}"), ct);
-                var agents = await pair.MigrateAsync(kernel, initrd, cmdline, $"bench-{rate}", ct);
+                var agents = await pair.MigrateAsync(registry.Kernel, cmdline, $"bench-{rate}", ct);
                 var memory = GC.GetTotalMemory(false);
                 figures.Add(new Figure($"{name}: total time", agents.Total.TotalMilliseconds, direct.Total.TotalMilliseconds, "ms", "QEMU to QEMU over TCP", false, memory));
                 figures.Add(new Figure($"{name}: downtime", agents.Downtime.TotalMilliseconds, direct.Downtime.TotalMilliseconds, "ms", "QEMU to QEMU over TCP", false, memory));
@@ -224,6 +225,7 @@ internal static class MigrationBenchmarks
     private sealed class AgentPair : IAsyncDisposable
     {
         private readonly List<(WebApplication App, GrpcChannel Channel)> _agents = [];
+        private readonly List<SuperCloud.Images.ImageCache> _images = [];
         private readonly CertificateAuthority _ca = CertificateAuthority.Create("bench-cluster-ca", TimeSpan.FromDays(1), TimeProvider.System);
 
         private AgentPair()
@@ -236,7 +238,7 @@ internal static class MigrationBenchmarks
 
         private string TargetEndpoint { get; set; } = "";
 
-        public static async Task<AgentPair> StartAsync(string workDir, CancellationToken ct)
+        public static async Task<AgentPair> StartAsync(string workDir, BenchRegistry registry, CancellationToken ct)
         {
             var pair = new AgentPair();
             var validity = TimeSpan.FromDays(1);
@@ -245,13 +247,15 @@ internal static class MigrationBenchmarks
             foreach (var name in (string[])["bench-a", "bench-b"])
             {
                 var dir = Path.Combine(workDir, name);
-                var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = Path.Combine(dir, "vms") }, TimeProvider.System, NullLogger<QemuDriver>.Instance, ct);
+                var images = registry.NewCache(Path.Combine(dir, "images"));
+                pair._images.Add(images);
+                var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = Path.Combine(dir, "vms") }, images, TimeProvider.System, NullLogger<QemuDriver>.Instance, ct);
                 var app = AgentServer.Build(
                     new NodeAgentOptions { NodeName = name, ListenAddress = "127.0.0.1", Port = 0, ReservedMemoryMib = 128 },
                     new AgentCredentials(
                         TlsCredentials.FromCertificates(ca.IssueServer(name, [name], [IPAddress.Loopback], validity), ca.Certificate),
                         TlsCredentials.FromCertificates(ca.IssueClient(PeerIdentity.Node(name), validity), ca.Certificate)),
-                    driver, TimeProvider.System,
+                    driver, images, TimeProvider.System,
                     b => b.Logging.ClearProviders(), new MigrationOptions { SocketDirectory = Path.Combine(dir, "s") });
                 await app.StartAsync(ct);
                 var port = AgentServer.ListeningAddress(app).Port;
@@ -283,9 +287,10 @@ internal static class MigrationBenchmarks
             return pair;
         }
 
-        public async Task<Result> MigrateAsync(string kernel, string initrd, string cmdline, string vmId, CancellationToken ct)
+        public async Task<Result> MigrateAsync(SuperCloud.Images.ImageSource image, string cmdline, string vmId, CancellationToken ct)
         {
-            var spec = new V1.VmSpec { Id = vmId, Vcpus = 1, MemoryMib = MemoryMib, Boot = new V1.Boot { Kernel = kernel, Initrd = initrd, Cmdline = cmdline } };
+            var reference = new V1.ImageReference { Repository = image.Name, Digest = image.Digest.ToString() };
+            var spec = new V1.VmSpec { Id = vmId, Vcpus = 1, MemoryMib = MemoryMib, Boot = new V1.Boot { Image = reference, Cmdline = cmdline } };
             await Source.CreateVmAsync(new V1.CreateVmRequest { Spec = spec }, cancellationToken: ct);
             try
             {
@@ -336,6 +341,7 @@ internal static class MigrationBenchmarks
                 await app.DisposeAsync();
             }
 
+            _images.ForEach(i => i.Dispose());
             _ca.Dispose();
         }
     }

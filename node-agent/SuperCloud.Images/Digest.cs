@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 namespace SuperCloud.Images;
 
 /// <summary>A content digest, <c>sha256:</c> and 64 lower-case hex digits: the only algorithm registries and this cache accept.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(DigestJsonConverter))]
 public readonly record struct Digest
 {
     /// <summary>The algorithm prefix every digest carries.</summary>

@@ -47,6 +47,9 @@ public sealed class ImageCache : IDisposable
         Directory.CreateDirectory(TempDirectory);
     }
 
+    /// <summary>The cache's settings.</summary>
+    public ImageCacheOptions Options => _options;
+
     /// <summary>The cache's root directory.</summary>
     public string Root => _options.Directory;
 
@@ -73,9 +76,11 @@ public sealed class ImageCache : IDisposable
         return new Lease(this, digest);
     }
 
-    /// <summary>The image if every blob of it is in the cache, else null.</summary>
+    /// <summary>The image if every blob of it is in the cache, else null. Local reads only: the token is not needed.</summary>
     public async Task<CachedImage?> GetAsync(Digest digest, CancellationToken cancellationToken)
     {
+        // Reading a few small local files is not cut short: a caller that is going away still gets a whole answer.
+        cancellationToken = CancellationToken.None;
         var manifestPath = BlobPath(digest);
         if (!File.Exists(manifestPath))
         {

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SuperCloud.NodeAgent.Api;
+using SuperCloud.Images;
 using SuperCloud.NodeAgent.Hypervisor;
+using SuperCloud.NodeAgent.Images;
 using SuperCloud.NodeAgent.Migration;
 using SuperCloud.NodeAgent.Security;
 
@@ -20,12 +22,14 @@ public static class AgentServer
     /// <summary>
     /// Builds (does not start) the server. <paramref name="credentials"/> authenticate clients (trust bundle) and are
     /// presented to them (server certificate) and to peers (client certificate); <paramref name="driver"/> runs the VMs
-    /// and is disposed with the application.
+    /// and is disposed with the application; <paramref name="images"/> is the host's image cache the driver boots from
+    /// (its unused images are collected).
     /// </summary>
     public static WebApplication Build(
         NodeAgentOptions options,
         AgentCredentials credentials,
         IHypervisorDriver driver,
+        ImageCache images,
         TimeProvider timeProvider,
         Action<WebApplicationBuilder>? configure = null,
         MigrationOptions? migration = null)
@@ -73,6 +77,11 @@ public static class AgentServer
         builder.Services.AddSingleton(timeProvider);
         builder.Services.AddSingleton(driver);
         builder.Services.AddSingleton(credentials);
+        builder.Services.AddSingleton(images);
+        builder.Services.AddSingleton(images.Options);
+        builder.Services.AddSingleton<ImagePulls>();
+        builder.Services.AddSingleton<ImageGarbageCollector>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ImageGarbageCollector>());
         builder.Services.AddSingleton<HostResources>();
         builder.Services.AddSingleton(migration);
         builder.Services.AddSingleton(sp => new MigrationTransport(credentials, migration, timeProvider));

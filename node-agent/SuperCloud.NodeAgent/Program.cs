@@ -1,5 +1,6 @@
 using System.Net;
 using SuperCloud.Agent.Contracts.Security;
+using SuperCloud.Images;
 using SuperCloud.NativeShim;
 using SuperCloud.NodeAgent;
 using SuperCloud.NodeAgent.Hypervisor;
@@ -75,6 +76,13 @@ if (optionErrors.Count > 0)
 }
 
 var qemuOptions = configuration.GetSection("Qemu").Get<QemuDriverOptions>() ?? new QemuDriverOptions();
+var imageOptions = configuration.GetSection("Images").Get<ImageCacheOptions>() ?? new ImageCacheOptions();
+if (imageOptions.Validate("Images") is { Count: > 0 } imageErrors)
+{
+    await Console.Error.WriteLineAsync("invalid configuration: " + string.Join("; ", imageErrors));
+    return 2;
+}
+
 var migrationOptions = configuration.GetSection("Migration").Get<MigrationOptions>() ?? new MigrationOptions();
 if (migrationOptions.Validate() is { Count: > 0 } migrationErrors)
 {
@@ -123,9 +131,11 @@ catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundExcepti
     await Console.Error.WriteLineAsync("native shim unavailable: " + e.Message);
     return 1;
 }
+using var registry = new RegistryClient(imageOptions.Registry, TimeProvider.System);
+using var images = new ImageCache(imageOptions, registry, TimeProvider.System, loggerFactory.CreateLogger<ImageCache>());
 IHypervisorDriver driver = options.Hypervisor == "xen"
-    ? new XenDriver(configuration.GetSection("Xen").Get<XenDriverOptions>() ?? new XenDriverOptions(), TimeProvider.System)
-    : await QemuDriver.OpenAsync(qemuOptions, TimeProvider.System, loggerFactory.CreateLogger<QemuDriver>(), CancellationToken.None);
+    ? new XenDriver(configuration.GetSection("Xen").Get<XenDriverOptions>() ?? new XenDriverOptions(), images, TimeProvider.System)
+    : await QemuDriver.OpenAsync(qemuOptions, images, TimeProvider.System, loggerFactory.CreateLogger<QemuDriver>(), CancellationToken.None);
 
 var info = await driver.GetInfoAsync(CancellationToken.None);
 if (!info.Available)
@@ -189,7 +199,7 @@ if (migrationOptions.CorruptOutgoingStreamByteAt >= 0)
         migrationOptions.CorruptOutgoingStreamByteAt);
 }
 
-var app = AgentServer.Build(options, credentials, driver, TimeProvider.System,
+var app = AgentServer.Build(options, credentials, driver, images, TimeProvider.System,
     kubernetes is null ? null : builder =>
     {
         builder.Services.AddNodeRegistration(registrationOptions, kubernetes);

@@ -46,7 +46,7 @@ public sealed class MigrationAgents : IAsyncLifetime
         OperatorCertificate = Ca.IssueClient(PeerIdentity.Operator, Validity);
         A = await StartAgentAsync("agent-a");
         B = await StartAgentAsync("agent-b");
-        var spec = new V1.VmSpec { Id = VmId, Vcpus = 1, MemoryMib = 256, Boot = new V1.Boot { Kernel = GuestImage.Kernel, Initrd = GuestImage.Initrd, Cmdline = GuestImage.Cmdline(memMib: 64, dirtyPagesPerSec: 4000) } };
+        var spec = new V1.VmSpec { Id = VmId, Vcpus = 1, MemoryMib = 256, Boot = new V1.Boot { Image = GuestImage.KernelReference, Cmdline = GuestImage.Cmdline(memMib: 64, dirtyPagesPerSec: 4000) } };
         await A.Client.CreateVmAsync(new V1.CreateVmRequest { Spec = spec }, deadline: Deadline(30));
         await A.Client.StartVmAsync(new V1.VmRequest { Id = VmId }, deadline: Deadline(30));
         Current = A;
@@ -75,21 +75,22 @@ public sealed class MigrationAgents : IAsyncLifetime
     {
         var state = TestEnvironment.NewTempDir("scmv");
         var sockets = TestEnvironment.NewTempDir("scms");
-        var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = state }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        var images = GuestImage.NewCache();
+        var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = state }, images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
         var options = new NodeAgentOptions { NodeName = name, ListenAddress = "127.0.0.1", Port = 0, ReservedMemoryMib = 128 };
         var migration = new MigrationOptions { SocketDirectory = sockets, SwitchAcknowledgeTimeout = TimeSpan.FromSeconds(20) };
-        var app = AgentServer.Build(options, TestCredentials.ForNode(Ca, name), driver, TimeProvider.System, b => b.Logging.ClearProviders(), migration);
+        var app = AgentServer.Build(options, TestCredentials.ForNode(Ca, name), driver, images, TimeProvider.System, b => b.Logging.ClearProviders(), migration);
         await app.StartAsync();
         var address = AgentServer.ListeningAddress(app);
         var channel = GrpcChannel.ForAddress(new UriBuilder(address) { Host = "localhost" }.Uri,
             new GrpcChannelOptions { HttpHandler = TestTls.Handler(Ca.Certificate, OperatorCertificate), DisposeHttpClient = true });
         _channels.Add(channel);
-        return new Agent(name, app, driver, migration, state, sockets, $"127.0.0.1:{address.Port}", new V1.NodeAgent.NodeAgentClient(channel));
+        return new Agent(name, app, driver, images, migration, state, sockets, $"127.0.0.1:{address.Port}", new V1.NodeAgent.NodeAgentClient(channel));
     }
 
     /// <summary>One agent of the pair.</summary>
     public sealed record Agent(
-        string Name, WebApplication App, QemuDriver Driver, MigrationOptions Migration, string StateDirectory, string SocketDirectory,
+        string Name, WebApplication App, QemuDriver Driver, SuperCloud.Images.ImageCache Images, MigrationOptions Migration, string StateDirectory, string SocketDirectory,
         string Endpoint, V1.NodeAgent.NodeAgentClient Client) : IAsyncDisposable
     {
         public async Task<string> ConsoleAsync() =>
@@ -114,6 +115,7 @@ public sealed class MigrationAgents : IAsyncLifetime
 
             await App.StopAsync();
             await App.DisposeAsync();
+            Images.Dispose();
             Directory.Delete(StateDirectory, recursive: true);
             Directory.Delete(SocketDirectory, recursive: true);
         }

@@ -2,6 +2,7 @@ using System.Reflection;
 using Grpc.Core;
 using SuperCloud.Agent.V1;
 using SuperCloud.NodeAgent.Hypervisor;
+using SuperCloud.NodeAgent.Images;
 using SuperCloud.NodeAgent.Migration;
 
 namespace SuperCloud.NodeAgent.Api;
@@ -12,8 +13,9 @@ namespace SuperCloud.NodeAgent.Api;
 /// <param name="hostResources">Reads this host's capacity.</param>
 /// <param name="timeProvider">The clock for default deadlines.</param>
 /// <param name="migrations">The agent's live migrations.</param>
+/// <param name="pulls">This host's image pulls.</param>
 public sealed class NodeAgentService(
-    IHypervisorDriver driver, NodeAgentOptions options, HostResources hostResources, MigrationManager migrations, TimeProvider timeProvider)
+    IHypervisorDriver driver, NodeAgentOptions options, HostResources hostResources, MigrationManager migrations, ImagePulls pulls, TimeProvider timeProvider)
     : SuperCloud.Agent.V1.NodeAgent.NodeAgentBase
 {
     private const int DefaultConsoleBytes = 64 * 1024;
@@ -70,6 +72,9 @@ public sealed class NodeAgentService(
                 throw new InvalidVmSpecException(errors);
             }
 
+            // Pulled before the create lock: a long pull must not hold up other VMs' creation.
+            await EnsureImagesAsync(spec, ct);
+
             // Check and create under one lock, or two concurrent creates could each see room for only one of them.
             await CreateLock.WaitAsync(ct);
             try
@@ -82,6 +87,14 @@ public sealed class NodeAgentService(
                 CreateLock.Release();
             }
         });
+    }
+
+    /// <inheritdoc />
+    public override Task<ImagePull> PullImage(PullImageRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var image = VmMapping.ToImage(request.Image, "image");
+        return RunAsync(context, async ct => VmMapping.ToPull(await pulls.RequestAsync(image, ct)));
     }
 
     /// <inheritdoc />
@@ -113,6 +126,9 @@ public sealed class NodeAgentService(
             {
                 throw new InvalidVmSpecException(errors);
             }
+
+            // The target pulls the images from its own cloud's registry: only the disks' own data crosses the relay.
+            await EnsureImagesAsync(spec, ct);
 
             await CreateLock.WaitAsync(ct);
             try
@@ -200,6 +216,14 @@ public sealed class NodeAgentService(
         var id = RequireMigrationId(request.MigrationId);
         var vmId = RequireId(new VmRequest { Id = request.VmId });
         return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.RollBackSourceAsync(id, vmId, ct)));
+    }
+
+    private async Task EnsureImagesAsync(Hypervisor.VmSpec spec, CancellationToken ct)
+    {
+        foreach (var image in spec.ImageSources)
+        {
+            await pulls.EnsureAsync(spec.Id, image, ct);
+        }
     }
 
     // Throws ResourceExhausted when the host lacks the room for spec; the caller holds CreateLock.

@@ -12,6 +12,7 @@ internal static class RpcErrors
         Migration.MigrationNotFoundException missing => new RpcException(new Status(StatusCode.NotFound, missing.Message)),
         Migration.MigrationConflictException conflict => new RpcException(new Status(StatusCode.FailedPrecondition, conflict.Message)),
         InvalidVmSpecException invalid => new RpcException(new Status(StatusCode.InvalidArgument, invalid.Message)),
+        ImageUnavailableException image => new RpcException(new Status(StatusCode.FailedPrecondition, image.Message)),
         VmNotFoundException notFound => new RpcException(new Status(StatusCode.NotFound, notFound.Message)),
         VmAlreadyExistsException exists => new RpcException(new Status(StatusCode.AlreadyExists, exists.Message)),
         VmStateConflictException conflict => new RpcException(new Status(StatusCode.FailedPrecondition, conflict.Message)),

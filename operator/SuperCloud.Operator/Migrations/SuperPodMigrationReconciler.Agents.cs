@@ -48,7 +48,7 @@ public sealed partial class SuperPodMigrationReconciler
 
         if (SuperPodController.BuildSpec(pod, context.VmId) is not { } spec)
         {
-            return await FailAsync(context, MigrationPhase.Failed, "InvalidSpec", "spec.boot.disk is not supported by the node agent: only SuperPods booting from spec.boot.kernel migrate", cancellationToken);
+            return await FailAsync(context, MigrationPhase.Failed, "InvalidSpec", "the SuperPod's images are not resolved to digests (status.images): it has not run yet", cancellationToken);
         }
 
         // A fresh token per attempt: only the attempt that prepared the target can connect, and a repeated step replaces it.
@@ -201,11 +201,13 @@ public sealed partial class SuperPodMigrationReconciler
         }
 
         var postCopy = view.Phase == V1.MigrationPhase.PostCopy;
-        var progressed = view.BytesTransferred > (status.Progress?.BytesSent ?? -1);
+        // Disks are mirrored before memory is copied: their bytes are progress too.
+        var sent = view.BytesTransferred + view.DiskBytesTransferred;
+        var progressed = sent > (status.Progress?.BytesSent ?? -1);
         var lastProgress = progressed ? Now : Utc(status.Progress?.LastProgressTime ?? status.StartTime ?? Now);
         var memory = context.Pod.Spec.Resources.Memory.ToDecimal();
         var elapsed = Now - Utc(status.StartTime ?? Now);
-        if (!postCopy && elapsed > limits.CompletionTimeout((long)memory))
+        if (!postCopy && elapsed > limits.CompletionTimeout((long)memory + view.DiskBytesTransferred + view.DiskBytesRemaining))
         {
             if (limits.AllowPostCopy)
             {
@@ -226,10 +228,10 @@ public sealed partial class SuperPodMigrationReconciler
         await WriteAsync(migration, m =>
         {
             var p = m.Status!.Progress ??= new MigrationProgress();
-            var changed = p.BytesSent != view.BytesTransferred || p.BytesRemaining != view.BytesRemaining || p.Iterations != view.Iterations
+            var changed = p.BytesSent != sent || p.BytesRemaining != view.BytesRemaining + view.DiskBytesRemaining || p.Iterations != view.Iterations
                 || p.DirtyRateBytesPerSecond != view.DirtyRateBytesPerSecond || p.CpuThrottlePercent != view.CpuThrottlePercent || (p.PostCopy ?? false) != postCopy;
-            p.BytesSent = view.BytesTransferred;
-            p.BytesRemaining = view.BytesRemaining;
+            p.BytesSent = sent;
+            p.BytesRemaining = view.BytesRemaining + view.DiskBytesRemaining;
             p.DirtyRateBytesPerSecond = view.DirtyRateBytesPerSecond;
             p.Iterations = view.Iterations;
             p.CpuThrottlePercent = view.CpuThrottlePercent;
