@@ -63,15 +63,13 @@ spec:
     cpu: "1"
     memory: "-1Gi"
   boot:
-    kernel: /boot/vmlinuz
+    image: supercloud/test-guest:latest
 YAML
 printf '$ kubectl apply -f %s\n' "$bad"
 if "$kubectl" apply -f "$bad"; then fail "the bad manifest was accepted"; fi
 
 step "kubectl apply SuperPods with different placements (lab/demo-superpods.yaml)"
-manifest="$work/demo-superpods.yaml"
-sed "s|@GUEST@|$guest|g" "$repo/lab/demo-superpods.yaml" >"$manifest"
-run "$kubectl" apply -f "$manifest"
+run "$kubectl" apply -f "$repo/lab/demo-superpods.yaml"
 
 step "Watch them being scheduled and booting (kubectl get superpods -o wide -w, until all run)"
 "$kubectl" get superpods -o wide -w &

@@ -30,6 +30,9 @@ public sealed record LabUpOptions
     /// <summary>How long <c>up</c> may take until the lab is ready.</summary>
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>The test guest's images (node-agent/guest/build.sh's output) to push to the registries; null builds them from the repository.</summary>
+    public string? GuestDirectory { get; init; }
+
     /// <summary>The node agent, operator and CRDs to run.</summary>
     public required LabExecutables Executables { get; init; }
 }
