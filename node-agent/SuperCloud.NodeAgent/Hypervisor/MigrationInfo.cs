@@ -27,6 +27,12 @@ public sealed record MigrationInfo(
     DateTimeOffset? StoppedAt,
     DateTimeOffset? ResumedAt)
 {
+    /// <summary>Source: bytes of the VM's disks mirrored to the target so far (the disk mirror runs before memory is copied).</summary>
+    public long DiskTransferredBytes { get; init; }
+
+    /// <summary>Source: bytes of the VM's disks still to mirror.</summary>
+    public long DiskRemainingBytes { get; init; }
+
     /// <summary>No migration has run on this VM.</summary>
     public static readonly MigrationInfo None = new("none", 0, 0, 0, 0, 0, 0, null, null, null, null, null);
 

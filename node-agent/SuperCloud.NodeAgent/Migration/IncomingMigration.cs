@@ -17,6 +17,7 @@ internal sealed class IncomingMigration(
 {
     private readonly Lock _tokenLock = new();
     private byte[]? _token = token;
+    private IncomingDisks? _disks;
 
     public string SourceNode { get; } = sourceNode;
 
@@ -24,6 +25,8 @@ internal sealed class IncomingMigration(
     {
         Directory.CreateDirectory(Options.SocketDirectory);
         await Driver.PrepareIncomingAsync(spec, Settings, SocketPath, cancellationToken);
+        _disks = new IncomingDisks(VmId, Driver, Path.ChangeExtension(SocketPath, null) + "-nbd.sock", Options, Logger);
+        await _disks.ExportAsync(cancellationToken);
         SetPhase(MigrationSessionPhase.Prepared, $"waiting for {SourceNode}'s connection");
     }
 
@@ -68,6 +71,42 @@ internal sealed class IncomingMigration(
             return null;
         }
     }
+
+    /// <summary>
+    /// Why <paramref name="peer"/> may not connect the disk channel of <paramref name="hello"/>, or null. Disk channels come
+    /// before the memory stream, with the same token, each once; the memory stream's admission ends them.
+    /// </summary>
+    public string? AdmitDisk(string peer, MigrationControl hello)
+    {
+        if (peer != SourceNode)
+        {
+            return $"this migration's source is {SourceNode}, not {peer}";
+        }
+
+        if (hello.VmId != VmId)
+        {
+            return $"migration {MigrationId} moves VM {VmId}, not {hello.VmId}";
+        }
+
+        lock (_tokenLock)
+        {
+            if (_token is null || Phase != MigrationSessionPhase.Prepared)
+            {
+                return $"migration {MigrationId} is {Phase} and accepts no new connection";
+            }
+
+            if (hello.Token is null || !CryptographicOperations.FixedTimeEquals(hello.Token, _token))
+            {
+                return "the migration token does not match";
+            }
+        }
+
+        return _disks is null ? $"VM {VmId} has no disks to receive" : _disks.Admit(hello.Channel!);
+    }
+
+    /// <summary>Relays an admitted disk connection into the hypervisor's export; returns when the connection ends.</summary>
+    public Task RunDiskAsync(Stream connection, Action abortConnection, CancellationToken cancellationToken) =>
+        _disks!.RunAsync(MigrationId, connection, abortConnection, cancellationToken);
 
     /// <summary>Relays the admitted connection into the hypervisor and performs the target's part; returns when it is over.</summary>
     public async Task RunAsync(Stream connection, Action abortConnection, CancellationToken cancellationToken)
@@ -117,6 +156,11 @@ internal sealed class IncomingMigration(
         Finish(MigrationSessionPhase.Cancelled, "Cancelled", "cancelled; the incoming VM was deleted");
         await Lifetime.CancelAsync();
         await CloseRelayAsync();
+        if (_disks is not null)
+        {
+            await _disks.CloseAsync();
+        }
+
         try
         {
             await Driver.DeleteAsync(VmId, cancellationToken);

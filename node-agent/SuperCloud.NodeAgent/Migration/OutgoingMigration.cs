@@ -17,13 +17,66 @@ internal sealed class OutgoingMigration(
     private readonly TaskCompletionSource<MigrationControl?> _targetAnswer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _switchSent;
     private volatile bool _cancelRequested;
+    private DiskMirror? _disks;
+    private DiskMirrorException? _diskFailure;
 
     public string TargetNode { get; } = targetNode;
 
-    /// <summary>Connects, starts the hypervisor's transfer and the relay; returns once bytes flow (or throws).</summary>
+    /// <summary>
+    /// Connects, starts the hypervisor's transfer and the relay; returns once bytes flow (or throws). A VM with disks has
+    /// them mirrored first (libvirt's order): memory is copied once every disk is in sync, in the background.
+    /// </summary>
     public async Task StartAsync(byte[] token, CancellationToken cancellationToken)
     {
         SetPhase(MigrationSessionPhase.Transferring, $"connecting to the target agent {TargetNode} at {targetEndpoint}");
+        _disks = new DiskMirror(MigrationId, VmId, TargetNode, targetEndpoint, Driver, transport, Options,
+            RelaySettings(Settings.BandwidthBytesPerSecond), Path.ChangeExtension(SocketPath, null), Time, Logger);
+        bool mirroring;
+        try
+        {
+            Directory.CreateDirectory(Options.SocketDirectory);
+            mirroring = await _disks.StartAsync(token, cancellationToken);
+        }
+        catch (Exception ex) when (ex is MigrationConnectException or HypervisorException or IOException)
+        {
+            Finish(MigrationSessionPhase.Failed, ex is MigrationConnectException connect ? connect.Reason : "SourceStartFailed", ex.Message);
+            throw;
+        }
+
+        if (mirroring)
+        {
+            SetPhase(MigrationSessionPhase.Transferring, $"mirroring {_disks.Disks.Count} disks to {TargetNode} before the memory");
+            _ = Task.Run(() => MirrorThenMigrateAsync(token, Lifetime.Token), CancellationToken.None);
+            return;
+        }
+
+        await StartMemoryAsync(token, cancellationToken);
+    }
+
+    // Once the disks are in sync, the memory migration starts; it pauses before its switch-over for the mirror to complete.
+    private async Task MirrorThenMigrateAsync(byte[] token, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _disks!.WaitReadyAsync(Observe, cancellationToken);
+            if (!_cancelRequested)
+            {
+                await StartMemoryAsync(token, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var reason = ex switch { DiskMirrorException d => d.Reason, MigrationConnectException c => c.Reason, _ => "SourceStartFailed" };
+            Finish(MigrationSessionPhase.Failed, reason, $"{ex.Message}; the VM keeps running on the source");
+            await _disks!.CancelAsync();
+        }
+    }
+
+    private void Observe(DiskMirrorInfo disks) =>
+        Observe(MigrationInfo.None with { DiskTransferredBytes = disks.TransferredBytes, DiskRemainingBytes = disks.RemainingBytes });
+
+    private async Task StartMemoryAsync(byte[] token, CancellationToken cancellationToken)
+    {
         Socket? listener = null;
         Stream? connection = null;
         try
@@ -114,6 +167,15 @@ internal sealed class OutgoingMigration(
 
         // The relay closes too, so the target learns at once and its hypervisor drops the half-received state.
         await CloseRelayAsync();
+        if (_disks is not null)
+        {
+            await _disks.CancelAsync();
+            if (Relay is null)
+            {
+                // Still mirroring the disks: no hypervisor migration will report the outcome.
+                Finish(MigrationSessionPhase.Cancelled, "Cancelled", "cancelled while the disks were mirrored; the VM keeps running on the source");
+            }
+        }
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
@@ -131,6 +193,11 @@ internal sealed class OutgoingMigration(
                     SetPhase(MigrationSessionPhase.PostCopy, "post-copy: the VM resumes on the target, which pulls the remaining pages");
                     await SwitchAsync(relay, info, cancellationToken);
                 }
+                else if (info.Status == "pre-switchover")
+                {
+                    // The VM is paused before its last state goes: complete the disks now, so the target gets them whole.
+                    await SwitchDisksAsync(cancellationToken);
+                }
                 else if (info.Status == "completed")
                 {
                     completed = true;
@@ -140,10 +207,12 @@ internal sealed class OutgoingMigration(
                 else if (info.Status is "failed" or "cancelled")
                 {
                     var failure = relay.Failure.IsCompletedSuccessfully ? relay.Failure.Result : null;
-                    var (phase, reason) = _cancelRequested || info.Status == "cancelled" && failure is null
+                    var (phase, reason) = _diskFailure is { } disks ? (MigrationSessionPhase.Failed, disks.Reason)
+                        : _cancelRequested || info.Status == "cancelled" && failure is null
                         ? (MigrationSessionPhase.Cancelled, "Cancelled")
                         : (MigrationSessionPhase.Failed, failure?.Reason ?? "HypervisorFailed");
-                    var message = failure?.Message ?? (_cancelRequested ? "cancelled; the VM keeps running on the source"
+                    var message = _diskFailure is { } diskFailure ? $"{diskFailure.Message}; the VM keeps running on the source"
+                        : failure?.Message ?? (_cancelRequested ? "cancelled; the VM keeps running on the source"
                         : $"the hypervisor reported the migration {info.Status}: {info.Error ?? "no detail"}; the VM keeps running on the source");
                     Finish(phase, reason, message);
                     return;
@@ -181,6 +250,27 @@ internal sealed class OutgoingMigration(
         {
             await CloseRelayAsync();
             await controls;
+            if (_disks is not null)
+            {
+                // Completed: nothing is left to end; otherwise the mirror is abandoned and the VM keeps its disks here.
+                await _disks.CancelAsync();
+            }
+        }
+    }
+
+    private async Task SwitchDisksAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _disks!.CompleteAsync(cancellationToken);
+            await Driver.ContinueOutgoingAsync(VmId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is DiskMirrorException or HypervisorException)
+        {
+            // Never switch over with a disk behind: cancelling resumes the VM here, on its own disks.
+            _diskFailure = ex as DiskMirrorException ?? new DiskMirrorException(DiskMirrorException.Failed, ex.Message);
+            Logger.StepFailed(MigrationId, "completing the disk mirror", ex.Message);
+            await CancelHypervisorQuietlyAsync();
         }
     }
 

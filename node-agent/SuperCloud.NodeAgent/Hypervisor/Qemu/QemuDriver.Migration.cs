@@ -77,6 +77,7 @@ public sealed partial class QemuDriver
             const string operation = "start outgoing migration";
             await ExecuteAsync(vm, operation, "migrate-set-capabilities", Capabilities(settings, source: true), cancellationToken);
             await ExecuteAsync(vm, operation, "migrate-set-parameters", Parameters(settings), cancellationToken);
+            await SetPauseBeforeSwitchoverAsync(vm, cancellationToken);
             vm.OutgoingStartedAt = _timeProvider.GetUtcNow();
             vm.OutgoingActive = true;
             try
@@ -114,7 +115,14 @@ public sealed partial class QemuDriver
             throw new HypervisorException(vmId, "get migration of", ex.Message, ex);
         }
 
-        return ParseMigration(vm, reply);
+        var info = ParseMigration(vm, reply);
+        if (vm.MirrorJobs.Count > 0)
+        {
+            var disks = await GetDiskMirrorAsync(vmId, cancellationToken);
+            info = info with { DiskTransferredBytes = disks.TransferredBytes, DiskRemainingBytes = disks.RemainingBytes };
+        }
+
+        return info;
     }
 
     /// <inheritdoc />
@@ -219,6 +227,7 @@ public sealed partial class QemuDriver
                 }
             }
 
+            await StopExportsAsync(vm, cancellationToken);
             vm.Incoming = false;
 
             // The RESUME event carries QEMU's own timestamp of the moment the vCPUs ran again: the end of the downtime.

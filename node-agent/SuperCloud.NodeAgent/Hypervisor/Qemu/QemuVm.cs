@@ -46,6 +46,12 @@ internal sealed class QemuVm(VmSpec spec, QemuVmPaths paths, VmStatus initial)
     /// <summary>An outgoing migration runs: the VM must not be resumed (it is paused for the final copy at the end).</summary>
     public volatile bool OutgoingActive;
 
+    /// <summary>Source: the disk mirror jobs of an outgoing migration (job id and NBD node per disk), while they exist.</summary>
+    public IReadOnlyList<(string Job, string Node)> MirrorJobs { get; set; } = [];
+
+    /// <summary>Target: QEMU serves the disks over NBD for the source's mirror.</summary>
+    public volatile bool DisksExported;
+
     /// <summary>Where QEMU listens for the incoming stream, while <see cref="Incoming"/>.</summary>
     public string? IncomingSocketPath { get; set; }
 

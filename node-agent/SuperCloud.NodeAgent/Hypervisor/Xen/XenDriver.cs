@@ -285,6 +285,28 @@ public sealed class XenDriver(XenDriverOptions options, ImageCache images, TimeP
     public Task<VmStatus> RollBackOutgoingAsync(string vmId, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "roll back migration");
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListDisksAsync(string vmId, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
+
+    /// <inheritdoc />
+    public Task ExportDisksAsync(string vmId, string socketPath, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "export disks");
+
+    /// <inheritdoc />
+    public Task StartDiskMirrorAsync(string vmId, IReadOnlyDictionary<string, string> socketByDisk, CancellationToken cancellationToken) =>
+        throw NoLiveMigration(vmId, "mirror disks");
+
+    /// <inheritdoc />
+    public Task<DiskMirrorInfo> GetDiskMirrorAsync(string vmId, CancellationToken cancellationToken) => Task.FromResult(DiskMirrorInfo.None);
+
+    /// <inheritdoc />
+    public Task CompleteDiskMirrorAsync(string vmId, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "complete disk mirror");
+
+    /// <inheritdoc />
+    public Task CancelDiskMirrorAsync(string vmId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task ContinueOutgoingAsync(string vmId, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "continue migration");
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>Combines what the agent last recorded with what Xen reports now; Xen wins when the domain exists.</summary>
