@@ -168,7 +168,7 @@ internal static class MigrationBenchmarks
 
     /// <summary>One migration's figures.</summary>
     // UntilStop: from the start to the source's pause (pre-copy); Iterations: QEMU's dirty-bitmap syncs.
-    private sealed record Result(TimeSpan Total, TimeSpan Downtime, long Bytes, TimeSpan QemuDowntime, long WireBytes, TimeSpan UntilStop, long Iterations);
+    internal sealed record Result(TimeSpan Total, TimeSpan Downtime, long Bytes, TimeSpan QemuDowntime, long WireBytes, TimeSpan UntilStop, long Iterations);
 
     /// <summary>A QEMU process started the plain way (no agent), with its QMP connection.</summary>
     private sealed class BareQemu(string directory, QmpClient qmp) : IAsyncDisposable
@@ -222,7 +222,7 @@ internal static class MigrationBenchmarks
     }
 
     /// <summary>Two real node agents on loopback, one cluster CA, the operator's client certificate.</summary>
-    private sealed class AgentPair : IAsyncDisposable
+    internal sealed class AgentPair : IAsyncDisposable
     {
         private readonly List<(WebApplication App, GrpcChannel Channel)> _agents = [];
         private readonly List<SuperCloud.Images.ImageCache> _images = [];
@@ -232,11 +232,14 @@ internal static class MigrationBenchmarks
         {
         }
 
-        private V1.NodeAgent.NodeAgentClient Source { get; set; } = null!;
+        public V1.NodeAgent.NodeAgentClient Source { get; private set; } = null!;
 
-        private V1.NodeAgent.NodeAgentClient Target { get; set; } = null!;
+        public V1.NodeAgent.NodeAgentClient Target { get; private set; } = null!;
 
-        private string TargetEndpoint { get; set; } = "";
+        public string TargetEndpoint { get; private set; } = "";
+
+        /// <summary>The source agent's VM directory (where each VM's disks are).</summary>
+        public string SourceVms { get; private set; } = "";
 
         public static async Task<AgentPair> StartAsync(string workDir, BenchRegistry registry, CancellationToken ct)
         {
@@ -276,6 +279,7 @@ internal static class MigrationBenchmarks
                 if (name == "bench-a")
                 {
                     pair.Source = new V1.NodeAgent.NodeAgentClient(channel);
+                    pair.SourceVms = Path.Combine(dir, "vms");
                 }
                 else
                 {
