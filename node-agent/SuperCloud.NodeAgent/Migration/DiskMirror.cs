@@ -147,6 +147,9 @@ internal sealed class DiskMirror(
     /// <summary>Abandons the mirror (the VM keeps its disks here) and closes the connections; never throws.</summary>
     public async Task CancelAsync()
     {
+        // Connections first: the hypervisor's requests to a target that is gone must fail now, not hang the guest's
+        // writes (write-blocking) while the mirror jobs are ended.
+        await CloseRelaysAsync();
         try
         {
             await driver.CancelDiskMirrorAsync(vmId, CancellationToken.None);
@@ -155,8 +158,6 @@ internal sealed class DiskMirror(
         {
             logger.StepFailed(migrationId, "cancelling the disk mirror", ex.Message);
         }
-
-        await CloseRelaysAsync();
     }
 
     /// <summary>The bytes the disks' relays sent and received, payload and framed.</summary>

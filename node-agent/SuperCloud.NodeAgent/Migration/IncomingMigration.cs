@@ -43,40 +43,17 @@ internal sealed class IncomingMigration(
     }
 
     /// <summary>Why <paramref name="peer"/> presenting <paramref name="hello"/> may not connect, or null (and the token is used up).</summary>
-    public string? Admit(string peer, MigrationControl hello)
-    {
-        if (peer != SourceNode)
-        {
-            return $"this migration's source is {SourceNode}, not {peer}";
-        }
-
-        if (hello.VmId != VmId)
-        {
-            return $"migration {MigrationId} moves VM {VmId}, not {hello.VmId}";
-        }
-
-        lock (_tokenLock)
-        {
-            if (_token is null || Phase != MigrationSessionPhase.Prepared)
-            {
-                return $"migration {MigrationId} is {Phase} and accepts no new connection";
-            }
-
-            if (hello.Token is null || !CryptographicOperations.FixedTimeEquals(hello.Token, _token))
-            {
-                return "the migration token does not match";
-            }
-
-            _token = null;
-            return null;
-        }
-    }
+    public string? Admit(string peer, MigrationControl hello) => Refuse(peer, hello, useUpToken: true);
 
     /// <summary>
     /// Why <paramref name="peer"/> may not connect the disk channel of <paramref name="hello"/>, or null. Disk channels come
     /// before the memory stream, with the same token, each once; the memory stream's admission ends them.
     /// </summary>
-    public string? AdmitDisk(string peer, MigrationControl hello)
+    public string? AdmitDisk(string peer, MigrationControl hello) =>
+        Refuse(peer, hello, useUpToken: false)
+        ?? (_disks is null ? $"VM {VmId} has no disks to receive" : _disks.Admit(hello.Channel!));
+
+    private string? Refuse(string peer, MigrationControl hello, bool useUpToken)
     {
         if (peer != SourceNode)
         {
@@ -99,9 +76,14 @@ internal sealed class IncomingMigration(
             {
                 return "the migration token does not match";
             }
-        }
 
-        return _disks is null ? $"VM {VmId} has no disks to receive" : _disks.Admit(hello.Channel!);
+            if (useUpToken)
+            {
+                _token = null;
+            }
+
+            return null;
+        }
     }
 
     /// <summary>Relays an admitted disk connection into the hypervisor's export; returns when the connection ends.</summary>

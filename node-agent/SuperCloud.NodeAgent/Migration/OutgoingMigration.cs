@@ -19,6 +19,7 @@ internal sealed class OutgoingMigration(
     private volatile bool _cancelRequested;
     private DiskMirror? _disks;
     private DiskMirrorException? _diskFailure;
+    private bool _disksSwitched;
 
     public string TargetNode { get; } = targetNode;
 
@@ -193,8 +194,11 @@ internal sealed class OutgoingMigration(
                     SetPhase(MigrationSessionPhase.PostCopy, "post-copy: the VM resumes on the target, which pulls the remaining pages");
                     await SwitchAsync(relay, info, cancellationToken);
                 }
-                else if (info.Status == "pre-switchover")
+                else if (info.Status == "pre-switchover" && !_disksSwitched)
                 {
+                    // Once only: the hypervisor leaves pre-switchover a moment after migrate-continue, so the next poll
+                    // may still report it, and a second migrate-continue would fail the migration.
+                    _disksSwitched = true;
                     // The VM is paused before its last state goes: complete the disks now, so the target gets them whole.
                     await SwitchDisksAsync(cancellationToken);
                 }

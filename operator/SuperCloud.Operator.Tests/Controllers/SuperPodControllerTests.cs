@@ -63,10 +63,7 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
     public async Task Manual_superpod_is_defined_on_its_agent_but_not_started_and_its_VM_is_deleted_with_it()
     {
         Skip.If(RegistryServer.Missing is not null, RegistryServer.Missing);
-        await using var agent = await InProcessAgent.StartAsync(nodeName: "n1");
-        await CreateNodeAsync("n1", agent.Endpoint);
-        StartControllers(agent.ClientOptions());
-        await _h.UntilReadyAsync("n1");
+        await using var agent = await StartAgentOnNodeAsync();
 
         var created = await CreatePodAsync("vm", TestGuest.Image, RunStrategy.Manual);
 
@@ -91,10 +88,7 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
     public async Task Bound_superpod_boots_on_its_agent_becomes_Ready_and_its_VM_is_deleted_with_it()
     {
         Skip.If(TestGuest.Missing is not null, TestGuest.Missing);
-        await using var agent = await InProcessAgent.StartAsync(nodeName: "n1");
-        await CreateNodeAsync("n1", agent.Endpoint);
-        StartControllers(agent.ClientOptions());
-        await _h.UntilReadyAsync("n1");
+        await using var agent = await StartAgentOnNodeAsync();
 
         var created = await CreatePodAsync("vm", TestGuest.Image, RunStrategy.Always, "console=ttyS0 quiet panic=-1");
 
@@ -121,10 +115,7 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
     public async Task Tag_is_resolved_once_and_the_vm_runs_that_digest_even_after_the_tag_moves()
     {
         Skip.If(RegistryServer.Missing is not null, RegistryServer.Missing);
-        await using var agent = await InProcessAgent.StartAsync();
-        await CreateNodeAsync("n1", agent.Endpoint);
-        StartControllers(agent.ClientOptions());
-        await _h.UntilReadyAsync("n1");
+        await using var agent = await StartAgentOnNodeAsync();
         using var client = new RegistryClient(TestGuest.RegistryOptions, TimeProvider.System);
         var kernel = Path.GetTempFileName();
         try
@@ -159,10 +150,7 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
     public async Task Missing_image_says_ImageNotFound_in_ImagesReady_and_Ready_and_no_vm_is_created()
     {
         Skip.If(RegistryServer.Missing is not null, RegistryServer.Missing);
-        await using var agent = await InProcessAgent.StartAsync();
-        await CreateNodeAsync("n1", agent.Endpoint);
-        StartControllers(agent.ClientOptions());
-        await _h.UntilReadyAsync("n1");
+        await using var agent = await StartAgentOnNodeAsync();
 
         await CreatePodAsync("vm", $"{TestGuest.Registry}/tests/never-pushed:v1", RunStrategy.Always);
 
@@ -178,10 +166,7 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
     public async Task Corrupted_blob_on_the_registry_is_refused_by_the_node_with_DigestMismatch_and_nothing_boots()
     {
         Skip.If(RegistryServer.Missing is not null, RegistryServer.Missing);
-        await using var agent = await InProcessAgent.StartAsync();
-        await CreateNodeAsync("n1", agent.Endpoint);
-        StartControllers(agent.ClientOptions());
-        await _h.UntilReadyAsync("n1");
+        await using var agent = await StartAgentOnNodeAsync();
         using var client = new RegistryClient(TestGuest.RegistryOptions, TimeProvider.System);
         var kernel = Path.GetTempFileName();
         try
@@ -205,6 +190,16 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
         {
             File.Delete(kernel);
         }
+    }
+
+    // A real agent for SuperNode n1 (its certificate names that node), the controllers, and the node Ready.
+    private async Task<InProcessAgent> StartAgentOnNodeAsync()
+    {
+        var agent = await InProcessAgent.StartAsync(nodeName: "n1");
+        await CreateNodeAsync("n1", agent.Endpoint);
+        StartControllers(agent.ClientOptions());
+        await _h.UntilReadyAsync("n1");
+        return agent;
     }
 
     private async Task CreateNodeAsync(string name, string endpoint)
