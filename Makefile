@@ -56,7 +56,7 @@ test-dotnet:
 	  dotnet test $$p -c $(CONFIG) --no-build --nologo -v quiet \
 	    --logger "trx;LogFileName=$(RESULTS)/$$name.trx" --logger "console;verbosity=minimal" || status=1; \
 	done; \
-	bash .ci/summarize-trx $(RESULTS); exit $$status
+	bash .ci/summarize-trx $(RESULTS) || status=1; exit $$status
 
 e2e: setup build ## end-to-end tests on a lab started with supercloud-lab up (real kubectl, agents, QEMU)
 	@for p in $(wildcard e2e/*/*.csproj); do dotnet test $$p -c $(CONFIG) --no-build --nologo; done

@@ -295,20 +295,22 @@ internal static class MigrationBenchmarks
         {
             var reference = new V1.ImageReference { Repository = image.Name, Digest = image.Digest.ToString() };
             var spec = new V1.VmSpec { Id = vmId, Vcpus = 1, MemoryMib = MemoryMib, Boot = new V1.Boot { Image = reference, Cmdline = cmdline } };
-            await Source.CreateVmAsync(new V1.CreateVmRequest { Spec = spec }, cancellationToken: ct);
+            // The copy on the source runs under epoch 1; the target's under epoch 2, as the operator would hand them out.
+            await Source.CreateVmAsync(new V1.CreateVmRequest { Spec = spec, Epoch = 1 }, cancellationToken: ct);
             try
             {
-                await Source.StartVmAsync(new V1.VmRequest { Id = vmId }, cancellationToken: ct);
+                await Source.StartVmAsync(new V1.VmRequest { Id = vmId, Epoch = 1 }, cancellationToken: ct);
                 await UntilAsync(
                     () => Source.GetConsoleLog(new V1.GetConsoleLogRequest { Id = vmId }, cancellationToken: ct).Text.Contains("MEMCHECK OK", StringComparison.Ordinal),
                     "the source guest filled its memory", ct);
                 var token = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(32));
                 var options = new V1.MigrationOptions { MaxDowntimeMs = DowntimeLimitMs };
-                await Target.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest { MigrationId = vmId, Token = token, Spec = spec, SourceNode = "bench-a", Options = options }, cancellationToken: ct);
+                await Target.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest { MigrationId = vmId, Token = token, Spec = spec, SourceNode = "bench-a", Options = options, Epoch = 2 }, cancellationToken: ct);
                 var started = DateTimeOffset.UtcNow;
                 await Source.StartMigrationSourceAsync(new V1.StartMigrationSourceRequest
                 {
                     MigrationId = vmId, VmId = vmId, Token = token, TargetNode = "bench-b", TargetEndpoint = TargetEndpoint, Options = options,
+                    SourceEpoch = 1, TargetEpoch = 2,
                 }, cancellationToken: ct);
                 V1.MigrationStatus source = null!;
                 await UntilAsync(

@@ -158,7 +158,8 @@ internal sealed partial class LabRun : IAsyncDisposable
         if (Directory.Exists(DataDir))
         {
             var logs = Directory.EnumerateFiles(DataDir, "*.log", SearchOption.TopDirectoryOnly)
-                .Concat(Directory.Exists(Path.Combine(DataDir, "hosts")) ? Directory.EnumerateFiles(Path.Combine(DataDir, "hosts"), "agent.log", SearchOption.AllDirectories) : []);
+                .Concat(Directory.Exists(Path.Combine(DataDir, "hosts")) ? Directory.EnumerateFiles(Path.Combine(DataDir, "hosts"), "agent.log", SearchOption.AllDirectories) : [])
+                .Concat(Directory.Exists(Path.Combine(DataDir, "pods")) ? Directory.EnumerateFiles(Path.Combine(DataDir, "pods"), "container.log", SearchOption.AllDirectories) : []);
             foreach (var log in logs)
             {
                 parts.Add($"--- {log}, last lines:\n{string.Join('\n', ReadShared(log).Split('\n').TakeLast(15))}");

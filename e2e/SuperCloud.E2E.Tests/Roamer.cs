@@ -12,6 +12,7 @@ namespace SuperCloud.E2E.Tests;
 internal sealed partial class Roamer(LabFixture fixture, string name, ITestOutputHelper? output = null)
 {
     private Exception? _failure;
+    private Dictionary<string, string>? _hostsByNetns;
 
     /// <summary>The lab's hosts, each named after its cloud (CLOUD-N).</summary>
     public static readonly string[] Hosts = ["aws-us-east-1-1", "aws-us-east-1-2", "aws-eu-west-1-1", "aws-eu-west-1-2", "onprem-1"];
@@ -119,7 +120,8 @@ internal sealed partial class Roamer(LabFixture fixture, string name, ITestOutpu
     /// <summary>The QEMU processes that run this guest, on whichever host: (pid, the host whose network namespace it is in).</summary>
     public List<(int Pid, string Host)> QemuProcesses()
     {
-        var hostOfNetns = HostsByNetworkNamespace();
+        // The hosts' namespaces live as long as the lab: found once.
+        var hostOfNetns = _hostsByNetns ??= HostsByNetworkNamespace();
         var found = new List<(int, string)>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {

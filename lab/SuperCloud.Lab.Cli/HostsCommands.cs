@@ -11,6 +11,7 @@ internal static class HostsCommands
           supercloud-lab up --data-dir DIR --clouds NAME:HOSTS[,NAME:HOSTS...] [--port 6443] [--subnet A.B.0.0/16]
                             [--lease-duration 40s] [--node-grace-period 5m] [--ready-timeout 3m]
                             [--agent-bin PATH] [--operator-bin PATH] [--crds DIR] [--guest-dir DIR]
+                            [--install manifests|chart [--chart DIR] [--helm-set 'k=v;k=v']]
               runs a lab in the foreground until SIGINT/SIGTERM, then removes it. NAME is PROVIDER-REGION (aws-us-east-1,
               gcp-europe-west1, azure-eastus) or onprem[-SITE]; hosts are NAME-1..NAME-HOSTS, each a network namespace with
               its own node agent at A.B.CLOUD.(10+N):7443; every even-numbered host of a cloud that sells spot is a spot
@@ -19,6 +20,7 @@ internal static class HostsCommands
               Each cloud has an OCI registry at A.B.CLOUD.5:5000 holding supercloud/test-guest and supercloud/test-guest-disk
               (pushed from --guest-dir, node-agent/guest's build by default, and copied by digest between clouds); agents
               pull from their cloud's registry first, the operator resolves unqualified images at the first cloud's.
+              --install chart: install SuperCloud with helm (one cloud) and run the chart's pods on the hosts, as a kubelet.
           supercloud-lab down --data-dir DIR
               stops a running up (or cleans up after a killed one): every process, namespace, link, route and file of the lab
           supercloud-lab agent stop|kill|start --data-dir DIR --host HOST [-- EXTRA_AGENT_ARGS...]
@@ -26,12 +28,14 @@ internal static class HostsCommands
               stop: SIGTERM and wait; kill: SIGKILL; start: again with the lab's arguments plus the extra ones (detached,
               output appended to its log)
           supercloud-lab link --data-dir DIR --cloud CLOUD --rate RATE | --cloud CLOUD --clear | --cut A,B | --restore A,B
-              caps the traffic entering a cloud (tc rate: 100mbit, 1gbit), or cuts/restores the link between two clouds
+                              | --isolate HOST | --rejoin HOST
+              caps the traffic entering a cloud (tc rate: 100mbit, 1gbit), cuts/restores the link between two clouds, or
+              cuts/heals the path between the management link (API server, operator) and a host, leaving host-to-host paths up
         """;
 
     public static readonly string[] Names = ["up", "down", "agent", "operator", "link"];
 
-    private static readonly string[] LinkModes = ["--cloud", "--cut", "--restore"];
+    private static readonly string[] LinkModes = ["--cloud", "--cut", "--restore", "--isolate", "--rejoin"];
 
     public static async Task<int> RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
@@ -79,7 +83,8 @@ internal static class HostsCommands
     {
         var parsed = CommandArguments.Parse(
             args,
-            ["--data-dir", "--clouds", "--port", "--subnet", "--lease-duration", "--node-grace-period", "--ready-timeout", "--agent-bin", "--operator-bin", "--crds", "--guest-dir"]);
+            ["--data-dir", "--clouds", "--port", "--subnet", "--lease-duration", "--node-grace-period", "--ready-timeout", "--agent-bin", "--operator-bin", "--crds",
+                "--guest-dir", "--install", "--chart", "--helm-set"]);
         if (parsed.PassThrough.Count > 0)
         {
             throw new LabUsageException($"up takes no arguments after --, got \"{string.Join(' ', parsed.PassThrough)}\"");
@@ -108,6 +113,34 @@ internal static class HostsCommands
             Path.GetFullPath(parsed.Get("--crds") ?? defaults.Crds),
             defaults.Deploy);
         executables.Validate();
+        string? chart = null;
+        switch (parsed.Get("--install") ?? "manifests")
+        {
+            case "manifests":
+                if (parsed.Get("--chart") is not null || parsed.Get("--helm-set") is not null)
+                {
+                    throw new LabUsageException("--chart and --helm-set go with --install chart");
+                }
+
+                break;
+            case "chart":
+                chart = Path.GetFullPath(parsed.Get("--chart") ?? defaults.Chart ?? throw new LabUsageException("--install chart: give the chart directory with --chart"));
+                if (!File.Exists(Path.Combine(chart, "Chart.yaml")))
+                {
+                    throw new LabUsageException($"--chart \"{chart}\": no Chart.yaml there");
+                }
+
+                if (clouds.Count != 1)
+                {
+                    throw new LabUsageException($"--install chart: give one cloud (the chart's agents form one SuperCluster), got {clouds.Count}");
+                }
+
+                break;
+            case var other:
+                throw new LabUsageException($"--install \"{other}\": must be manifests or chart");
+        }
+
+        executables = executables with { Helm = defaults.Helm, Chart = defaults.Chart };
         var options = new LabUpOptions
         {
             DataDir = dataDir,
@@ -120,6 +153,8 @@ internal static class HostsCommands
             ReadyTimeout = parsed.Get("--ready-timeout") is { } ready ? LabDuration.Parse("--ready-timeout", ready) : TimeSpan.FromMinutes(3),
             Executables = executables,
             GuestDirectory = parsed.Get("--guest-dir") is { } guest ? Path.GetFullPath(guest) : null,
+            Chart = chart,
+            HelmSettings = HelmSettings(parsed.Get("--helm-set")),
         };
         RequireRoot("up");
 
@@ -190,13 +225,13 @@ internal static class HostsCommands
 
     private static async Task<int> LinkAsync(IReadOnlyList<string> args, ILogger logger, CancellationToken cancellationToken)
     {
-        var parsed = CommandArguments.Parse(args, ["--data-dir", "--cloud", "--rate", "--cut", "--restore"], ["--clear"]);
+        var parsed = CommandArguments.Parse(args, ["--data-dir", "--cloud", "--rate", "--cut", "--restore", "--isolate", "--rejoin"], ["--clear"]);
         var dataDir = DataDir(parsed);
         var control = new LabControl(dataDir, TimeProvider.System, logger);
         var modes = LinkModes.Where(parsed.Has).ToList();
         if (modes.Count != 1)
         {
-            throw new LabUsageException("link needs exactly one of --cloud CLOUD (with --rate RATE or --clear), --cut A,B or --restore A,B");
+            throw new LabUsageException("link needs exactly one of --cloud CLOUD (with --rate RATE or --clear), --cut A,B, --restore A,B, --isolate HOST or --rejoin HOST");
         }
 
         if (modes[0] == "--cloud")
@@ -226,6 +261,19 @@ internal static class HostsCommands
             throw new LabUsageException($"{modes[0]} takes no --rate or --clear");
         }
 
+        if (modes[0] is "--isolate" or "--rejoin")
+        {
+            var host = parsed.Required(modes[0]);
+            if (host.Length == 0 || host.Contains(',', StringComparison.Ordinal))
+            {
+                throw new LabUsageException($"{modes[0]} \"{host}\": must name one host");
+            }
+
+            RequireRoot("link");
+            await control.IsolateAsync(host, rejoin: modes[0] == "--rejoin", cancellationToken);
+            return 0;
+        }
+
         var pair = parsed.Required(modes[0]).Split(',');
         if (pair.Length != 2 || pair.Any(p => p.Length == 0))
         {
@@ -245,5 +293,20 @@ internal static class HostsCommands
         {
             throw new LabCommandException($"must run as root: {command} creates and changes network namespaces, links and routes (try sudo)");
         }
+    }
+
+    // --helm-set 'a.b=1;c=x': each entry a helm --set KEY=VALUE.
+    private static string[] HelmSettings(string? text)
+    {
+        var settings = (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var setting in settings)
+        {
+            if (setting.IndexOf('=', StringComparison.Ordinal) <= 0)
+            {
+                throw new LabUsageException($"--helm-set \"{setting}\": each setting must be KEY=VALUE");
+            }
+        }
+
+        return settings;
     }
 }

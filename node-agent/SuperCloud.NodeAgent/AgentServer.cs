@@ -9,6 +9,7 @@ using SuperCloud.Images;
 using SuperCloud.NodeAgent.Hypervisor;
 using SuperCloud.NodeAgent.Images;
 using SuperCloud.NodeAgent.Migration;
+using SuperCloud.NodeAgent.Ownership;
 using SuperCloud.NodeAgent.Security;
 
 namespace SuperCloud.NodeAgent;
@@ -85,6 +86,7 @@ public static class AgentServer
         builder.Services.AddSingleton<HostResources>();
         builder.Services.AddSingleton(migration);
         builder.Services.AddSingleton(sp => new MigrationTransport(credentials, migration, timeProvider));
+        builder.Services.AddSingleton(sp => VmOwnership.Open(driver.StateDirectory, timeProvider, sp.GetRequiredService<ILogger<VmOwnership>>()));
         builder.Services.AddSingleton<MigrationManager>();
         builder.Services.AddSingleton<MigrationConnectionHandler>();
         builder.Services.AddGrpc(grpc => grpc.EnableDetailedErrors = false);

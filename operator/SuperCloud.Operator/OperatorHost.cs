@@ -90,6 +90,12 @@ public static class OperatorHost
             return KubernetesClientConfiguration.BuildConfigFromConfigFile(options.Kubeconfig, options.Context);
         }
 
+        // client-go's loading rules: KUBECONFIG, then the in-cluster service account, then ~/.kube/config.
+        if (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } fromEnvironment)
+        {
+            return KubernetesClientConfiguration.BuildConfigFromConfigFile(fromEnvironment, options.Context);
+        }
+
         return KubernetesClientConfiguration.IsInCluster()
             ? KubernetesClientConfiguration.InClusterConfig()
             : KubernetesClientConfiguration.BuildConfigFromConfigFile(currentContext: options.Context);

@@ -30,6 +30,12 @@ public static class ConditionTypes
     /// <summary>SuperPodMigration: the migration failed; the SuperPod keeps running on the source.</summary>
     public const string Failed = "Failed";
 
+    /// <summary>
+    /// SuperPodMigration: whether the operator knows which host may run the VM. Unknown while it cannot tell (an agent
+    /// does not answer, a SuperNode is missing) and resumes nothing; True once an agent confirmed it.
+    /// </summary>
+    public const string OwnerConfirmed = "OwnerConfirmed";
+
     /// <summary>SuperNode: the cloud announced that the spot instance will be reclaimed.</summary>
     public const string InterruptionPending = "InterruptionPending";
 }

@@ -29,6 +29,13 @@ public sealed class MigrationProgress
     /// <summary>True once the migration switched to post-copy (the SuperPod runs on the target and pulls the remaining pages).</summary>
     public bool? PostCopy { get; set; }
 
-    /// <summary>When bytesSent last grew: the progress timeout counts from here.</summary>
+    /// <summary>
+    /// Bytes of the stream the target's agent received and verified, as last seen while the source's agent did not
+    /// answer: the transfer shows its progress there too.
+    /// </summary>
+    [Minimum(0)]
+    public long? BytesReceived { get; set; }
+
+    /// <summary>When bytesSent (or bytesReceived) last grew: the progress timeout counts from here.</summary>
     public DateTime? LastProgressTime { get; set; }
 }

@@ -1,3 +1,5 @@
+using SuperCloud.Crds.Schema;
+
 namespace SuperCloud.Crds.V1Alpha1;
 
 /// <summary>Where a SuperPod runs or ran: node, cluster, cloud and region, as reported in status.</summary>
@@ -14,4 +16,8 @@ public sealed class PlacementLocation
 
     /// <summary>The region of the cluster.</summary>
     public string? Region { get; set; }
+
+    /// <summary>The ownership epoch of the SuperPod's copy there (its status.ownerEpoch while it runs there).</summary>
+    [Minimum(0)]
+    public long? Epoch { get; set; }
 }

@@ -2,7 +2,7 @@ using SuperCloud.Crds.Schema;
 
 namespace SuperCloud.Crds.V1Alpha1;
 
-/// <summary>What capacity costs in a SuperCluster; the spot rates are updated by the operator when the provider publishes prices.</summary>
+/// <summary>What capacity costs in a SuperCluster; the provider's published prices, when it has any, are in <c>status.prices</c> and take precedence.</summary>
 public sealed class Pricing
 {
     /// <summary>ISO 4217 currency code of every price.</summary>

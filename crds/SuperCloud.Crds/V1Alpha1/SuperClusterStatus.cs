@@ -28,4 +28,10 @@ public sealed class SuperClusterStatus
 
     /// <summary>Sum of the nodes' allocatable resources.</summary>
     public NodeResources? Allocatable { get; set; }
+
+    /// <summary>Prices last read from the provider; absent until a provider publishes any.</summary>
+    public ObservedPrices? Prices { get; set; }
+
+    /// <summary>What the cluster's SuperPods have cost together and cost now.</summary>
+    public CostStatus? Cost { get; set; }
 }

@@ -21,6 +21,14 @@ public sealed class SuperPodStatus
     /// <summary>The SuperNode the virtual machine runs on.</summary>
     public string? Node { get; set; }
 
+    /// <summary>
+    /// The ownership epoch of the virtual machine on status.node: raised, in the same write as status.node, whenever
+    /// another copy of the VM takes over (a binding, a migration's switch-over or roll-back). Node agents refuse to run
+    /// the VM under an epoch older than one they have seen.
+    /// </summary>
+    [Minimum(0)]
+    public long? OwnerEpoch { get; set; }
+
     /// <summary>The SuperCluster of that node.</summary>
     public string? Cluster { get; set; }
 
@@ -48,4 +56,7 @@ public sealed class SuperPodStatus
 
     /// <summary>A summary of the last migration that finished, successfully or not.</summary>
     public MigrationRecord? LastMigration { get; set; }
+
+    /// <summary>What the SuperPod has cost so far and costs now.</summary>
+    public CostStatus? Cost { get; set; }
 }

@@ -7,6 +7,7 @@ using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
 using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Lab.ApiServer.Auth;
+using SuperCloud.Lab.Tests.ApiServer;
 using SuperCloud.Lab.Tests.Kubectl;
 
 namespace SuperCloud.Lab.Tests.Auth;
@@ -117,6 +118,19 @@ public sealed class AuthenticationTests : IAsyncLifetime
             "picky", "default", cancellationToken: default)).Should().ThrowAsync<HttpOperationException>();
         noPod.Which.Response.StatusCode.Should().Be(HttpStatusCode.NotFound);
         JsonNode.Parse(noPod.Which.Response.Content)!["message"]!.GetValue<string>().Should().Be("pods \"ghost\" not found");
+    }
+
+    [Fact]
+    public async Task Every_namespace_gets_the_api_servers_ca_in_kube_root_ca_crt()
+    {
+        await _lab.Admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "fresh" } });
+
+        await TestCluster.EventuallyAsync(
+            async () => (await _lab.Admin.CoreV1.ListNamespacedConfigMapAsync("fresh")).Items.Any(c => c.Metadata.Name == "kube-root-ca.crt"),
+            "kube-root-ca.crt is published in the new namespace");
+
+        var published = await _lab.Admin.CoreV1.ReadNamespacedConfigMapAsync("kube-root-ca.crt", "fresh");
+        published.Data["ca.crt"].Should().Contain(_lab.Ca.Certificate.ExportCertificatePem());
     }
 
     [Fact]

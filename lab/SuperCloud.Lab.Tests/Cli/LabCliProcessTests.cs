@@ -194,11 +194,22 @@ public sealed class LabCliProcessTests : IDisposable
     [InlineData("--port \"70000\": must be an integer between 0 and 65535", "up", "--data-dir", "/tmp/unused-lab", "--clouds", "onprem:1", "--port", "70000")]
     [InlineData("--subnet \"10.1.2.0/24\": must be an IPv4 /16", "up", "--data-dir", "/tmp/unused-lab", "--clouds", "onprem:1", "--subnet", "10.1.2.0/24")]
     [InlineData("--lease-duration \"1s\": must be at least 2s", "up", "--data-dir", "/tmp/unused-lab", "--clouds", "onprem:1", "--lease-duration", "1s")]
+    [InlineData("--install \"kustomize\": must be manifests or chart", "up", "--data-dir", "/tmp/unused-lab", "--clouds", "onprem:1", "--install", "kustomize")]
+    [InlineData("--install chart: give one cloud (the chart's agents form one SuperCluster), got 2", "up", "--data-dir", "/tmp/unused-lab", "--clouds", "onprem:1,aws-us-east-1:1", "--install", "chart")]
+    [InlineData("--chart and --helm-set go with --install chart", "up", "--data-dir", "/tmp/unused-lab", "--clouds", "onprem:1", "--helm-set", "a=b")]
+    [InlineData("--helm-set \"operator.replicas\": each setting must be KEY=VALUE", "up", "--data-dir", "/tmp/unused-lab", "--clouds", "onprem:1", "--install", "chart", "--helm-set", "a=b;operator.replicas")]
     [InlineData("unknown flag \"--hosts\"", "up", "--data-dir", "/tmp/unused-lab", "--hosts", "3")]
     [InlineData("agent needs an action: stop, kill or start, got \"restart\"", "agent", "restart", "--data-dir", "/tmp/unused-lab", "--host", "h")]
     [InlineData("--rate \"fast\": must be a positive rate", "link", "--data-dir", "/tmp/unused-lab", "--cloud", "onprem", "--rate", "fast")]
     [InlineData("link needs exactly one of --cloud CLOUD", "link", "--data-dir", "/tmp/unused-lab", "--cut", "a,b", "--restore", "a,b")]
     [InlineData("--cut \"onprem\": must name two clouds as A,B", "link", "--data-dir", "/tmp/unused-lab", "--cut", "onprem")]
+    [InlineData("link needs exactly one of --cloud CLOUD (with --rate RATE or --clear), --cut A,B, --restore A,B, --isolate HOST or --rejoin HOST",
+        "link", "--data-dir", "/tmp/unused-lab", "--isolate", "onprem-1", "--rejoin", "onprem-1")]
+    [InlineData("link needs exactly one of", "link", "--data-dir", "/tmp/unused-lab", "--isolate", "onprem-1", "--cut", "a,b")]
+    [InlineData("--isolate takes no --rate or --clear", "link", "--data-dir", "/tmp/unused-lab", "--isolate", "onprem-1", "--clear")]
+    [InlineData("--rejoin takes no --rate or --clear", "link", "--data-dir", "/tmp/unused-lab", "--rejoin", "onprem-1", "--rate", "10mbit")]
+    [InlineData("--rejoin \"onprem-1,aws-1\": must name one host", "link", "--data-dir", "/tmp/unused-lab", "--rejoin", "onprem-1,aws-1")]
+    [InlineData("flag --isolate is required", "link", "--data-dir", "/tmp/unused-lab", "--isolate", "")]
     public async Task Bad_lab_arguments_exit_2_naming_the_flag_and_value_and_create_nothing(string message, params string[] args)
     {
         using var process = StartCli(args);

@@ -118,6 +118,40 @@ public sealed class TableConverterTests
     }
 
     [Fact]
+    public void Pod_table_counts_ready_containers_and_prefers_a_waiting_reason_and_terminating_over_the_phase()
+    {
+        var running = JsonNode.Parse("""
+        {"metadata": {"name": "agent-a", "creationTimestamp": "2026-01-10T11:00:00Z"},
+         "spec": {"nodeName": "host-1", "containers": [{"name": "agent"}, {"name": "sidecar"}]},
+         "status": {"phase": "Running", "podIP": "10.1.0.5", "containerStatuses": [
+           {"name": "agent", "ready": true, "restartCount": 2, "state": {"running": {}}},
+           {"name": "sidecar", "ready": false, "restartCount": 1, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}}
+        """)!.AsObject();
+        var deleting = JsonNode.Parse("""
+        {"metadata": {"name": "agent-b", "creationTimestamp": "2026-01-10T11:59:00Z", "deletionTimestamp": "2026-01-10T11:59:59Z"},
+         "spec": {"containers": [{"name": "agent"}]}, "status": {"phase": "Running"}}
+        """)!.AsObject();
+        var table = TableConverter.ToTable(BuiltIn("", "v1", "Pod", "pods"), [running, deleting], null, null, "None", Now);
+        table["columnDefinitions"]!.AsArray().Select(d => d!["name"]!.GetValue<string>()).Should()
+            .Equal("Name", "Ready", "Status", "Restarts", "Age", "IP", "Node", "Nominated Node", "Readiness Gates");
+        table["rows"]![0]!["cells"]!.ToJsonString(Relaxed).Should().Be("""["agent-a","1/2","CrashLoopBackOff","3","60m","10.1.0.5","host-1","<none>","<none>"]""");
+        table["rows"]![1]!["cells"]!.ToJsonString(Relaxed).Should().Be("""["agent-b","0/1","Terminating","0","60s","<none>","<none>","<none>","<none>"]""");
+    }
+
+    [Fact]
+    public void Node_table_shows_readiness_cordon_roles_and_addresses()
+    {
+        var node = JsonNode.Parse("""
+        {"metadata": {"name": "host-1", "creationTimestamp": "2026-01-08T12:00:00Z", "labels": {"node-role.kubernetes.io/worker": "", "node-role.kubernetes.io/gpu": ""}},
+         "spec": {"unschedulable": true},
+         "status": {"conditions": [{"type": "Ready", "status": "False"}], "addresses": [{"type": "InternalIP", "address": "10.0.0.1"}],
+                    "nodeInfo": {"kubeletVersion": "v1.35.0", "kernelVersion": "6.1.0"}}}
+        """)!.AsObject();
+        TableConverter.ToTable(BuiltIn("", "v1", "Node", "nodes"), [node], null, null, "None", Now)["rows"]![0]!["cells"]!.ToJsonString(Relaxed)
+            .Should().Be("""["host-1","NotReady,SchedulingDisabled","gpu,worker","2d","v1.35.0","10.0.0.1","<none>","<unknown>","6.1.0","<unknown>"]""");
+    }
+
+    [Fact]
     public void Service_table_formats_ports_and_ips()
     {
         var svc = JsonNode.Parse("""

@@ -16,8 +16,8 @@ internal sealed class ClusterControllers : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public ClusterControllers(ResourceOperations operations, TimeProvider time, ILogger logger)
-        : this(operations.Store, Reconcilers(operations), time, logger)
+    public ClusterControllers(ResourceOperations operations, TimeProvider time, ILogger logger, string? rootCaPem = null)
+        : this(operations.Store, Reconcilers(operations, rootCaPem), time, logger)
     {
     }
 
@@ -34,12 +34,14 @@ internal sealed class ClusterControllers : IAsyncDisposable
         Signal();
     }
 
-    private static IReadOnlyList<Func<bool>> Reconcilers(ResourceOperations operations)
+    private static IReadOnlyList<Func<bool>> Reconcilers(ResourceOperations operations, string? rootCaPem)
     {
         var crds = new CustomResourceCleanup(operations);
         var namespaces = new NamespaceController(operations);
         var gc = new GarbageCollector(operations);
-        return [crds.Reconcile, namespaces.Reconcile, gc.Reconcile];
+        return rootCaPem is null
+            ? [crds.Reconcile, namespaces.Reconcile, gc.Reconcile]
+            : [crds.Reconcile, namespaces.Reconcile, gc.Reconcile, new RootCaPublisher(operations, rootCaPem).Reconcile];
     }
 
     private void Signal()

@@ -156,7 +156,8 @@ public sealed class LabApiServer : IAsyncDisposable
         var requests = new RequestLog(options.Time);
         app.Use(requests.RecordAsync);
         app.Run(handler.HandleAsync);
-        var controllers = new ClusterControllers(operations, options.Time, logger);
+        var rootCa = options.Tls is { } published ? published.ServerCa.ExportCertificatePem() + "\n" : null;
+        var controllers = new ClusterControllers(operations, options.Time, logger, rootCa);
         var snapshots = snapshotPath is null ? null : new SnapshotWriter(store, snapshotPath, options.SnapshotDebounce, options.Time, logger);
         await app.StartAsync(cancellationToken);
         var server = new LabApiServer(app, store, controllers, snapshots, faults, tokens, options) { Requests = requests };

@@ -16,7 +16,8 @@ public sealed class CommandRunner(ILogger logger)
     }
 
     /// <summary>Runs <paramref name="file"/> with <paramref name="args"/> and returns its exit code and output, whatever the exit code.</summary>
-    public async Task<(int ExitCode, string Stdout, string Stderr)> TryRunAsync(string file, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    public async Task<(int ExitCode, string Stdout, string Stderr)> TryRunAsync(
+        string file, IReadOnlyList<string> args, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (logger.IsEnabled(LogLevel.Debug))
@@ -31,6 +32,11 @@ public sealed class CommandRunner(ILogger logger)
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

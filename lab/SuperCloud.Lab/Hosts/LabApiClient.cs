@@ -106,6 +106,18 @@ public sealed class LabApiClient(HttpClient http, TimeProvider time)
         return response["status"]?["token"]?.GetValue<string>() ?? throw new LabCommandException($"the TokenRequest for {ns}/{account} returned no token");
     }
 
+    /// <summary>Replaces the status of the object at <paramref name="path"/> (through its /status subresource).</summary>
+    public async Task ReplaceStatusAsync(string path, JsonObject status, CancellationToken cancellationToken)
+    {
+        var current = (await GetAsync(path, cancellationToken))?.AsObject() ?? throw new LabCommandException($"{path} does not exist");
+        current["status"] = status;
+        using var response = await http.PutAsJsonAsync(path + "/status", current, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new LabCommandException($"PUT {path}/status failed with {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
     /// <summary>GETs <paramref name="path"/>; null when it is not found.</summary>
     public async Task<JsonNode?> GetAsync(string path, CancellationToken cancellationToken)
     {

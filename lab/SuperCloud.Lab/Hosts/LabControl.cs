@@ -47,7 +47,7 @@ public sealed class LabControl(string dataDir, TimeProvider time, ILogger logger
             throw new LabCommandException($"{name} is already running (pid {process.Pid}); stop it first");
         }
 
-        var started = new LabProcesses(_commands, time, logger).StartDetached(name, process.Executable, process.BaseArgs, extraArgs, process.Netns, process.Log);
+        var started = new LabProcesses(_commands, time, logger).StartDetached(name, process.Executable, process.BaseArgs, extraArgs, process.Netns, process.Log, process.Environment);
         await _store.UpdateAsync(s => s.Processes[name] = started, cancellationToken);
         return started;
     }
@@ -103,6 +103,32 @@ public sealed class LabControl(string dataDir, TimeProvider time, ILogger logger
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation("Link between {A} and {B} {State}", a, b, restore ? "restored" : "cut");
+        }
+    }
+
+    /// <summary>
+    /// Cuts (or, with <paramref name="rejoin"/>, heals) the path between the management link — the API server and the
+    /// operator — and host <paramref name="hostName"/>'s agent; the paths between hosts stay up.
+    /// </summary>
+    public async Task IsolateAsync(string hostName, bool rejoin, CancellationToken cancellationToken)
+    {
+        var (topology, network) = Network();
+        var host = topology.Hosts.FirstOrDefault(h => h.Name == hostName)
+            ?? throw new LabUsageException($"{(rejoin ? "--rejoin" : "--isolate")} \"{hostName}\": no such host in this lab (hosts: {string.Join(", ", topology.Hosts.Select(h => h.Name))})");
+        if (rejoin)
+        {
+            await network.RejoinAsync(host, cancellationToken);
+            await _store.UpdateAsync(s => s.Isolated.Remove(host.Name), cancellationToken);
+        }
+        else
+        {
+            await network.IsolateAsync(host, cancellationToken);
+            await _store.UpdateAsync(s => { s.Isolated.Remove(host.Name); s.Isolated.Add(host.Name); }, cancellationToken);
+        }
+
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.LogInformation("Host {Host} {State} the management link", host.Name, rejoin ? "rejoined" : "isolated from");
         }
     }
 

@@ -9,6 +9,12 @@ namespace SuperCloud.Lab.Hosts;
 /// <param name="Deploy">Directories of the identities, RBAC and admission policies of the agents and the operator (node-agent/deploy, operator/deploy).</param>
 public sealed record LabExecutables(string NodeAgent, string Operator, string Crds, IReadOnlyList<string> Deploy)
 {
+    /// <summary>The helm binary for <c>--install chart</c> (the repository's .tools/bin/helm, else helm on PATH).</summary>
+    public string Helm { get; init; } = "helm";
+
+    /// <summary>The repository's chart (charts/supercloud), when there is a repository.</summary>
+    public string? Chart { get; init; }
+
     /// <summary>
     /// The pieces of the repository this lab executable was built in, in the same configuration (Debug or Release): the
     /// layout <c>make build</c> produces. Outside a repository, executables beside this one.
@@ -35,7 +41,11 @@ public sealed record LabExecutables(string NodeAgent, string Operator, string Cr
             Path.Combine(dir.FullName, "node-agent", "SuperCloud.NodeAgent", "bin", configuration, "net10.0", "supercloud-node-agent"),
             Path.Combine(dir.FullName, "operator", "SuperCloud.Operator", "bin", configuration, "net10.0", "supercloud-operator"),
             Path.Combine(dir.FullName, "crds", "generated"),
-            [Path.Combine(dir.FullName, "node-agent", "deploy"), Path.Combine(dir.FullName, "operator", "deploy")]);
+            [Path.Combine(dir.FullName, "node-agent", "deploy"), Path.Combine(dir.FullName, "operator", "deploy")])
+        {
+            Helm = File.Exists(Path.Combine(dir.FullName, ".tools", "bin", "helm")) ? Path.Combine(dir.FullName, ".tools", "bin", "helm") : "helm",
+            Chart = Path.Combine(dir.FullName, "charts", "supercloud"),
+        };
     }
 
     /// <summary>Throws <see cref="LabUsageException"/> naming the first piece that is missing, and how to build it.</summary>

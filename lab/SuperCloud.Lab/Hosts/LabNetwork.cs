@@ -111,6 +111,35 @@ public sealed class LabNetwork(LabTopology topology, CommandRunner commands, Lab
     }
 
     /// <summary>
+    /// Drops all traffic between the root namespace's management link (the API server and the operator) and
+    /// <paramref name="host"/>, in the router; paths between hosts stay up.
+    /// </summary>
+    public async Task IsolateAsync(LabHost host, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        foreach (var (from, to) in ManagementPaths(host))
+        {
+            if (!await HasBlackholeAsync(from, to, cancellationToken))
+            {
+                await IpAsync(["-n", Router, "rule", "add", "from", from, "to", to, "blackhole"], cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Removes the isolation of <paramref name="host"/>; nothing happens when it has none.</summary>
+    public async Task RejoinAsync(LabHost host, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        foreach (var (from, to) in ManagementPaths(host))
+        {
+            while (await HasBlackholeAsync(from, to, cancellationToken))
+            {
+                await IpAsync(["-n", Router, "rule", "del", "from", from, "to", to, "blackhole"], cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
     /// Removes every namespace, root link and root route in <paramref name="state"/> that still exists, and any namespace
     /// carrying the lab's prefix (made before a crash that lost its record). Deleting the router namespace also deletes the
     /// bridges and every veth pair with an end in it.
@@ -161,10 +190,20 @@ public sealed class LabNetwork(LabTopology topology, CommandRunner commands, Lab
         }
     }
 
-    private async Task<bool> HasCutRuleAsync(LabCloud from, LabCloud to, CancellationToken cancellationToken)
+    private Task<bool> HasCutRuleAsync(LabCloud from, LabCloud to, CancellationToken cancellationToken) =>
+        HasBlackholeAsync(from.Subnet, to.Subnet, cancellationToken);
+
+    private async Task<bool> HasBlackholeAsync(string from, string to, CancellationToken cancellationToken)
     {
         var rules = await commands.RunAsync("ip", ["-n", Router, "rule", "show"], cancellationToken);
-        return rules.Split('\n').Any(line => line.Contains($"from {from.Subnet} to {to.Subnet} blackhole", StringComparison.Ordinal));
+        return rules.Split('\n').Any(line => line.Contains($"from {from} to {to} blackhole", StringComparison.Ordinal));
+    }
+
+    // Both directions between the host's address (ip rule prints a /32 as the bare address) and the management /30.
+    private (string From, string To)[] ManagementPaths(LabHost host)
+    {
+        var management = $"{topology.Subnet.Prefix}.255.0/30";
+        return [(host.Ip, management), (management, host.Ip)];
     }
 
     private async Task AddNamespaceAsync(string name, CancellationToken cancellationToken)

@@ -58,6 +58,15 @@ public sealed record LabPaths(string DataDir)
     /// <summary>The image cache of <paramref name="host"/>'s agent.</summary>
     public string Images(string host) => Path.Combine(Host(host), "images");
 
+    /// <summary>Pods run from workloads installed into the lab (<c>--install chart</c>): their volumes, kubeconfig and log.</summary>
+    public const string PodsName = "pods";
+
+    /// <summary>The directory of pod <paramref name="pod"/>.</summary>
+    public string Pod(string pod) => Path.Combine(DataDir, PodsName, pod);
+
+    /// <summary>The host's own root for hostPath volumes: its directory's <c>root</c>.</summary>
+    public string HostRoot(string host) => Path.Combine(Host(host), "root");
+
     /// <summary>The directory of <paramref name="host"/>.</summary>
     public string Host(string host) => Path.Combine(DataDir, HostsName, host);
 

@@ -26,4 +26,7 @@ public sealed class LabProcess
 
     /// <summary>The file its stdout and stderr are appended to.</summary>
     public required string Log { get; init; }
+
+    /// <summary>Environment variables it was given beyond the lab's own (a pod's container env); null for none.</summary>
+    public Dictionary<string, string>? Environment { get; init; }
 }

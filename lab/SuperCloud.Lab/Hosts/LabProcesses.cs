@@ -17,14 +17,24 @@ public sealed class LabProcesses(CommandRunner commands, TimeProvider time, ILog
     // (a child of this process is not): the pid Process.Start returns is the pid of the product executable.
     private const string Launcher = "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null";
 
-    /// <summary>Starts <paramref name="executable"/> with <paramref name="baseArgs"/> then <paramref name="extraArgs"/>, in <paramref name="netns"/> when given.</summary>
-    public LabProcess StartDetached(string name, string executable, IReadOnlyList<string> baseArgs, IReadOnlyList<string> extraArgs, string? netns, string log)
+    /// <summary>
+    /// Starts <paramref name="executable"/> with <paramref name="baseArgs"/> then <paramref name="extraArgs"/>, in
+    /// <paramref name="netns"/> when given, with <paramref name="environment"/> added to this process's environment.
+    /// </summary>
+    public LabProcess StartDetached(
+        string name, string executable, IReadOnlyList<string> baseArgs, IReadOnlyList<string> extraArgs, string? netns, string log,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(baseArgs);
         ArgumentNullException.ThrowIfNull(extraArgs);
         Directory.CreateDirectory(Path.GetDirectoryName(log)!);
         IReadOnlyList<string> args = [.. baseArgs, .. extraArgs];
         var info = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         foreach (var arg in (string[])["sh", "-c", Launcher, "sh", log])
         {
             info.ArgumentList.Add(arg);
@@ -61,6 +71,7 @@ public sealed class LabProcesses(CommandRunner commands, TimeProvider time, ILog
             BaseArgs = baseArgs,
             Args = args,
             Log = log,
+            Environment = environment is null ? null : new Dictionary<string, string>(environment, StringComparer.Ordinal),
         };
     }
 

@@ -50,4 +50,7 @@ public sealed class LabState
 
     /// <summary>Cut links between clouds (<c>A,B</c>), as set by <c>link --cut</c>.</summary>
     public List<string> Cuts { get; init; } = [];
+
+    /// <summary>Hosts cut off from the management link (the API server and the operator), as set by <c>link --isolate</c>.</summary>
+    public List<string> Isolated { get; init; } = [];
 }

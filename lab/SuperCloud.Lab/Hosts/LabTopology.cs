@@ -58,6 +58,12 @@ public sealed record LabTopology
     /// <summary>The alias of <paramref name="host"/>'s VM directory in <see cref="AliasDirectory"/>.</summary>
     public string VmAlias(LabHost host) => Path.Combine(AliasDirectory, Invariant($"h{Hosts.ToList().IndexOf(host) + 1}"));
 
+    /// <summary>
+    /// The short alias of <paramref name="host"/>'s root for hostPath volumes (pods of <c>--install chart</c>): a VM
+    /// directory under it still gives QMP sockets paths under the Unix limit.
+    /// </summary>
+    public string HostRootAlias(LabHost host) => Path.Combine(AliasDirectory, Invariant($"r{Hosts.ToList().IndexOf(host) + 1}"));
+
     /// <summary>The lab id of <paramref name="dataDir"/> (its full path).</summary>
     public static string IdOf(string dataDir)
     {

@@ -96,12 +96,22 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
             var api = new LabApiClient(http, time);
             await CreateObjectsAsync(api, topology, stop);
-            await CreateIdentitiesAsync(api, server, topology, stop);
-            await WriteClusterCaAsync(store, stop);
+            var nodes = await CreateNodesAsync(api, topology, stop);
             var guest = options.GuestDirectory ?? await Registry.GuestImages.BuildAsync(stop);
             await new LabRegistries(topology, commands, store, processes, _paths, time, _logger).StartAsync(guest, stop);
-            await StartAgentsAsync(store, topology, processes, stop);
-            var operatorAddress = await StartOperatorAsync(store, topology, processes, stop);
+            Uri operatorAddress;
+            if (options.Chart is { } chart)
+            {
+                operatorAddress = await InstallChartAsync(chart, api, server, store, topology, commands, processes, stop);
+            }
+            else
+            {
+                await CreateIdentitiesAsync(api, server, topology, nodes, stop);
+                await WriteClusterCaAsync(store, stop);
+                await StartAgentsAsync(store, topology, processes, stop);
+                operatorAddress = await StartOperatorAsync(store, topology, processes, stop);
+            }
+
             await WaitReadyAsync(api, store, topology, operatorAddress, stop);
             var seconds = time.GetElapsedTime(started).TotalSeconds;
             await store.UpdateAsync(s => s.Files.Add(LabPaths.ReadyName), stop);
@@ -174,7 +184,8 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
     // Every component runs under its own identity, as in a cluster: the operator with its ServiceAccount's token, each
     // agent with the node agents' ServiceAccount token bound to its host's Node (which admission policies read the node
     // name from), under the RBAC and admission policies of node-agent/deploy and operator/deploy.
-    private async Task CreateIdentitiesAsync(LabApiClient api, LabApiServer server, LabTopology topology, CancellationToken cancellationToken)
+    private async Task CreateIdentitiesAsync(
+        LabApiClient api, LabApiServer server, LabTopology topology, IReadOnlyDictionary<string, string> nodes, CancellationToken cancellationToken)
     {
         foreach (var directory in options.Executables.Deploy)
         {
@@ -184,17 +195,140 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
         var secure = server.ListenAddresses.First(a => a.Scheme == "https" && a.Host == topology.Subnet.ManagementIp);
         foreach (var host in topology.Hosts)
         {
-            var node = await api.CreateAsync("/api/v1/nodes", new JsonObject
-            {
-                ["metadata"] = new JsonObject { ["name"] = host.Name, ["labels"] = new JsonObject { ["supercloud.dev/lab-host"] = "true" } },
-            }, cancellationToken);
-            var token = await api.RequestTokenAsync(SystemNamespace, NodeAgentAccount, ("Node", host.Name, node["metadata"]!["uid"]!.GetValue<string>()), TokenLifetime, cancellationToken);
+            var token = await api.RequestTokenAsync(SystemNamespace, NodeAgentAccount, ("Node", host.Name, nodes[host.Name]), TokenLifetime, cancellationToken);
             PrivateFile.Write(_paths.HostKubeconfig(host.Name), server.KubeconfigFor(secure, token));
         }
 
         var operatorToken = await api.RequestTokenAsync(SystemNamespace, OperatorAccount, null, TokenLifetime, cancellationToken);
         PrivateFile.Write(_paths.OperatorKubeconfig, server.KubeconfigFor(server.SecureBaseAddress!, operatorToken));
     }
+
+    // A core Node per host, as the kubelet registers it: tokens are bound to it (they carry its name) and pods are bound to it.
+    private static async Task<IReadOnlyDictionary<string, string>> CreateNodesAsync(LabApiClient api, LabTopology topology, CancellationToken cancellationToken)
+    {
+        var uids = new Dictionary<string, string>(StringComparer.Ordinal);
+        var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        foreach (var host in topology.Hosts)
+        {
+            var node = await api.CreateAsync("/api/v1/nodes", new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = host.Name,
+                    ["labels"] = new JsonObject { ["supercloud.dev/lab-host"] = "true", ["kubernetes.io/hostname"] = host.Name },
+                },
+            }, cancellationToken);
+            uids[host.Name] = node["metadata"]!["uid"]!.GetValue<string>();
+            await api.ReplaceStatusAsync($"/api/v1/nodes/{host.Name}", new JsonObject
+            {
+                ["addresses"] = new JsonArray(
+                    new JsonObject { ["type"] = "InternalIP", ["address"] = host.Ip },
+                    new JsonObject { ["type"] = "Hostname", ["address"] = host.Name }),
+                ["conditions"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "Ready",
+                    ["status"] = "True",
+                    ["reason"] = "LabHostUp",
+                    ["message"] = $"lab host namespace {host.Namespace} is up",
+                    ["lastHeartbeatTime"] = now,
+                    ["lastTransitionTime"] = now,
+                }),
+                ["nodeInfo"] = new JsonObject
+                {
+                    ["kubeletVersion"] = "supercloud-lab",
+                    ["containerRuntimeVersion"] = "supercloud-lab://process",
+                    ["kernelVersion"] = File.Exists("/proc/sys/kernel/osrelease") ? File.ReadAllText("/proc/sys/kernel/osrelease").Trim() : "",
+                    ["operatingSystem"] = "linux",
+                    ["architecture"] = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant() switch
+                    {
+                        "x64" => "amd64",
+                        var other => other,
+                    },
+                },
+            }, cancellationToken);
+        }
+
+        return uids;
+    }
+
+    // SuperCloud installed the way a user installs it, with Helm; the lab's kubelet runs the chart's workloads: the operator
+    // in the root namespace and one agent pod per host, under the identities, RBAC and admission policy the chart made.
+    private async Task<Uri> InstallChartAsync(
+        string chart, LabApiClient api, LabApiServer server, LabStateStore store, LabTopology topology, CommandRunner commands, LabProcesses processes,
+        CancellationToken cancellationToken)
+    {
+        using (var ca = CertificateAuthority.Create("supercloud-cluster-ca", TimeSpan.FromDays(365), time))
+        {
+            using var key = ca.Certificate.GetECDsaPrivateKey()!;
+            await api.CreateAsync($"/api/v1/namespaces/{SystemNamespace}/secrets", new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["name"] = "supercloud-ca" },
+                ["type"] = "kubernetes.io/tls",
+                ["stringData"] = new JsonObject
+                {
+                    ["tls.crt"] = ca.Certificate.ExportCertificatePem() + "\n",
+                    ["tls.key"] = key.ExportPkcs8PrivateKeyPem() + "\n",
+                },
+            }, cancellationToken);
+        }
+
+        await store.UpdateAsync(s => s.Files.AddRange([LabPaths.PodsName, "helm"]), cancellationToken);
+        var metricsPort = FreeLoopbackPort();
+        var lease = options.LeaseDuration;
+        var agentEnv = new JsonArray(
+            Env("SUPERCLOUD_Kubernetes__LeaseDuration", Config(lease)),
+            Env("SUPERCLOUD_Kubernetes__RenewInterval", Config(lease / 4)),
+            Env("SUPERCLOUD_Kubernetes__RequestTimeout", Config(TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, (lease / 2).Ticks)))));
+        var operatorEnv = new JsonArray(Env("SUPERCLOUD_Operator__LostNodeGracePeriod", Config(options.NodeGracePeriod)));
+        var helmHome = Path.Combine(options.DataDir, "helm");
+        var install = await commands.TryRunAsync(
+            options.Executables.Helm,
+            [
+                "install", "supercloud", chart, "--namespace", SystemNamespace, "--kubeconfig", _paths.Kubeconfig,
+                "--set", $"nodeAgent.cluster={topology.Clouds[0].Name}",
+                "--set", $"nodeAgent.cloud={topology.Clouds[0].Spec.Provider}",
+                "--set", $"nodeAgent.region={topology.Clouds[0].Spec.Region}",
+                "--set", "operator.replicas=1",
+                "--set", $"operator.metricsPort={metricsPort.ToString(CultureInfo.InvariantCulture)}",
+                "--set", "nodeAgent.kvm=false",
+                // The lab's registries: the cloud's own first, all of them plain HTTP; unqualified images resolve at it.
+                "--set", $"operator.defaultRegistry={LabRegistries.Address(topology, topology.Clouds[0])}",
+                "--set", $"operator.plainHttpRegistries={{{string.Join(',', topology.Clouds.Select(c => LabRegistries.Address(topology, c)))}}}",
+                "--set", $"nodeAgent.images.mirrors={{{LabRegistries.Address(topology, topology.Clouds[0])}}}",
+                "--set", $"nodeAgent.images.plainHttpRegistries={{{string.Join(',', topology.Clouds.Select(c => LabRegistries.Address(topology, c)))}}}",
+                "--set-json", $"nodeAgent.extraEnv={agentEnv.ToJsonString()}",
+                "--set-json", $"operator.extraEnv={operatorEnv.ToJsonString()}",
+                .. options.HelmSettings.SelectMany(setting => new[] { "--set", setting }),
+            ],
+            cancellationToken,
+            new Dictionary<string, string>
+            {
+                ["HELM_CACHE_HOME"] = Path.Combine(helmHome, "cache"),
+                ["HELM_CONFIG_HOME"] = Path.Combine(helmHome, "config"),
+                ["HELM_DATA_HOME"] = Path.Combine(helmHome, "data"),
+            });
+        if (install.ExitCode != 0)
+        {
+            throw new LabCommandException($"helm install of {chart} failed: {install.Stderr.Trim()}");
+        }
+
+        await store.UpdateAsync(s => s.ExternalPaths.Add(topology.AliasDirectory), cancellationToken);
+        Directory.CreateDirectory(topology.AliasDirectory);
+        foreach (var host in topology.Hosts)
+        {
+            Directory.CreateDirectory(_paths.HostRoot(host.Name));
+            Directory.CreateSymbolicLink(topology.HostRootAlias(host), _paths.HostRoot(host.Name));
+        }
+
+        var kubelet = new LabKubelet(
+            api, topology, _paths, options.Executables, processes, store,
+            server.ListenAddresses.First(a => a.Scheme == "https" && a.Host == topology.Subnet.ManagementIp), server.SecureBaseAddress!);
+        await kubelet.RunDaemonSetAsync(SystemNamespace, "supercloud-node-agent", cancellationToken);
+        await kubelet.RunDeploymentAsync(SystemNamespace, "supercloud-operator", cancellationToken);
+        return new Uri($"http://127.0.0.1:{metricsPort.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    private static JsonObject Env(string name, string value) => new() { ["name"] = name, ["value"] = value };
 
     private async Task CreateObjectsAsync(LabApiClient api, LabTopology topology, CancellationToken cancellationToken)
     {
@@ -243,6 +377,9 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 $"--NodeAgent:Spot={(host.Spot ? "true" : "false")}",
                 $"--Qemu:StateDirectory={vms}",
                 "--Qemu:Accelerator=tcg",
+
+                // QEMU's own word on whether a guest runs, for the tests that check a VM never runs twice.
+                "--Qemu:ObserverSocket=true",
                 $"--Kubernetes:Kubeconfig={_paths.HostKubeconfig(host.Name)}",
                 $"--Kubernetes:Cluster={host.Cloud.Name}",
                 $"--Kubernetes:AgentEndpoint={host.AgentEndpoint}",

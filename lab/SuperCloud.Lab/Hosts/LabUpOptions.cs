@@ -33,6 +33,15 @@ public sealed record LabUpOptions
     /// <summary>The test guest's images (node-agent/guest/build.sh's output) to push to the registries; null builds them from the repository.</summary>
     public string? GuestDirectory { get; init; }
 
+    /// <summary>
+    /// Install SuperCloud with Helm from this chart directory (one cloud: the chart's agents form one SuperCluster), its
+    /// workloads run by the lab's kubelet; null installs the deploy manifests and starts the processes directly.
+    /// </summary>
+    public string? Chart { get; init; }
+
+    /// <summary>Extra <c>--set</c> values for the Helm install.</summary>
+    public IReadOnlyList<string> HelmSettings { get; init; } = [];
+
     /// <summary>The node agent, operator and CRDs to run.</summary>
     public required LabExecutables Executables { get; init; }
 }

@@ -22,7 +22,7 @@ public sealed class QemuCommandLineTests
         string.Join(' ', args).Should()
             .Contain("-accel kvm").And.Contain("-m 256").And.Contain("-smp 2")
             .And.Contain("-kernel /cache/blobs/sha256/k").And.Contain("-initrd /cache/blobs/sha256/i")
-            .And.Contain("-serial file:/var/lib/sc/vms/a/console.log")
+            .And.Contain("-chardev file,id=console,path=/var/lib/sc/vms/a/console.log,append=on -serial chardev:console")
             .And.Contain("-qmp unix:/var/lib/sc/vms/a/qmp.sock,server=on,wait=off")
             .And.Contain("-pidfile /var/lib/sc/vms/a/qemu.pid")
             .And.Contain("-daemonize").And.Contain("-S");
@@ -81,6 +81,18 @@ public sealed class QemuCommandLineTests
         args.Should().Contain("virtio-blk-pci,drive=disk0,id=disk0-dev,serial=boot,bootindex=1")
             .And.Contain("virtio-blk-pci,drive=disk1,id=disk1-dev,serial=data")
             .And.Contain("virtio-blk-pci,drive=seed,id=seed-dev,serial=cidata");
+    }
+
+    [Fact]
+    public void An_observer_socket_is_a_second_qmp_monitor_in_the_vm_directory_only_when_asked_for()
+    {
+        var spec = new VmSpec("a", 1, 96, Boot, []);
+
+        var observed = string.Join(' ', QemuCommandLine.Build(spec, KernelOnly, Paths, "tcg", observerSocket: true));
+        var plain = string.Join(' ', QemuCommandLine.Build(spec, KernelOnly, Paths, "tcg"));
+
+        observed.Should().Contain("-qmp unix:/var/lib/sc/vms/a/qmp.sock,server=on,wait=off").And.Contain("-qmp unix:/var/lib/sc/vms/a/observe.sock,server=on,wait=off");
+        plain.Should().NotContain("observe.sock");
     }
 
     [Theory]

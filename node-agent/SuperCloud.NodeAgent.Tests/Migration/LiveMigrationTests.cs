@@ -24,12 +24,17 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
         final.StreamWireBytes.Should().BeGreaterThan(final.StreamPayloadBytes, "the frames add headers");
         final.SourceStoppedAt.Should().NotBeNull();
         final.ResumeAcknowledgedAt.ToDateTimeOffset().Should().BeOnOrAfter(final.SourceStoppedAt.ToDateTimeOffset());
+        final.HandedOver.Should().BeTrue();
+        final.NodeName.Should().Be(source.Name);
         var sourceVm = await source.Client.GetVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(10));
         sourceVm.State.Should().Be(V1.VmState.Paused);
         sourceVm.Reason.Should().Be(QemuDriver.MigratedOutReason);
+        sourceVm.MigrationState.Should().Be(V1.VmMigrationState.MigratedOut);
+        sourceVm.Epoch.Should().Be(agents.Epoch, "the source's copy keeps its epoch");
         var targetVm = await target.Client.GetVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(10));
         targetVm.State.Should().Be(V1.VmState.Running);
         targetVm.Reason.Should().Be(QemuDriver.MigratedInReason);
+        targetVm.Epoch.Should().Be(agents.Epoch + 1, "the target's copy runs under the next epoch");
 
         // The guest continues where it was: its heartbeat counter goes on (no reboot) and the checker finds memory intact.
         var console = await Poll.UntilAsync(target.ConsoleAsync, c => ConsoleLog.MemcheckOkGenerations(c).Count >= 2, TimeSpan.FromSeconds(60), "two MEMCHECK OK on the target");
@@ -37,9 +42,15 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
         console.Should().NotContain("CHECKER START", "the guest was not booted again");
         ConsoleLog.LastHeartbeat(console).Should().BeGreaterThan(beforeBeat);
 
-        // A source that completed must never run again: resuming it is refused.
-        var resume = async () => await source.Client.ResumeVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(10));
-        (await resume.Should().ThrowAsync<RpcException>()).Which.Status.Detail.Should().Contain("could run it twice");
+        // A source that completed must never run again: resuming it is refused, under its own epoch or the new one.
+        foreach (var epoch in new[] { agents.Epoch, agents.Epoch + 1 })
+        {
+            var resume = async () => await source.Client.ResumeVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId, Epoch = epoch }, deadline: MigrationAgents.Deadline(10));
+            var refused = (await resume.Should().ThrowAsync<RpcException>()).Which;
+            refused.StatusCode.Should().Be(StatusCode.FailedPrecondition);
+            refused.Status.Detail.Should().Contain("epoch");
+        }
+
         await FinishMoveAsync(source, target);
     }
 
@@ -50,7 +61,7 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
         var (source, target) = (agents.Current, agents.Other);
         await target.Client.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest
         {
-            MigrationId = "bad-token", Token = MigrationAgents.NewToken(), Spec = MigrationSpec(), SourceNode = source.Name,
+            MigrationId = "bad-token", Token = MigrationAgents.NewToken(), Spec = MigrationSpec(), SourceNode = source.Name, Epoch = agents.Epoch + 1,
         }, deadline: MigrationAgents.Deadline(30));
 
         V1.MigrationStatus started;
@@ -59,6 +70,7 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
             started = await source.Client.StartMigrationSourceAsync(new V1.StartMigrationSourceRequest
             {
                 MigrationId = "bad-token", VmId = MigrationAgents.VmId, Token = MigrationAgents.NewToken(), TargetNode = target.Name, TargetEndpoint = target.Endpoint,
+                SourceEpoch = agents.Epoch, TargetEpoch = agents.Epoch + 1,
             }, deadline: MigrationAgents.Deadline(30));
         }
         finally
@@ -67,10 +79,44 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
         }
 
         started.Phase.Should().Be(V1.MigrationPhase.Failed);
-        started.FailureReason.Should().Be("TargetRejected", started.Message);
+        started.FailureReason.Should().Be(V1.MigrationFailureReason.TargetRejected, started.Message);
         started.Message.Should().Contain("token does not match");
         (await source.Client.GetVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(10))).State.Should().Be(V1.VmState.Running);
-        (await target.HasVmAsync()).Should().BeFalse("cancelling the target drops its incoming VM");
+        (await target.HasVmAsync()).Should().BeFalse("aborting the target drops its incoming VM");
+    }
+
+    [SkippableFact]
+    public async Task A_token_expires_with_the_migrations_completion_timeout()
+    {
+        Skip.If(GuestImage.Missing is not null, GuestImage.Missing);
+        var (source, target) = (agents.Current, agents.Other);
+        var token = MigrationAgents.NewToken();
+        var options = new V1.MigrationOptions { MaxDowntimeMs = 300, CompletionTimeoutMs = 200 };
+        await target.Client.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest
+        {
+            MigrationId = "expired", Token = token, Spec = MigrationSpec(), SourceNode = source.Name, Options = options, Epoch = agents.Epoch + 1,
+        }, deadline: MigrationAgents.Deadline(30));
+        // Past the token's lifetime: the source comes too late.
+        await Task.Delay(TimeSpan.FromMilliseconds(400));
+
+        V1.MigrationStatus started;
+        try
+        {
+            started = await source.Client.StartMigrationSourceAsync(new V1.StartMigrationSourceRequest
+            {
+                MigrationId = "expired", VmId = MigrationAgents.VmId, Token = token, TargetNode = target.Name, TargetEndpoint = target.Endpoint, Options = options,
+                SourceEpoch = agents.Epoch, TargetEpoch = agents.Epoch + 1,
+            }, deadline: MigrationAgents.Deadline(30));
+        }
+        finally
+        {
+            await DropTargetAsync(target, "expired");
+        }
+
+        started.Phase.Should().Be(V1.MigrationPhase.Failed);
+        started.FailureReason.Should().Be(V1.MigrationFailureReason.TargetRejected, started.Message);
+        started.Message.Should().Contain("token expired");
+        (await source.Client.GetVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(10))).State.Should().Be(V1.VmState.Running);
     }
 
     [SkippableFact]
@@ -80,7 +126,7 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
         var (source, target) = (agents.Current, agents.Other);
         await target.Client.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest
         {
-            MigrationId = "wrong-peer", Token = MigrationAgents.NewToken(), Spec = MigrationSpec(), SourceNode = source.Name,
+            MigrationId = "wrong-peer", Token = MigrationAgents.NewToken(), Spec = MigrationSpec(), SourceNode = source.Name, Epoch = agents.Epoch + 1,
         }, deadline: MigrationAgents.Deadline(30));
 
         // The source expects another node at the target's address: the TLS identity check stops it.
@@ -90,6 +136,7 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
             started = await source.Client.StartMigrationSourceAsync(new V1.StartMigrationSourceRequest
             {
                 MigrationId = "wrong-peer", VmId = MigrationAgents.VmId, Token = MigrationAgents.NewToken(), TargetNode = "agent-z", TargetEndpoint = target.Endpoint,
+                SourceEpoch = agents.Epoch, TargetEpoch = agents.Epoch + 1,
             }, deadline: MigrationAgents.Deadline(30));
         }
         finally
@@ -98,7 +145,7 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
         }
 
         started.Phase.Should().Be(V1.MigrationPhase.Failed);
-        started.FailureReason.Should().Be("TargetIdentityMismatch");
+        started.FailureReason.Should().Be(V1.MigrationFailureReason.TargetIdentityMismatch);
         started.Message.Should().Contain("not the target 'node/agent-z'");
     }
 
@@ -112,7 +159,7 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
         // The target waits for agent-z; the source's client certificate says it is agent-a (or agent-b).
         await target.Client.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest
         {
-            MigrationId = "wrong-source", Token = token, Spec = MigrationSpec(), SourceNode = "agent-z",
+            MigrationId = "wrong-source", Token = token, Spec = MigrationSpec(), SourceNode = "agent-z", Epoch = agents.Epoch + 1,
         }, deadline: MigrationAgents.Deadline(30));
         V1.MigrationStatus started;
         try
@@ -120,6 +167,7 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
             started = await source.Client.StartMigrationSourceAsync(new V1.StartMigrationSourceRequest
             {
                 MigrationId = "wrong-source", VmId = MigrationAgents.VmId, Token = token, TargetNode = target.Name, TargetEndpoint = target.Endpoint,
+                SourceEpoch = agents.Epoch, TargetEpoch = agents.Epoch + 1,
             }, deadline: MigrationAgents.Deadline(30));
         }
         finally
@@ -128,7 +176,7 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
         }
 
         started.Phase.Should().Be(V1.MigrationPhase.Failed);
-        started.FailureReason.Should().Be("TargetRejected");
+        started.FailureReason.Should().Be(V1.MigrationFailureReason.TargetRejected);
         started.Message.Should().Contain($"the target agent {target.Name} refused the migration");
         (await source.Client.GetVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(10))).State.Should().Be(V1.VmState.Running);
     }
@@ -144,10 +192,10 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
             var final = await MigrateAsync(source, target, "corrupt-1", new V1.MigrationOptions { MaxDowntimeMs = 300 });
 
             final.Phase.Should().Be(V1.MigrationPhase.Failed);
-            final.FailureReason.Should().Be("ConnectionLost", "the target's digest check dropped the connection: {0}", final.Message);
+            final.FailureReason.Should().Be(V1.MigrationFailureReason.ConnectionLost, "the target's digest check dropped the connection: {0}", final.Message);
             var targetView = await Poll.UntilAsync(() => GetAsync(target, "corrupt-1"), s => s.Phase != V1.MigrationPhase.Transferring, TimeSpan.FromSeconds(30), "the target's verdict");
             targetView.Phase.Should().Be(V1.MigrationPhase.Failed);
-            targetView.FailureReason.Should().Be("StreamCorrupted");
+            targetView.FailureReason.Should().Be(V1.MigrationFailureReason.StreamCorrupted);
             targetView.Message.Should().Contain("verification");
         }
         finally
@@ -206,7 +254,16 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
         final.Phase.Should().Be(V1.MigrationPhase.Switched, final.Message);
         var console = await Poll.UntilAsync(target.ConsoleAsync, c => ConsoleLog.MemcheckOkGenerations(c).Count >= 2, TimeSpan.FromSeconds(90), "MEMCHECK OK on the target");
         ConsoleLog.HasMemcheckCorrupt(console).Should().BeFalse(console);
-        await Poll.UntilAsync(() => GetAsync(source, "postcopy-1"), s => s.HypervisorStatus == "completed", MigrationTimeout, "post-copy completed on the source");
+        await Poll.UntilAsync(() => GetAsync(source, "postcopy-1"), s => s.HypervisorState == V1.HypervisorMigrationState.Completed, MigrationTimeout, "post-copy completed on the source");
+
+        // The VM ran on the target since post-copy began: the source's copy is stale and is never resumed, not even by a
+        // roll-back, whatever the caller claims about the target.
+        var rollBack = async () => await source.Client.RollBackMigrationSourceAsync(
+            new V1.MigrationRequest { MigrationId = "postcopy-1", VmId = MigrationAgents.VmId, Epoch = agents.Epoch, NewEpoch = agents.Epoch + 2 }, deadline: MigrationAgents.Deadline(10));
+        var refused = (await rollBack.Should().ThrowAsync<RpcException>()).Which;
+        refused.StatusCode.Should().Be(StatusCode.FailedPrecondition);
+        refused.Status.Detail.Should().Contain("post-copy");
+        final.PostCopyStarted.Should().BeTrue();
         await FinishMoveAsync(source, target);
     }
 
@@ -231,33 +288,31 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
         (await source.Client.GetVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(10))).State.Should().Be(V1.VmState.Running);
     }
 
-    private static async Task<V1.MigrationStatus> MigrateAsync(MigrationAgents.Agent source, MigrationAgents.Agent target, string id, V1.MigrationOptions options)
+    private async Task<V1.MigrationStatus> MigrateAsync(MigrationAgents.Agent source, MigrationAgents.Agent target, string id, V1.MigrationOptions options)
     {
         await StartAsync(source, target, id, options);
         return await Poll.UntilAsync(() => GetAsync(source, id), s => s.Phase is V1.MigrationPhase.Switched or V1.MigrationPhase.Failed or V1.MigrationPhase.Cancelled, MigrationTimeout, $"migration {id} finished");
     }
 
-    // What the operator does with the target of a failed or cancelled migration: drop the incoming VM.
+    // What the operator does with the target of a failed or cancelled migration: abort it there for good.
     private static async Task DropTargetAsync(MigrationAgents.Agent target, string id)
     {
-        await target.Client.CancelMigrationAsync(new V1.MigrationRequest { MigrationId = id, VmId = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(30));
-        if (await target.HasVmAsync())
-        {
-            await target.Client.DeleteVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(30));
-        }
+        var aborted = await target.Client.AbortMigrationTargetAsync(new V1.MigrationRequest { MigrationId = id, VmId = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(30));
+        aborted.Phase.Should().Be(V1.MigrationPhase.Aborted, aborted.Message);
     }
 
-    private static async Task StartAsync(MigrationAgents.Agent source, MigrationAgents.Agent target, string id, V1.MigrationOptions options)
+    private async Task StartAsync(MigrationAgents.Agent source, MigrationAgents.Agent target, string id, V1.MigrationOptions options)
     {
         var token = MigrationAgents.NewToken();
         var prepared = await target.Client.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest
         {
-            MigrationId = id, Token = token, Spec = MigrationSpec(), SourceNode = source.Name, Options = options,
+            MigrationId = id, Token = token, Spec = MigrationSpec(), SourceNode = source.Name, Options = options, Epoch = agents.Epoch + 1,
         }, deadline: MigrationAgents.Deadline(30));
         prepared.Phase.Should().Be(V1.MigrationPhase.Prepared);
         await source.Client.StartMigrationSourceAsync(new V1.StartMigrationSourceRequest
         {
             MigrationId = id, VmId = MigrationAgents.VmId, Token = token, TargetNode = target.Name, TargetEndpoint = target.Endpoint, Options = options,
+            SourceEpoch = agents.Epoch, TargetEpoch = agents.Epoch + 1,
         }, deadline: MigrationAgents.Deadline(30));
     }
 
@@ -277,5 +332,6 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
     {
         await source.Client.DeleteVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(30));
         agents.Current = target;
+        agents.Epoch++;
     }
 }

@@ -34,6 +34,9 @@ public class MigrationAgents : IAsyncLifetime
     /// <summary>The agent the guest runs on now.</summary>
     public Agent Current { get; set; } = null!;
 
+    /// <summary>The ownership epoch of the guest's running copy (the operator's SuperPod status.ownerEpoch).</summary>
+    public long Epoch { get; set; } = 1;
+
     public Agent Other => Current == A ? B : A;
 
     public async Task InitializeAsync()
@@ -46,8 +49,8 @@ public class MigrationAgents : IAsyncLifetime
         OperatorCertificate = Ca.IssueClient(PeerIdentity.Operator, Validity);
         A = await StartAgentAsync("agent-a");
         B = await StartAgentAsync("agent-b");
-        await A.Client.CreateVmAsync(new V1.CreateVmRequest { Spec = Spec() }, deadline: Deadline(30));
-        await A.Client.StartVmAsync(new V1.VmRequest { Id = VmId }, deadline: Deadline(30));
+        await A.Client.CreateVmAsync(new V1.CreateVmRequest { Spec = Spec(), Epoch = Epoch }, deadline: Deadline(30));
+        await A.Client.StartVmAsync(new V1.VmRequest { Id = VmId, Epoch = Epoch }, deadline: Deadline(30));
         Current = A;
         await Poll.UntilAsync(() => Current.ConsoleAsync(), Booted, TimeSpan.FromSeconds(90), "the guest's checks running");
     }

@@ -9,15 +9,27 @@ namespace SuperCloud.NodeAgent.Api;
 /// <summary>Converts between the migration messages of <c>supercloud.agent.v1</c> and the migration manager's types.</summary>
 internal static class MigrationMapping
 {
-    public static MigrationSettings ToSettings(V1.MigrationOptions? options) => options is null
-        ? new MigrationSettings(0, TimeSpan.FromMilliseconds(300), false, false)
-        : new MigrationSettings(
+    public static MigrationSettings ToSettings(V1.MigrationOptions? options)
+    {
+        if (options is null)
+        {
+            return new MigrationSettings(0, TimeSpan.FromMilliseconds(300), false, false);
+        }
+
+        if (options.CompletionTimeoutMs < 0)
+        {
+            throw RpcErrors.InvalidArgument("options.completion_timeout_ms", $"must not be negative, got {options.CompletionTimeoutMs}");
+        }
+
+        return new MigrationSettings(
             options.BandwidthBytesPerSecond,
             TimeSpan.FromMilliseconds(options.MaxDowntimeMs == 0 ? 300 : options.MaxDowntimeMs),
             options.AllowAutoConverge,
-            options.AllowPostCopy);
+            options.AllowPostCopy,
+            options.CompletionTimeoutMs == 0 ? null : TimeSpan.FromMilliseconds(options.CompletionTimeoutMs));
+    }
 
-    public static V1.MigrationStatus ToStatus(MigrationSnapshot snapshot)
+    public static V1.MigrationStatus ToStatus(MigrationSnapshot snapshot, string nodeName)
     {
         var status = new V1.MigrationStatus
         {
@@ -29,30 +41,26 @@ internal static class MigrationMapping
                 MigrationRole.Target => V1.MigrationRole.Target,
                 _ => V1.MigrationRole.Unspecified,
             },
-            Phase = snapshot.Phase switch
-            {
-                MigrationSessionPhase.Prepared => V1.MigrationPhase.Prepared,
-                MigrationSessionPhase.Transferring => V1.MigrationPhase.Transferring,
-                MigrationSessionPhase.PostCopy => V1.MigrationPhase.PostCopy,
-                MigrationSessionPhase.Completed => V1.MigrationPhase.Completed,
-                MigrationSessionPhase.Switched => V1.MigrationPhase.Switched,
-                MigrationSessionPhase.Failed => V1.MigrationPhase.Failed,
-                MigrationSessionPhase.Cancelled => V1.MigrationPhase.Cancelled,
-                _ => V1.MigrationPhase.Unknown,
-            },
+            Phase = snapshot.Phase,
             StreamPayloadBytes = snapshot.Stream.PayloadBytes,
             StreamWireBytes = snapshot.Stream.WireBytes,
-            FailureReason = snapshot.FailureReason ?? "",
+            FailureReason = snapshot.FailureReason,
             Message = snapshot.Message ?? "",
             SourceStoppedAt = Time(snapshot.SourceStoppedAt),
             ResumeAcknowledgedAt = Time(snapshot.ResumeAcknowledgedAt),
             TargetResumedAt = Time(snapshot.TargetResumedAt),
             StartedAt = Time(snapshot.StartedAt),
-            Vm = snapshot.Vm is null ? null : VmMapping.ToVm(snapshot.Vm),
+            Vm = snapshot.Vm is null ? null : VmMapping.ToVm(snapshot.Vm, snapshot.HeldEpoch ?? 0),
+            NodeName = nodeName,
+            PostCopyStarted = snapshot.PostCopyStarted,
+            HandedOver = snapshot.HandedOver,
+            SourceEpoch = snapshot.SourceEpoch,
+            TargetEpoch = snapshot.TargetEpoch,
+            HypervisorState = V1.HypervisorMigrationState.Unspecified,
         };
         if (snapshot.Hypervisor is { } info)
         {
-            status.HypervisorStatus = info.Status;
+            status.HypervisorState = info.State;
             status.BytesTransferred = info.TransferredBytes;
             status.BytesRemaining = info.RemainingBytes;
             status.BytesTotal = info.TotalBytes;

@@ -4,6 +4,7 @@ using SuperCloud.Agent.V1;
 using SuperCloud.NodeAgent.Hypervisor;
 using SuperCloud.NodeAgent.Images;
 using SuperCloud.NodeAgent.Migration;
+using SuperCloud.NodeAgent.Ownership;
 
 namespace SuperCloud.NodeAgent.Api;
 
@@ -13,9 +14,11 @@ namespace SuperCloud.NodeAgent.Api;
 /// <param name="hostResources">Reads this host's capacity.</param>
 /// <param name="timeProvider">The clock for default deadlines.</param>
 /// <param name="migrations">The agent's live migrations.</param>
+/// <param name="ownership">The VMs' ownership records: every start, resume and create is checked against its epoch.</param>
 /// <param name="pulls">This host's image pulls.</param>
 public sealed class NodeAgentService(
-    IHypervisorDriver driver, NodeAgentOptions options, HostResources hostResources, MigrationManager migrations, ImagePulls pulls, TimeProvider timeProvider)
+    IHypervisorDriver driver, NodeAgentOptions options, HostResources hostResources, MigrationManager migrations, VmOwnership ownership, ImagePulls pulls,
+    TimeProvider timeProvider)
     : SuperCloud.Agent.V1.NodeAgent.NodeAgentBase
 {
     private const int DefaultConsoleBytes = 64 * 1024;
@@ -62,6 +65,7 @@ public sealed class NodeAgentService(
             throw RpcErrors.InvalidArgument("spec.boot", "is required");
         }
 
+        var epoch = RequireEpoch(request.Epoch, "epoch");
         return RunAsync(context, async ct =>
         {
             var spec = VmMapping.ToSpec(request.Spec);
@@ -80,7 +84,9 @@ public sealed class NodeAgentService(
             try
             {
                 await EnsureRoomAsync(spec, ct);
-                return VmMapping.ToVm(await driver.CreateAsync(spec, ct));
+                var created = await ownership.ActAsync(
+                    spec.Id, (record, now) => OwnershipRules.Create(record, spec.Id, epoch, now), _ => driver.CreateAsync(spec, ct), OwnershipWrite.AfterAct, ct);
+                return Vm(created);
             }
             finally
             {
@@ -118,6 +124,8 @@ public sealed class NodeAgentService(
             throw RpcErrors.InvalidArgument("source_node", $"is this node ({options.NodeName}): a VM does not migrate to its own host");
         }
 
+        var epoch = RequireEpoch(request.Epoch, "epoch", positive: true);
+        var settings = MigrationMapping.ToSettings(request.Options);
         return RunAsync(context, async ct =>
         {
             var spec = VmMapping.ToSpec(request.Spec);
@@ -140,8 +148,8 @@ public sealed class NodeAgentService(
                     await EnsureRoomAsync(spec, ct);
                 }
 
-                var snapshot = await migrations.PrepareTargetAsync(id, spec, request.SourceNode, token, MigrationMapping.ToSettings(request.Options), ct);
-                return MigrationMapping.ToStatus(snapshot);
+                var snapshot = await migrations.PrepareTargetAsync(id, spec, request.SourceNode, token, settings, epoch, ct);
+                return Status(snapshot);
             }
             finally
             {
@@ -172,8 +180,16 @@ public sealed class NodeAgentService(
             throw RpcErrors.InvalidArgument("target_endpoint", $"must be host:port, got '{request.TargetEndpoint}'");
         }
 
-        return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.StartSourceAsync(
-            id, vmId, request.TargetNode, request.TargetEndpoint, token, MigrationMapping.ToSettings(request.Options), ct)));
+        var sourceEpoch = RequireEpoch(request.SourceEpoch, "source_epoch");
+        var targetEpoch = RequireEpoch(request.TargetEpoch, "target_epoch", positive: true);
+        if (targetEpoch <= sourceEpoch)
+        {
+            throw RpcErrors.InvalidArgument("target_epoch", $"must be newer than source_epoch {sourceEpoch}, got {targetEpoch}");
+        }
+
+        var settings = MigrationMapping.ToSettings(request.Options);
+        return RunAsync(context, async ct => Status(await migrations.StartSourceAsync(
+            id, vmId, request.TargetNode, request.TargetEndpoint, token, settings, sourceEpoch, targetEpoch, ct)));
     }
 
     /// <inheritdoc />
@@ -181,7 +197,7 @@ public sealed class NodeAgentService(
     {
         ArgumentNullException.ThrowIfNull(request);
         var id = RequireMigrationId(request.MigrationId);
-        return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.GetAsync(id, request.VmId, ct)));
+        return RunAsync(context, async ct => Status(await migrations.GetAsync(id, request.VmId, ct)));
     }
 
     /// <inheritdoc />
@@ -189,7 +205,7 @@ public sealed class NodeAgentService(
     {
         ArgumentNullException.ThrowIfNull(request);
         var id = RequireMigrationId(request.MigrationId);
-        return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.StartPostCopyAsync(id, ct)));
+        return RunAsync(context, async ct => Status(await migrations.StartPostCopyAsync(id, ct)));
     }
 
     /// <inheritdoc />
@@ -197,7 +213,55 @@ public sealed class NodeAgentService(
     {
         ArgumentNullException.ThrowIfNull(request);
         var id = RequireMigrationId(request.MigrationId);
-        return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.CancelAsync(id, request.VmId, ct)));
+        return RunAsync(context, async ct => Status(await migrations.CancelAsync(id, request.VmId, ct)));
+    }
+
+    /// <inheritdoc />
+    public override Task<MigrationStatus> AbortMigrationTarget(MigrationRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = RequireMigrationId(request.MigrationId);
+        var vmId = RequireId(new VmRequest { Id = request.VmId });
+        var epoch = RequireEpoch(request.Epoch, "epoch");
+        return RunAsync(context, async ct => Status(await migrations.AbortTargetAsync(id, vmId, epoch, ct)));
+    }
+
+    /// <inheritdoc />
+    public override Task<MigrationStatus> RecoverMigrationTarget(RecoverMigrationTargetRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = RequireMigrationId(request.MigrationId);
+        var vmId = RequireId(new VmRequest { Id = request.VmId });
+        var token = MigrationMapping.Token(request.Token, "token");
+        if (string.IsNullOrEmpty(request.SourceNode) || request.SourceNode == options.NodeName)
+        {
+            throw RpcErrors.InvalidArgument("source_node", $"must name the source node, not this one, got '{request.SourceNode}'");
+        }
+
+        var epoch = RequireEpoch(request.Epoch, "epoch", positive: true);
+        var settings = MigrationMapping.ToSettings(request.Options);
+        return RunAsync(context, async ct => Status(await migrations.RecoverTargetAsync(id, vmId, request.SourceNode, token, settings, epoch, ct)));
+    }
+
+    /// <inheritdoc />
+    public override Task<MigrationStatus> RecoverMigrationSource(RecoverMigrationSourceRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var id = RequireMigrationId(request.MigrationId);
+        var vmId = RequireId(new VmRequest { Id = request.VmId });
+        var token = MigrationMapping.Token(request.Token, "token");
+        if (string.IsNullOrEmpty(request.TargetNode) || request.TargetNode == options.NodeName)
+        {
+            throw RpcErrors.InvalidArgument("target_node", $"must name the target node, not this one, got '{request.TargetNode}'");
+        }
+
+        if (string.IsNullOrEmpty(request.TargetEndpoint) || !request.TargetEndpoint.Contains(':', StringComparison.Ordinal))
+        {
+            throw RpcErrors.InvalidArgument("target_endpoint", $"must be host:port, got '{request.TargetEndpoint}'");
+        }
+
+        var settings = MigrationMapping.ToSettings(request.Options);
+        return RunAsync(context, async ct => Status(await migrations.RecoverSourceAsync(id, vmId, request.TargetNode, request.TargetEndpoint, token, settings, ct)));
     }
 
     /// <inheritdoc />
@@ -206,7 +270,8 @@ public sealed class NodeAgentService(
         ArgumentNullException.ThrowIfNull(request);
         var id = RequireMigrationId(request.MigrationId);
         var vmId = RequireId(new VmRequest { Id = request.VmId });
-        return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.CompleteTargetAsync(id, vmId, ct)));
+        var epoch = RequireEpoch(request.Epoch, "epoch");
+        return RunAsync(context, async ct => Status(await migrations.CompleteTargetAsync(id, vmId, epoch, ct)));
     }
 
     /// <inheritdoc />
@@ -215,7 +280,14 @@ public sealed class NodeAgentService(
         ArgumentNullException.ThrowIfNull(request);
         var id = RequireMigrationId(request.MigrationId);
         var vmId = RequireId(new VmRequest { Id = request.VmId });
-        return RunAsync(context, async ct => MigrationMapping.ToStatus(await migrations.RollBackSourceAsync(id, vmId, ct)));
+        var epoch = RequireEpoch(request.Epoch, "epoch");
+        var newEpoch = RequireEpoch(request.NewEpoch, "new_epoch", positive: true);
+        if (newEpoch <= epoch)
+        {
+            throw RpcErrors.InvalidArgument("new_epoch", $"must be newer than epoch {epoch}, got {newEpoch}");
+        }
+
+        return RunAsync(context, async ct => Status(await migrations.RollBackSourceAsync(id, vmId, epoch, newEpoch, ct)));
     }
 
     private async Task EnsureImagesAsync(Hypervisor.VmSpec spec, CancellationToken ct)
@@ -253,39 +325,62 @@ public sealed class NodeAgentService(
     }
 
     /// <inheritdoc />
-    public override Task<Vm> StartVm(VmRequest request, ServerCallContext context) =>
-        RunAsync(context, async ct => VmMapping.ToVm(await driver.StartAsync(RequireId(request), ct)));
+    public override Task<Vm> StartVm(VmRequest request, ServerCallContext context)
+    {
+        var id = RequireId(request);
+        var epoch = RequireEpoch(request.Epoch, "epoch");
+        return RunAsync(context, async ct => Vm(await ownership.ActAsync(
+            id, (record, now) => OwnershipRules.Run(record, id, epoch, "start", now), _ => driver.StartAsync(id, ct), OwnershipWrite.AfterAct, ct)));
+    }
 
     /// <inheritdoc />
     public override Task<Vm> StopVm(VmRequest request, ServerCallContext context) =>
-        RunAsync(context, async ct => VmMapping.ToVm(await driver.StopAsync(RequireId(request), ct)));
+        RunAsync(context, async ct => Vm(await driver.StopAsync(RequireId(request), ct)));
 
     /// <inheritdoc />
     public override Task<Vm> PauseVm(VmRequest request, ServerCallContext context) =>
-        RunAsync(context, async ct => VmMapping.ToVm(await driver.PauseAsync(RequireId(request), ct)));
+        RunAsync(context, async ct => Vm(await driver.PauseAsync(RequireId(request), ct)));
 
     /// <inheritdoc />
-    public override Task<Vm> ResumeVm(VmRequest request, ServerCallContext context) =>
-        RunAsync(context, async ct => VmMapping.ToVm(await driver.ResumeAsync(RequireId(request), ct)));
+    public override Task<Vm> ResumeVm(VmRequest request, ServerCallContext context)
+    {
+        var id = RequireId(request);
+        var epoch = RequireEpoch(request.Epoch, "epoch");
+        return RunAsync(context, async ct => Vm(await ownership.ActAsync(
+            id, (record, now) => OwnershipRules.Run(record, id, epoch, "resume", now), _ => driver.ResumeAsync(id, ct), OwnershipWrite.AfterAct, ct)));
+    }
 
     /// <inheritdoc />
-    public override Task<DeleteVmResponse> DeleteVm(VmRequest request, ServerCallContext context) =>
-        RunAsync(context, async ct =>
+    public override Task<DeleteVmResponse> DeleteVm(VmRequest request, ServerCallContext context)
+    {
+        var id = RequireId(request);
+        return RunAsync(context, async ct =>
         {
-            await driver.DeleteAsync(RequireId(request), ct);
+            // The record stays, with the epochs seen: a stale caller cannot bring this copy back.
+            await ownership.ActAsync(
+                id,
+                (record, now) => OwnershipRules.Release(record, id, now),
+                async _ =>
+                {
+                    await driver.DeleteAsync(id, ct);
+                    return true;
+                },
+                OwnershipWrite.AfterAct,
+                ct);
             return new DeleteVmResponse();
         });
+    }
 
     /// <inheritdoc />
     public override Task<Vm> GetVm(VmRequest request, ServerCallContext context) =>
-        RunAsync(context, async ct => VmMapping.ToVm(await driver.GetAsync(RequireId(request), ct)));
+        RunAsync(context, async ct => Vm(await driver.GetAsync(RequireId(request), ct)));
 
     /// <inheritdoc />
     public override Task<ListVmsResponse> ListVms(ListVmsRequest request, ServerCallContext context) =>
         RunAsync(context, async ct =>
         {
             var response = new ListVmsResponse();
-            response.Vms.AddRange((await driver.ListAsync(ct)).Select(VmMapping.ToVm));
+            response.Vms.AddRange((await driver.ListAsync(ct)).Select(Vm));
             return response;
         });
 
@@ -300,7 +395,7 @@ public sealed class NodeAgentService(
             // A watch lives as long as the client wants it: only the client's own deadline (if any) ends it.
             await foreach (var status in driver.WatchAsync(id, context.CancellationToken))
             {
-                await responseStream.WriteAsync(VmMapping.ToVm(status), context.CancellationToken);
+                await responseStream.WriteAsync(Vm(status), context.CancellationToken);
             }
         }
         catch (Exception ex) when (ex is HypervisorException)
@@ -343,6 +438,15 @@ public sealed class NodeAgentService(
             Math.Max(0, cpus - options.ReservedCpus - usedCpus), Math.Max(0, memoryMib - options.ReservedMemoryMib - usedMemory));
     }
 
+    private Vm Vm(Hypervisor.VmStatus status) => VmMapping.ToVm(status, ownership.Get(status.Id)?.HeldEpoch ?? 0);
+
+    private MigrationStatus Status(MigrationSnapshot snapshot) => MigrationMapping.ToStatus(snapshot, options.NodeName);
+
+    private static long RequireEpoch(long epoch, string field, bool positive = false) =>
+        epoch < 0 || (positive && epoch == 0)
+            ? throw RpcErrors.InvalidArgument(field, positive ? $"must be a positive epoch, got {epoch}" : $"must not be negative, got {epoch}")
+            : epoch;
+
     private static string RequireMigrationId(string id) =>
         string.IsNullOrEmpty(id) ? throw RpcErrors.InvalidArgument("migration_id", "is required")
         : id.Length > 253 ? throw RpcErrors.InvalidArgument("migration_id", $"must be at most 253 characters, got {id.Length}")
@@ -351,7 +455,9 @@ public sealed class NodeAgentService(
     private static string RequireId(VmRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return string.IsNullOrEmpty(request.Id) ? throw RpcErrors.InvalidArgument("id", "is required") : request.Id;
+        return string.IsNullOrEmpty(request.Id) ? throw RpcErrors.InvalidArgument("id", "is required")
+            : !Hypervisor.VmSpec.IsValidId(request.Id) ? throw RpcErrors.InvalidArgument("id", $"must be a DNS label (a VM id), got '{request.Id}'")
+            : request.Id;
     }
 
     // Every unary call has a deadline: the client's, or the agent's default when the client set none.
@@ -375,7 +481,7 @@ public sealed class NodeAgentService(
             throw new RpcException(new Status(context.Deadline <= timeProvider.GetUtcNow().UtcDateTime ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
                 $"{context.Method} cancelled by the caller or its deadline"));
         }
-        catch (Exception ex) when (ex is HypervisorException or MigrationNotFoundException or MigrationConflictException)
+        catch (Exception ex) when (ex is HypervisorException or MigrationNotFoundException or MigrationConflictException or OwnershipConflictException)
         {
             throw RpcErrors.ToRpc(ex);
         }

@@ -11,6 +11,7 @@ internal static class RpcErrors
         RpcException rpc => rpc,
         Migration.MigrationNotFoundException missing => new RpcException(new Status(StatusCode.NotFound, missing.Message)),
         Migration.MigrationConflictException conflict => new RpcException(new Status(StatusCode.FailedPrecondition, conflict.Message)),
+        Ownership.OwnershipConflictException refused => new RpcException(new Status(StatusCode.FailedPrecondition, refused.Message)),
         InvalidVmSpecException invalid => new RpcException(new Status(StatusCode.InvalidArgument, invalid.Message)),
         ImageUnavailableException image => new RpcException(new Status(StatusCode.FailedPrecondition, image.Message)),
         VmNotFoundException notFound => new RpcException(new Status(StatusCode.NotFound, notFound.Message)),

@@ -72,7 +72,7 @@ internal static class VmMapping
         _ => V1.ImagePullFailure.InvalidImage,
     };
 
-    public static V1.Vm ToVm(VmStatus status) => new()
+    public static V1.Vm ToVm(VmStatus status, long epoch) => new()
     {
         Id = status.Id,
         State = status.State switch
@@ -88,5 +88,7 @@ internal static class VmMapping
         Message = status.Message,
         ProcessId = status.ProcessId ?? 0,
         Since = Timestamp.FromDateTimeOffset(status.Since),
+        Epoch = epoch,
+        MigrationState = status.Migration,
     };
 }

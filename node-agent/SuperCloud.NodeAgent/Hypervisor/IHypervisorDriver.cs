@@ -9,6 +9,9 @@ public interface IHypervisorDriver : IAsyncDisposable
     /// <summary>The driver name, <c>qemu</c> or <c>xen</c>.</summary>
     string Name { get; }
 
+    /// <summary>The directory that holds one subdirectory per VM; the agent keeps its records of each VM beside them.</summary>
+    string StateDirectory { get; }
+
     /// <summary>Reports whether and how the hypervisor can run VMs on this host.</summary>
     Task<HypervisorInfo> GetInfoAsync(CancellationToken cancellationToken);
 
@@ -78,6 +81,18 @@ public interface IHypervisorDriver : IAsyncDisposable
     /// running), waiting up to <paramref name="timeout"/> for that.
     /// </summary>
     Task<VmStatus> ResumeMigratedInAsync(string vmId, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Target: after post-copy lost its stream (the hypervisor waits, paused in post-copy), listens for the recovered
+    /// stream on the Unix socket <paramref name="streamSocketPath"/>.
+    /// </summary>
+    Task RecoverIncomingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Source: after post-copy lost its stream, resumes sending the pages the target still lacks into the Unix socket
+    /// <paramref name="streamSocketPath"/> (the agent listens and relays).
+    /// </summary>
+    Task ResumeOutgoingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken);
 
     /// <summary>Source: resumes a VM paused by a completed outgoing migration (the caller made sure the target does not run it).</summary>
     Task<VmStatus> RollBackOutgoingAsync(string vmId, CancellationToken cancellationToken);

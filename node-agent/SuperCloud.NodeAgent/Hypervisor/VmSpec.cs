@@ -39,7 +39,7 @@ public sealed partial record VmSpec(string Id, int Vcpus, long MemoryMib, VmBoot
     public IReadOnlyList<VmSpecError> Validate()
     {
         var errors = new List<VmSpecError>();
-        if (string.IsNullOrEmpty(Id) || Id.Length > 63 || !IdPattern().IsMatch(Id))
+        if (!IsValidId(Id))
         {
             errors.Add(new("spec.id", $"must be a DNS label (lower-case letters, digits and '-', at most 63 characters), got '{Id}'"));
         }
@@ -158,6 +158,9 @@ public sealed partial record VmSpec(string Id, int Vcpus, long MemoryMib, VmBoot
             }
         }
     }
+
+    /// <summary>True when <paramref name="id"/> is a DNS label, as a VM id (and the name of its files) must be.</summary>
+    public static bool IsValidId(string? id) => !string.IsNullOrEmpty(id) && id.Length <= 63 && IdPattern().IsMatch(id);
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex IdPattern();

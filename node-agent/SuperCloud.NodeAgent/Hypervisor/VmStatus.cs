@@ -7,4 +7,7 @@ namespace SuperCloud.NodeAgent.Hypervisor;
 /// <param name="Message">A human-readable explanation, empty when there is nothing to add.</param>
 /// <param name="ProcessId">The hypervisor process id, or null when no process runs.</param>
 /// <param name="Since">When the VM entered this state.</param>
-public sealed record VmStatus(string Id, VmState State, string Reason, string Message, int? ProcessId, DateTimeOffset Since);
+/// <param name="Migration">What a migration has made of this copy (incoming, outgoing, migrated out).</param>
+public sealed record VmStatus(
+    string Id, VmState State, string Reason, string Message, int? ProcessId, DateTimeOffset Since,
+    SuperCloud.Agent.V1.VmMigrationState Migration = SuperCloud.Agent.V1.VmMigrationState.None);

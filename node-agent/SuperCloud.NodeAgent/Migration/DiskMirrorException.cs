@@ -1,10 +1,12 @@
+using SuperCloud.Agent.V1;
+
 namespace SuperCloud.NodeAgent.Migration;
 
 /// <summary>A VM's disks could not be mirrored to the target; <see cref="Reason"/> says why in one word.</summary>
 public sealed class DiskMirrorException : Exception
 {
     /// <summary>The hypervisor's mirror failed or a disk is not in sync.</summary>
-    public const string Failed = "DiskMirrorFailed";
+    public const MigrationFailureReason Failed = MigrationFailureReason.DiskMirrorFailed;
 
     /// <summary>Creates the exception.</summary>
     public DiskMirrorException()
@@ -23,9 +25,9 @@ public sealed class DiskMirrorException : Exception
         : base(message, innerException) => Reason = Failed;
 
     /// <summary>Creates the exception with a reason and a message.</summary>
-    public DiskMirrorException(string reason, string message)
+    public DiskMirrorException(MigrationFailureReason reason, string message)
         : base(message) => Reason = reason;
 
-    /// <summary>The CamelCase reason.</summary>
-    public string Reason { get; } = Failed;
+    /// <summary>Why, as the agent API reports it.</summary>
+    public MigrationFailureReason Reason { get; } = Failed;
 }

@@ -53,7 +53,7 @@ internal sealed class IncomingDisks(string vmId, IHypervisorDriver driver, strin
         catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             hypervisor.Dispose();
-            await MigrationWire.WriteControlAsync(connection, new MigrationControl { Type = MigrationControl.Reject, Reason = "TargetNotReady", Message = $"the target hypervisor does not serve the disks: {ex.Message}" }, CancellationToken.None);
+            await MigrationWire.WriteControlAsync(connection, new MigrationControl { Type = MigrationControl.Reject, Reason = SuperCloud.Agent.V1.MigrationFailureReason.TargetNotReady, Message = $"the target hypervisor does not serve the disks: {ex.Message}" }, CancellationToken.None);
             return;
         }
 

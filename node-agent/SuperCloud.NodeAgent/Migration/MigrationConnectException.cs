@@ -1,16 +1,18 @@
+using SuperCloud.Agent.V1;
+
 namespace SuperCloud.NodeAgent.Migration;
 
 /// <summary>The source agent could not open the migration connection; <see cref="Reason"/> says why in one word.</summary>
 public sealed class MigrationConnectException : Exception
 {
     /// <summary>No TCP or TLS connection to the target agent.</summary>
-    public const string TargetUnreachable = "TargetUnreachable";
+    public const MigrationFailureReason TargetUnreachable = MigrationFailureReason.TargetUnreachable;
 
     /// <summary>The peer's certificate is not the target node's.</summary>
-    public const string TargetIdentity = "TargetIdentityMismatch";
+    public const MigrationFailureReason TargetIdentity = MigrationFailureReason.TargetIdentityMismatch;
 
     /// <summary>The target agent refused the handshake (token, identity or state).</summary>
-    public const string TargetRejected = "TargetRejected";
+    public const MigrationFailureReason TargetRejected = MigrationFailureReason.TargetRejected;
 
     /// <summary>Creates the exception.</summary>
     public MigrationConnectException()
@@ -31,12 +33,12 @@ public sealed class MigrationConnectException : Exception
     }
 
     /// <summary>Creates the exception with a reason, a message and optionally its cause.</summary>
-    public MigrationConnectException(string reason, string message, Exception? innerException = null)
+    public MigrationConnectException(MigrationFailureReason reason, string message, Exception? innerException = null)
         : base(message, innerException)
     {
         Reason = reason;
     }
 
-    /// <summary>The CamelCase reason.</summary>
-    public string Reason { get; } = TargetUnreachable;
+    /// <summary>Why, in one word.</summary>
+    public MigrationFailureReason Reason { get; } = TargetUnreachable;
 }

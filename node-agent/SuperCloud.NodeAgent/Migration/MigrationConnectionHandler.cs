@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using SuperCloud.Agent.Contracts.Security;
+using SuperCloud.Agent.V1;
 using SuperCloud.NodeAgent.Security;
 
 namespace SuperCloud.NodeAgent.Migration;
@@ -45,7 +46,7 @@ public sealed class MigrationConnectionHandler(
             if (peer is null)
             {
                 logger.ConnectionRefused(connection.RemoteEndPoint?.ToString() ?? "unknown", null, error ?? "no identity");
-                await MigrationWire.WriteControlAsync(stream, new MigrationControl { Type = MigrationControl.Reject, Reason = "Unauthenticated", Message = error }, connection.ConnectionClosed);
+                await MigrationWire.WriteControlAsync(stream, new MigrationControl { Type = MigrationControl.Reject, Reason = MigrationFailureReason.TargetRejected, Message = error }, connection.ConnectionClosed);
                 return;
             }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SuperCloud.Agent.V1;
 
 namespace SuperCloud.NodeAgent.Migration;
 
@@ -37,7 +38,8 @@ internal sealed record MigrationControl
     public string? Channel { get; init; }
 
     [JsonPropertyName("reason")]
-    public string? Reason { get; init; }
+    [JsonConverter(typeof(JsonStringEnumConverter<MigrationFailureReason>))]
+    public MigrationFailureReason Reason { get; init; }
 
     [JsonPropertyName("message")]
     public string? Message { get; init; }
@@ -47,5 +49,5 @@ internal sealed record MigrationControl
     public DateTimeOffset? At { get; init; }
 
     /// <inheritdoc />
-    public override string ToString() => Reason is null ? Type : $"{Type} ({Reason}: {Message})";
+    public override string ToString() => Reason == MigrationFailureReason.Unspecified ? Type : $"{Type} ({Reason}: {Message})";
 }

@@ -1,16 +1,18 @@
+using SuperCloud.Agent.V1;
+
 namespace SuperCloud.NodeAgent.Migration;
 
 /// <summary>The migration data path's log events (source-generated, so disabled levels cost nothing).</summary>
 internal static partial class MigrationLog
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "Migration {MigrationId} of VM {VmId} ({Role}): {Phase}")]
-    public static partial void PhaseChanged(this ILogger logger, string migrationId, string vmId, MigrationRole role, MigrationSessionPhase phase);
+    public static partial void PhaseChanged(this ILogger logger, string migrationId, string vmId, MigrationRole role, MigrationPhase phase);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Migration {MigrationId} of VM {VmId} ({Role}) {Phase}: {Reason}: {Message}")]
-    public static partial void Ended(this ILogger logger, string migrationId, string vmId, MigrationRole role, MigrationSessionPhase phase, string? reason, string message);
+    public static partial void Ended(this ILogger logger, string migrationId, string vmId, MigrationRole role, MigrationPhase phase, MigrationFailureReason reason, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Migration relay failed in {Part}: {Reason}: {Message}")]
-    public static partial void RelayFailed(this ILogger logger, string part, string reason, string message);
+    public static partial void RelayFailed(this ILogger logger, string part, MigrationFailureReason reason, string message);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Migration relay {Part} ended by the teardown")]
     public static partial void RelayPartStopped(this ILogger logger, Exception error, string part);
@@ -29,6 +31,9 @@ internal static partial class MigrationLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Migration {MigrationId}: {What} failed: {Error}")]
     public static partial void StepFailed(this ILogger logger, string migrationId, string what, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Migration {MigrationId}: refused by the ownership record of VM {VmId}: {Why}")]
+    public static partial void OwnershipRefused(this ILogger logger, string migrationId, string vmId, string why);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Migration {MigrationId}: could not read the hypervisor's counters")]
     public static partial void CountersUnavailable(this ILogger logger, Exception error, string migrationId);

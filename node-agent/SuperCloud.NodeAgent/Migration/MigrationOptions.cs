@@ -24,6 +24,15 @@ public sealed class MigrationOptions
     /// <summary>How often the hypervisor's counters are read while a migration runs (events wake it up earlier).</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// The longest a target's one-time token is accepted after it was issued; a migration's own completion timeout
+    /// (given by the operator) shortens it.
+    /// </summary>
+    public TimeSpan MaxTokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How long the ownership record of a VM no longer on this host is kept after its last change.</summary>
+    public TimeSpan OwnershipRetention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Payload bytes per frame of the stream pump.</summary>
     public int ChunkSize { get; set; } = 256 * 1024;
 
@@ -46,6 +55,7 @@ public sealed class MigrationOptions
         {
             ("ConnectTimeout", ConnectTimeout), ("HandshakeTimeout", HandshakeTimeout), ("HypervisorConnectTimeout", HypervisorConnectTimeout),
             ("ResumeTimeout", ResumeTimeout), ("SwitchAcknowledgeTimeout", SwitchAcknowledgeTimeout), ("ProgressInterval", ProgressInterval),
+            ("MaxTokenLifetime", MaxTokenLifetime), ("OwnershipRetention", OwnershipRetention),
         })
         {
             if (value <= TimeSpan.Zero)

@@ -1,20 +1,22 @@
 using System.Security.Cryptography;
 using System.Text;
+using SuperCloud.Agent.V1;
 using SuperCloud.NodeAgent.Hypervisor;
+using SuperCloud.NodeAgent.Ownership;
 
 namespace SuperCloud.NodeAgent.Migration;
 
-/// <summary>What both ends of a migration keep on an agent: identity, phase, times, the relay and its last counters.</summary>
+/// <summary>
+/// What both ends of a migration keep on an agent: identity, epochs, the relay, and a <see cref="SessionState"/> that
+/// only <see cref="Update"/> changes, whichever task (the RPC, the hypervisor follower, the relay's control reader)
+/// learns something.
+/// </summary>
 internal abstract class MigrationSession(
-    string migrationId, string vmId, MigrationRole role, MigrationSettings settings, IHypervisorDriver driver,
-    MigrationOptions options, TimeProvider timeProvider, ILogger logger)
+    string migrationId, string vmId, MigrationRole role, long sourceEpoch, long targetEpoch, MigrationSettings settings,
+    IHypervisorDriver driver, VmOwnership ownership, MigrationOptions options, TimeProvider timeProvider, ILogger logger)
 {
     private readonly Lock _lock = new();
-    private MigrationSessionPhase _phase;
-    private MigrationInfo? _hypervisor;
-    private string? _failureReason;
-    private string? _message;
-    private RelayTotals _stream = RelayTotals.Zero;
+    private SessionState _state = new();
 
     public string MigrationId { get; } = migrationId;
 
@@ -22,9 +24,17 @@ internal abstract class MigrationSession(
 
     public MigrationRole Role { get; } = role;
 
+    /// <summary>The epoch of the source's copy (0 on a target that was not told it).</summary>
+    public long SourceEpoch { get; } = sourceEpoch;
+
+    /// <summary>The epoch of the target's copy.</summary>
+    public long TargetEpoch { get; } = targetEpoch;
+
     protected MigrationSettings Settings { get; } = settings;
 
     protected IHypervisorDriver Driver { get; } = driver;
+
+    protected VmOwnership Ownership { get; } = ownership;
 
     protected MigrationOptions Options { get; } = options;
 
@@ -38,28 +48,22 @@ internal abstract class MigrationSession(
 
     public DateTimeOffset StartedAt { get; } = timeProvider.GetUtcNow();
 
-    public DateTimeOffset? FinishedAt { get; private set; }
-
-    public DateTimeOffset? SourceStoppedAt { get; protected set; }
-
-    public DateTimeOffset? ResumeAcknowledgedAt { get; protected set; }
-
-    public DateTimeOffset? TargetResumedAt { get; protected set; }
-
-    public MigrationSessionPhase Phase
+    /// <summary>This migration's state on this agent now.</summary>
+    public SessionState State
     {
         get
         {
             lock (_lock)
             {
-                return _phase;
+                return _state;
             }
         }
     }
 
-    /// <summary>True while the session holds the VM: not failed, cancelled or switched over with everything moved.</summary>
-    public bool IsActive => Phase is MigrationSessionPhase.Prepared or MigrationSessionPhase.Transferring or MigrationSessionPhase.PostCopy
-        or MigrationSessionPhase.Completed;
+    public MigrationPhase Phase => State.Phase;
+
+    /// <summary>True while the session holds the VM: not failed, cancelled, aborted or switched over with everything moved.</summary>
+    public bool IsActive => State.IsActive;
 
     /// <summary>A Unix socket path for the hypervisor's side of the stream, short and unique per migration and role.</summary>
     public string SocketPath
@@ -71,20 +75,66 @@ internal abstract class MigrationSession(
         }
     }
 
+    /// <summary>
+    /// The one way the session's state changes: <paramref name="change"/> maps the state now to the next one, under the
+    /// session's lock; a phase <see cref="SessionState.MayBecome"/> refuses keeps the outcome it had. Returns the state after.
+    /// </summary>
+    public SessionState Update(Func<SessionState, SessionState> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        SessionState before, after;
+        lock (_lock)
+        {
+            before = _state;
+            after = change(before);
+            if (after.Phase != before.Phase && !before.MayBecome(after.Phase))
+            {
+                after = after with { Phase = before.Phase, Reason = before.Reason, Message = before.Message, FinishedAt = before.FinishedAt };
+            }
+
+            _state = after;
+        }
+
+        if (after.Phase != before.Phase)
+        {
+            if (after.IsTerminal)
+            {
+                Logger.Ended(MigrationId, VmId, Role, after.Phase, after.Reason, after.Message ?? "");
+            }
+            else
+            {
+                Logger.PhaseChanged(MigrationId, VmId, Role, after.Phase);
+            }
+        }
+
+        return after;
+    }
+
+    /// <summary>Moves to <paramref name="phase"/> unless the migration already ended badly.</summary>
+    protected SessionState Advance(MigrationPhase phase, string? message = null) =>
+        Update(s => s with { Phase = phase, Message = message ?? s.Message });
+
+    /// <summary>Records how the migration ended on this agent; the first bad outcome stays (but for an abort).</summary>
+    protected SessionState Finish(MigrationPhase phase, MigrationFailureReason reason, string message) =>
+        Update(s => (s.IsTerminal && phase != MigrationPhase.Aborted) || !s.MayBecome(phase)
+            ? s
+            : s with { Phase = phase, Reason = reason, Message = message, FinishedAt = Time.GetUtcNow() });
+
     public async Task<MigrationSnapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
         VmStatus? vm = null;
         try
         {
             vm = await Driver.GetAsync(VmId, cancellationToken);
-            if (IsActive)
+            if (IsActive || Phase == MigrationPhase.Switched)
             {
-                Observe(await Driver.GetMigrationInfoAsync(VmId, cancellationToken));
+                var info = await Driver.GetMigrationInfoAsync(VmId, cancellationToken);
+                Update(s => s with { Hypervisor = info });
             }
         }
         catch (VmNotFoundException)
         {
-            // The VM is gone (a cancelled target, a deleted source): the session still tells what happened.
+            // The VM is gone (an aborted target, a deleted source): the session still tells what happened.
         }
         catch (HypervisorException ex)
         {
@@ -96,67 +146,15 @@ internal abstract class MigrationSession(
             ObserveStream(relay);
         }
 
-        lock (_lock)
+        var state = State;
+        return new MigrationSnapshot(MigrationId, VmId, Role, state.Phase, state.Hypervisor, state.Stream, StartedAt, state.SourceStoppedAt,
+            state.ResumeAcknowledgedAt, state.TargetResumedAt, state.Reason, state.Message, vm)
         {
-            return new MigrationSnapshot(MigrationId, VmId, Role, _phase, _hypervisor, _stream, StartedAt, SourceStoppedAt,
-                ResumeAcknowledgedAt, TargetResumedAt, _failureReason, _message, vm);
-        }
-    }
-
-    protected void SetPhase(MigrationSessionPhase phase, string? message = null)
-    {
-        lock (_lock)
-        {
-            if (_phase is MigrationSessionPhase.Failed or MigrationSessionPhase.Cancelled)
-            {
-                return;
-            }
-
-            _phase = phase;
-            _message = message ?? _message;
-        }
-
-        Logger.PhaseChanged(MigrationId, VmId, Role, phase);
-    }
-
-    protected void SetMessage(string message)
-    {
-        lock (_lock)
-        {
-            _message = message;
-        }
-    }
-
-    /// <summary>Records the end of the migration on this agent; the first outcome wins.</summary>
-    protected bool Finish(MigrationSessionPhase phase, string? reason, string message)
-    {
-        lock (_lock)
-        {
-            if (_phase is MigrationSessionPhase.Failed or MigrationSessionPhase.Cancelled)
-            {
-                return false;
-            }
-
-            _phase = phase;
-            _failureReason = reason;
-            _message = message;
-            FinishedAt = Time.GetUtcNow();
-        }
-
-        if (phase is MigrationSessionPhase.Failed or MigrationSessionPhase.Cancelled)
-        {
-            Logger.Ended(MigrationId, VmId, Role, phase, reason, message);
-        }
-
-        return true;
-    }
-
-    protected void Observe(MigrationInfo info)
-    {
-        lock (_lock)
-        {
-            _hypervisor = info;
-        }
+            SourceEpoch = SourceEpoch,
+            TargetEpoch = TargetEpoch,
+            PostCopyStarted = state.PostCopyStarted,
+            HandedOver = state.HandedOver,
+        };
     }
 
     protected void ObserveStream(MigrationRelay relay)
@@ -165,10 +163,7 @@ internal abstract class MigrationSession(
         var totals = Role == MigrationRole.Source
             ? new RelayTotals(counters.SentPayloadBytes, counters.SentWireBytes)
             : new RelayTotals(counters.ReceivedPayloadBytes, counters.ReceivedWireBytes);
-        lock (_lock)
-        {
-            _stream = totals;
-        }
+        Update(s => s with { Stream = totals });
     }
 
     protected RelaySettings RelaySettings(long rate) => new(Options.ChunkSize, rate, Options.CorruptOutgoingStreamByteAt);

@@ -1,3 +1,4 @@
+using SuperCloud.Agent.V1;
 using SuperCloud.NodeAgent.Hypervisor;
 
 namespace SuperCloud.NodeAgent.Migration;
@@ -13,20 +14,36 @@ namespace SuperCloud.NodeAgent.Migration;
 /// <param name="SourceStoppedAt">Source: when the VM stopped for the final copy.</param>
 /// <param name="ResumeAcknowledgedAt">Source: when the target's confirmation arrived (source clock).</param>
 /// <param name="TargetResumedAt">When the target resumed the VM (target clock).</param>
-/// <param name="FailureReason">A CamelCase reason when failed or cancelled.</param>
+/// <param name="FailureReason">Why it failed or was cancelled.</param>
 /// <param name="Message">What happened, for people.</param>
 /// <param name="Vm">The VM's state on this agent, when it exists.</param>
 public sealed record MigrationSnapshot(
     string MigrationId,
     string VmId,
     MigrationRole? Role,
-    MigrationSessionPhase Phase,
+    MigrationPhase Phase,
     MigrationInfo? Hypervisor,
     RelayTotals Stream,
     DateTimeOffset? StartedAt,
     DateTimeOffset? SourceStoppedAt,
     DateTimeOffset? ResumeAcknowledgedAt,
     DateTimeOffset? TargetResumedAt,
-    string? FailureReason,
+    MigrationFailureReason FailureReason,
     string? Message,
-    VmStatus? Vm);
+    VmStatus? Vm)
+{
+    /// <summary>The epoch of the migration's source copy, when this agent knows it.</summary>
+    public long SourceEpoch { get; init; }
+
+    /// <summary>The epoch of the migration's target copy, when this agent knows it.</summary>
+    public long TargetEpoch { get; init; }
+
+    /// <summary>Source: post-copy began; this copy never resumes.</summary>
+    public bool PostCopyStarted { get; init; }
+
+    /// <summary>Source: the VM's state went to the target.</summary>
+    public bool HandedOver { get; init; }
+
+    /// <summary>The epoch of this host's copy, from its ownership record.</summary>
+    public long? HeldEpoch { get; init; }
+}

@@ -96,7 +96,7 @@ public sealed class MigrationTransport(AgentCredentials credentials, MigrationOp
             if (reply.Type != MigrationControl.Accept)
             {
                 throw new MigrationConnectException(MigrationConnectException.TargetRejected,
-                    $"the target agent {expectedNode} refused the migration: {reply.Message ?? reply.Reason ?? reply.Type}");
+                    $"the target agent {expectedNode} refused the migration: {reply.Message ?? reply.Reason.ToString()}");
             }
 
             return tls;

@@ -6,12 +6,18 @@ namespace SuperCloud.NodeAgent.Registration;
 public static class NodeRegistrationSetup
 {
     /// <summary>
-    /// The client configuration to use: the kubeconfig of <see cref="NodeRegistrationOptions.Kubeconfig"/>, else the
-    /// in-cluster service account, else null (no Kubernetes API: the agent serves gRPC only).
+    /// The client configuration to use: the kubeconfig of <see cref="NodeRegistrationOptions.Kubeconfig"/> (or of the
+    /// KUBECONFIG environment variable, as client-go's loading rules have it), else the in-cluster service account, else
+    /// null (no Kubernetes API: the agent serves gRPC only).
     /// </summary>
     public static KubernetesClientConfiguration? ClientConfiguration(NodeRegistrationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Kubeconfig.Length == 0 && Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } fromEnvironment)
+        {
+            options.Kubeconfig = fromEnvironment;
+        }
+
         if (options.Kubeconfig.Length > 0)
         {
             if (!File.Exists(options.Kubeconfig))

@@ -84,6 +84,13 @@ public static class ControllersServiceCollectionExtensions
         services.TryAddSingleton(sp => new Failpoints(
             sp.GetService<OperatorOptions>()?.Failpoints is { Length: > 0 } configured ? configured : Environment.GetEnvironmentVariable(Failpoints.EnvironmentVariable),
             sp.GetRequiredService<ILogger<Failpoints>>()));
+        services.TryAddSingleton<MigrationAdmission>();
+        services.TryAddSingleton<MigrationInputs>();
+        services.TryAddSingleton<AgentGateway>();
+        services.TryAddSingleton<MigrationStatusWriter>();
+
+        // Its own instance: a scheduler runs one cycle at a time, and the SuperPod scheduler has its own.
+        services.TryAddKeyedSingleton(SuperPodMigrationReconciler.SchedulerKey, (sp, _) => new Scheduler(sp.GetRequiredService<SchedulerOptions>()));
         services.AddController<SuperPodMigration, SuperPodMigrationReconciler>(
             "superpodmigration",
             new ControllerOptions { BaseRetryDelay = superPods.InitialBackoff, MaxRetryDelay = superPods.MaxBackoff },

@@ -98,10 +98,18 @@ public sealed class SuperNodeHealthReconciler(
 
         var fenced = updated.Metadata.Annotations?.TryGetValue(NodeHealthOptions.FencedAnnotation, out var fence) == true
             && string.Equals(fence, "true", StringComparison.OrdinalIgnoreCase);
+        var held = false;
         foreach (var pod in indexes.Pods.ByIndex(SuperCloudIndexes.PodsByNode, key.Name))
         {
             if (pod.Status?.Phase == SuperPodPhase.Failed)
             {
+                continue;
+            }
+
+            if (pod.Status?.Migration is not null)
+            {
+                // A migration holds it: where its VM may run is the migration's decision (it knows both copies).
+                held = true;
                 continue;
             }
 
@@ -116,7 +124,7 @@ public sealed class SuperNodeHealthReconciler(
             }
         }
 
-        return ReconcileResult.Done;
+        return held ? ReconcileResult.After(options.LostNodeGracePeriod) : ReconcileResult.Done;
     }
 
     private async Task MarkLostAsync(SuperPod cached, string node, string since, bool fenced, CancellationToken cancellationToken)

@@ -34,6 +34,9 @@ public sealed partial class SuperPodController(
     /// <summary>Ready reason (and Warning event) when the agent rejects the VM's spec.</summary>
     public const string InvalidSpecReason = "InvalidSpec";
 
+    /// <summary>Ready reason (and Warning event) when the agent refuses the SuperPod's ownership epoch.</summary>
+    public const string StaleEpochReason = "StaleEpoch";
+
     /// <summary>Event reason: the VM was defined on the agent.</summary>
     public const string CreatedReason = "Created";
 
@@ -111,6 +114,9 @@ public sealed partial class SuperPodController(
 
         var agent = agents.Client(node);
         var id = VmId(pod);
+
+        // The agent runs the VM only under the epoch the API names owner, never one older than it has seen.
+        var epoch = pod.Status?.OwnerEpoch ?? 0;
         try
         {
             var vm = await GetVmAsync(agent, id, cancellationToken);
@@ -130,7 +136,7 @@ public sealed partial class SuperPodController(
 
                 try
                 {
-                    vm = await agent.CreateVmAsync(new CreateVmRequest { Spec = spec }, deadline: agents.Deadline(), cancellationToken: cancellationToken);
+                    vm = await agent.CreateVmAsync(new CreateVmRequest { Spec = spec, Epoch = epoch }, deadline: agents.Deadline(), cancellationToken: cancellationToken);
                 }
                 catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.ResourceExhausted or StatusCode.FailedPrecondition)
                 {
@@ -150,7 +156,19 @@ public sealed partial class SuperPodController(
 
             if (ShouldStart(runStrategy, vm.State))
             {
-                vm = await agent.StartVmAsync(new VmRequest { Id = id }, deadline: agents.Deadline(), cancellationToken: cancellationToken);
+                try
+                {
+                    vm = await agent.StartVmAsync(new VmRequest { Id = id, Epoch = epoch }, deadline: agents.Deadline(), cancellationToken: cancellationToken);
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
+                {
+                    // The agent's ownership record refuses this epoch: a newer copy of the VM exists (or existed) elsewhere.
+                    var message = $"node {nodeName} refuses to start VM {id} under epoch {epoch}: {e.Status.Detail}";
+                    await events.WarningAsync(pod, StaleEpochReason, message, cancellationToken);
+                    await SetStatusAsync(key, null, Ready("False", StaleEpochReason, message), cancellationToken);
+                    return ReconcileResult.After(options.ResyncPeriod);
+                }
+
                 await events.NormalAsync(pod, StartedReason, $"Started VM {id} on node {nodeName}", cancellationToken);
             }
             else if (runStrategy == RunStrategy.Halted && vm.State is VmState.Running or VmState.Paused)

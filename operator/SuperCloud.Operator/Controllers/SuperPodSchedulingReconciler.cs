@@ -117,6 +117,10 @@ public sealed class SuperPodSchedulingReconciler : IReconciler
         var pod = KubernetesJson.Deserialize<SuperPod>(KubernetesJson.Serialize(cached));
         var status = pod.Status ??= new SuperPodStatus();
         status.Node = node.Name;
+
+        // A new copy of the VM is created there: it runs under the next ownership epoch (any copy left elsewhere, from a
+        // node that was lost and fenced, holds an older one and is refused by its agent).
+        status.OwnerEpoch = (status.OwnerEpoch ?? 0) + 1;
         status.Cluster = node.ClusterName;
         status.Cloud = node.Cluster?.Provider;
         status.Region = node.Cluster?.Region;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using k8s.Models;
 using SuperCloud.Crds.V1Alpha1;
@@ -23,6 +24,11 @@ public sealed class SuperNodeDrainReconciler(
     public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(5);
+
+    // Migrations this controller created that the cache may not show yet (controller-runtime's "expectations"): without
+    // them a second round right after the first would create a second migration of the same SuperPod, which would move
+    // it again once the first moved it off the node.
+    private readonly ConcurrentDictionary<(string Node, ObjectKey Pod), string> _created = new();
 
     /// <summary>True when <paramref name="node"/> is cordoned and asked to drain.</summary>
     public static bool IsDraining(SuperNode node)
@@ -62,6 +68,17 @@ public sealed class SuperNodeDrainReconciler(
         {
             var podKey = ObjectKey.From(pod);
             var mine = drains.Where(m => m.Metadata.NamespaceProperty == podKey.Namespace && m.Spec.SuperPod == podKey.Name).ToList();
+            if (_created.TryGetValue((key.Name, podKey), out var expected))
+            {
+                if (mine.TrueForAll(m => m.Metadata.Name != expected))
+                {
+                    moving++;
+                    continue;
+                }
+
+                _created.TryRemove(new KeyValuePair<(string, ObjectKey), string>((key.Name, podKey), expected));
+            }
+
             if (pod.Status?.Migration is not null || mine.Any(m => !SuperPodMigrationReconciler.IsFinished(m.Status?.Phase)))
             {
                 moving++;
@@ -86,7 +103,7 @@ public sealed class SuperNodeDrainReconciler(
                 continue;
             }
 
-            await migrationClient.CreateAsync(new SuperPodMigration
+            var created = await migrationClient.CreateAsync(new SuperPodMigration
             {
                 Metadata = new V1ObjectMeta
                 {
@@ -96,6 +113,7 @@ public sealed class SuperNodeDrainReconciler(
                 },
                 Spec = new SuperPodMigrationSpec { SuperPod = podKey.Name, Reason = MigrationReason.NodeDrain },
             }, cancellationToken);
+            _created[(key.Name, podKey)] = created.Metadata.Name;
             started++;
             moving++;
         }
@@ -108,6 +126,12 @@ public sealed class SuperNodeDrainReconciler(
             }
 
             await events.NormalAsync(node, "Draining", $"Started {started} migration(s) to move SuperPods off {key.Name}", cancellationToken);
+        }
+
+        // Expectations of SuperPods that are no longer on the node are moot.
+        foreach (var expectation in _created.Keys.Where(k => k.Node == key.Name && !pods.Exists(p => ObjectKey.From(p) == k.Pod)).ToList())
+        {
+            _created.TryRemove(expectation, out _);
         }
 
         var left = pods.Count(p => p.Metadata.DeletionTimestamp is null);

@@ -24,6 +24,8 @@ internal static class BuiltInPrinters
         ("", "Event") or ("events.k8s.io", "Event") => (EventColumns, (o, now) => EventRow(o, now, group.Length > 0)),
         ("coordination.k8s.io", "Lease") => ([TableColumn.NameColumn, new("Holder", "string", "", "holderIdentity contains the identity of the holder of a current lease."), TableColumn.AgeColumn],
             (o, now) => [Name(o), Str(o, "spec", "holderIdentity") ?? "", Age(o, now)]),
+        ("", "Pod") => (PodColumns, PodRow),
+        ("", "Node") => (NodeColumns, NodeRow),
         ("apps", "Deployment") => (DeploymentColumns, DeploymentRow),
         ("apps", "DaemonSet") => (DaemonSetColumns, DaemonSetRow),
         ("", "Service") => (ServiceColumns, ServiceRow),
@@ -47,6 +49,98 @@ internal static class BuiltInPrinters
         new("Count", "string", "", "The number of times this event has occurred.", 1),
         new("Name", "string", "name", TableColumn.NameDescription, 1),
     ];
+
+    private static readonly TableColumn[] PodColumns =
+    [
+        TableColumn.NameColumn,
+        new("Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic."),
+        new("Status", "string", "", "The aggregate status of the containers in this pod."),
+        new("Restarts", "string", "", "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
+        TableColumn.AgeColumn,
+        new("IP", "string", "", "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.", 1),
+        new("Node", "string", "", "NodeName is a request to schedule this pod onto a specific node.", 1),
+        new("Nominated Node", "string", "", "nominatedNodeName is set only when this pod preempts other pods on the node.", 1),
+        new("Readiness Gates", "string", "", "If specified, all readiness gates will be evaluated for pod readiness.", 1),
+    ];
+
+    private static readonly TableColumn[] NodeColumns =
+    [
+        TableColumn.NameColumn,
+        new("Status", "string", "", "The status of the node"),
+        new("Roles", "string", "", "The roles of the node"),
+        TableColumn.AgeColumn,
+        new("Version", "string", "", "Kubelet Version reported by the node."),
+        new("Internal-IP", "string", "", "List of addresses reachable to the node. Queried from cloud provider, if available.", 1),
+        new("External-IP", "string", "", "List of addresses reachable to the node. Queried from cloud provider, if available.", 1),
+        new("OS-Image", "string", "", "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).", 1),
+        new("Kernel-Version", "string", "", "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1),
+        new("Container-Runtime", "string", "", "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).", 1),
+    ];
+
+    // printPod: Ready counts ready containers of the spec's containers; Status is the phase unless a container waits or
+    // terminated with a reason, or the pod is being deleted (Terminating).
+    private static List<JsonNode?> PodRow(JsonObject o, DateTimeOffset now)
+    {
+        var total = Count(o["spec"]?["containers"]);
+        var statuses = (o["status"]?["containerStatuses"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var ready = statuses.Count(c => c["ready"] is JsonValue r && r.TryGetValue<bool>(out var b) && b);
+        var restarts = statuses.Sum(c => Long(c, "restartCount") ?? 0);
+        var reason = Str(o, "status", "reason") ?? Str(o, "status", "phase") ?? "Unknown";
+        foreach (var container in statuses)
+        {
+            if (Str(container, "state", "waiting", "reason") is { Length: > 0 } waiting)
+            {
+                reason = waiting;
+            }
+            else if (Str(container, "state", "terminated", "reason") is { Length: > 0 } terminated)
+            {
+                reason = terminated;
+            }
+        }
+
+        if (Str(o, "metadata", "deletionTimestamp") is not null)
+        {
+            reason = "Terminating";
+        }
+
+        var ip = Str(o, "status", "podIP");
+        var node = Str(o, "spec", "nodeName");
+        var nominated = Str(o, "status", "nominatedNodeName");
+        var gates = Count(o["spec"]?["readinessGates"]);
+        return
+        [
+            Name(o), Invariant($"{ready}/{total}"), reason, Invariant($"{restarts}"), Age(o, now),
+            string.IsNullOrEmpty(ip) ? "<none>" : ip, string.IsNullOrEmpty(node) ? "<none>" : node,
+            string.IsNullOrEmpty(nominated) ? "<none>" : nominated, gates == 0 ? "<none>" : Invariant($"0/{gates}"),
+        ];
+    }
+
+    // printNode: Ready/NotReady/Unknown from the Ready condition, SchedulingDisabled when cordoned; roles from
+    // node-role.kubernetes.io/<role> labels.
+    private static List<JsonNode?> NodeRow(JsonObject o, DateTimeOffset now)
+    {
+        var conditions = (o["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var readyCondition = conditions.FirstOrDefault(c => Str(c, "type") == "Ready");
+        var status = readyCondition is null ? "Unknown" : Str(readyCondition, "status") == "True" ? "Ready" : "NotReady";
+        if (o["spec"]?["unschedulable"] is JsonValue u && u.TryGetValue<bool>(out var cordoned) && cordoned)
+        {
+            status += ",SchedulingDisabled";
+        }
+
+        const string rolePrefix = "node-role.kubernetes.io/";
+        var roles = (o["metadata"]?["labels"] as JsonObject ?? []).Select(l => l.Key)
+            .Where(k => k.StartsWith(rolePrefix, StringComparison.Ordinal) && k.Length > rolePrefix.Length)
+            .Select(k => k[rolePrefix.Length..]).Order(StringComparer.Ordinal).ToList();
+        var addresses = (o["status"]?["addresses"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        string Address(string type) => addresses.Where(a => Str(a, "type") == type).Select(a => Str(a, "address")).FirstOrDefault() ?? "<none>";
+        string Info(string field) => Str(o, "status", "nodeInfo", field) is { Length: > 0 } value ? value : "<unknown>";
+        return
+        [
+            Name(o), status, roles.Count == 0 ? "<none>" : string.Join(",", roles), Age(o, now),
+            Str(o, "status", "nodeInfo", "kubeletVersion") ?? "", Address("InternalIP"), Address("ExternalIP"),
+            Info("osImage"), Info("kernelVersion"), Info("containerRuntimeVersion"),
+        ];
+    }
 
     private static readonly TableColumn[] DeploymentColumns =
     [

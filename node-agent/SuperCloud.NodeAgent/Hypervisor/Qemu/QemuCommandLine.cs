@@ -12,7 +12,9 @@ internal static class QemuCommandLine
     /// <param name="accelerator"><c>tcg</c> or <c>kvm</c>.</param>
     /// <param name="sharedMemoryFile">Guest RAM is the shared file <see cref="QemuVmPaths.Memory"/> rather than anonymous memory.</param>
     /// <param name="incoming">Start as the target of a live migration: the stream's source is given later (<c>migrate-incoming</c>).</param>
-    public static IReadOnlyList<string> Build(VmSpec spec, QemuVmFiles files, QemuVmPaths paths, string accelerator, bool sharedMemoryFile = false, bool incoming = false)
+    /// <param name="observerSocket">Add the second QMP socket <see cref="QemuVmPaths.ObserverSocket"/> for observers.</param>
+    public static IReadOnlyList<string> Build(
+        VmSpec spec, QemuVmFiles files, QemuVmPaths paths, string accelerator, bool sharedMemoryFile = false, bool incoming = false, bool observerSocket = false)
     {
         var memory = spec.MemoryMib.ToString(CultureInfo.InvariantCulture);
         var args = new List<string>
@@ -23,7 +25,9 @@ internal static class QemuCommandLine
             "-accel", accelerator,
             "-m", memory,
             "-smp", spec.Vcpus.ToString(CultureInfo.InvariantCulture),
-            "-serial", $"file:{paths.ConsoleLog}",
+            // Appending, so the console log can be truncated under QEMU when it is rotated (ConsoleLogRotator).
+            "-chardev", $"file,id=console,path={paths.ConsoleLog},append=on",
+            "-serial", "chardev:console",
             "-qmp", $"unix:{paths.QmpSocket},server=on,wait=off",
             "-pidfile", paths.Pid,
             // Paused until the driver has attached to QMP, so no guest output happens before the driver watches.
@@ -35,6 +39,11 @@ internal static class QemuCommandLine
         {
             // share=on: guest writes reach the file and writes to the file reach the guest (another process may map it).
             args.AddRange(["-object", $"memory-backend-file,id=mem,size={memory}M,mem-path={paths.Memory},share=on"]);
+        }
+
+        if (observerSocket)
+        {
+            args.AddRange(["-qmp", $"unix:{paths.ObserverSocket},server=on,wait=off"]);
         }
 
         if (incoming)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SuperCloud.Agent.V1;
 
 namespace SuperCloud.NodeAgent.Hypervisor.Qemu;
 
@@ -27,7 +28,7 @@ public sealed partial class QemuDriver
         WithVmAsync(vmId, "export disks of", async vm =>
         {
             const string operation = "export disks of";
-            if (!vm.Incoming)
+            if (vm.State.Migration != VmMigrationState.Incoming)
             {
                 throw new VmStateConflictException(vmId, operation, vm.Status.State, "only the target of a migration serves its disks");
             }
@@ -64,7 +65,7 @@ public sealed partial class QemuDriver
         {
             const string operation = "mirror disks of";
             ArgumentNullException.ThrowIfNull(socketByDisk);
-            if (vm.Status.State != VmState.Running || vm.Incoming || vm.MirrorJobs.Count > 0)
+            if (vm.Status.State != VmState.Running || vm.State.Migration == VmMigrationState.Incoming || vm.MirrorJobs.Count > 0)
             {
                 throw new VmStateConflictException(vmId, operation, vm.Status.State,
                     vm.MirrorJobs.Count > 0 ? "its disks are being mirrored already" : "only a running VM migrates live");
@@ -128,7 +129,7 @@ public sealed partial class QemuDriver
             return DiskMirrorInfo.None;
         }
 
-        if (vm.Qmp is not { } qmp)
+        if (vm.State.Qmp is not { } qmp)
         {
             return new DiskMirrorInfo(0, 0, false, "QEMU is not running");
         }
@@ -208,7 +209,7 @@ public sealed partial class QemuDriver
     public Task CancelDiskMirrorAsync(string vmId, CancellationToken cancellationToken) =>
         WithVmAsync(vmId, "cancel disk mirror of", async vm =>
         {
-            if (vm.MirrorJobs.Count > 0 && vm.Qmp is not null)
+            if (vm.MirrorJobs.Count > 0 && vm.State.Qmp is not null)
             {
                 await AbandonMirrorAsync(vm, cancellationToken);
             }

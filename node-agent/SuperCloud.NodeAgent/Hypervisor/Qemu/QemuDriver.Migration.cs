@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SuperCloud.Agent.V1;
 using SuperCloud.NodeAgent.Qmp;
 
 namespace SuperCloud.NodeAgent.Hypervisor.Qemu;
@@ -24,7 +25,8 @@ public sealed partial class QemuDriver
     /// <summary>Reason of a target VM whose QEMU exited before the switch-over.</summary>
     public const string IncomingFailedReason = "IncomingMigrationFailed";
 
-    private const string MigratedOutMessage = "the VM's state was migrated to another host; it must not resume here";
+    /// <summary>Message of a source VM after a completed outgoing migration.</summary>
+    internal const string MigratedOutMessage = "the VM's state was migrated to another host; it must not resume here";
 
     // QEMU's max-bandwidth is bytes per second; "unlimited" is a rate no link reaches (QEMU's default is 128 MiB/s).
     private const long UnlimitedBandwidth = 1L << 40;
@@ -37,8 +39,8 @@ public sealed partial class QemuDriver
     {
         ArgumentNullException.ThrowIfNull(spec);
         var incoming = new IncomingLaunch(CheckSettings(settings), CheckSocketPath(spec.Id, streamSocketPath));
-        if (_vms.TryGetValue(spec.Id, out var existing) && existing.Incoming && existing.Qmp is not null
-            && existing.IncomingSocketPath == streamSocketPath)
+        if (_vms.TryGetValue(spec.Id, out var existing)
+            && existing.State is { Migration: VmMigrationState.Incoming, Qmp: not null, IncomingSocket: var listening } && listening == streamSocketPath)
         {
             // The same preparation again (a retried call): QEMU already listens.
             return existing.Status;
@@ -47,12 +49,7 @@ public sealed partial class QemuDriver
         await CreateAsync(spec, cancellationToken);
         try
         {
-            return await WithVmAsync(spec.Id, "prepare incoming migration", vm =>
-            {
-                vm.Incoming = true;
-                vm.IncomingSocketPath = streamSocketPath;
-                return LaunchAsync(vm, cancellationToken, incoming);
-            }, cancellationToken);
+            return await WithVmAsync(spec.Id, "prepare incoming migration", vm => LaunchAsync(vm, cancellationToken, incoming), cancellationToken);
         }
         catch
         {
@@ -68,25 +65,29 @@ public sealed partial class QemuDriver
         {
             CheckSettings(settings);
             CheckSocketPath(vmId, streamSocketPath);
-            if (vm.Status.State != VmState.Running || vm.Incoming)
+            if (vm.Status.State != VmState.Running || vm.State.Migration != VmMigrationState.None)
             {
-                throw new VmStateConflictException(vmId, "start outgoing migration", vm.Status.State,
-                    vm.Incoming ? "it is itself the target of a migration" : "only a running VM migrates live");
+                throw new VmStateConflictException(vmId, "start outgoing migration", vm.Status.State, vm.State.Migration switch
+                {
+                    VmMigrationState.Incoming => "it is itself the target of a migration",
+                    VmMigrationState.Outgoing => "another outgoing migration runs",
+                    VmMigrationState.None => "only a running VM migrates live",
+                    _ => "its state was already migrated to another host",
+                });
             }
 
             const string operation = "start outgoing migration";
             await ExecuteAsync(vm, operation, "migrate-set-capabilities", Capabilities(settings, source: true), cancellationToken);
             await ExecuteAsync(vm, operation, "migrate-set-parameters", Parameters(settings), cancellationToken);
             await SetPauseBeforeSwitchoverAsync(vm, cancellationToken);
-            vm.OutgoingStartedAt = _timeProvider.GetUtcNow();
-            vm.OutgoingActive = true;
+            vm.Apply(new QemuVmEvent.OutgoingStarting(_timeProvider.GetUtcNow()), _timeProvider.GetUtcNow());
             try
             {
                 await ExecuteAsync(vm, operation, "migrate", new JsonObject { ["uri"] = "unix:" + streamSocketPath }, cancellationToken);
             }
             catch
             {
-                vm.OutgoingActive = false;
+                vm.Apply(new QemuVmEvent.OutgoingNotStarted(), _timeProvider.GetUtcNow());
                 throw;
             }
 
@@ -98,10 +99,11 @@ public sealed partial class QemuDriver
     public async Task<MigrationInfo> GetMigrationInfoAsync(string vmId, CancellationToken cancellationToken)
     {
         var vm = Find(vmId, "get migration of");
-        if (vm.Qmp is not { } qmp)
+        var state = vm.State;
+        if (state.Qmp is not { } qmp)
         {
-            return vm.Incoming || vm.OutgoingStartedAt is not null
-                ? MigrationInfo.None with { Status = "failed", Error = "QEMU is not running" }
+            return state.Migration == VmMigrationState.Incoming || state.OutgoingStartedAt is not null
+                ? MigrationInfo.None with { State = HypervisorMigrationState.Failed, Error = "QEMU is not running" }
                 : MigrationInfo.None;
         }
 
@@ -130,7 +132,7 @@ public sealed partial class QemuDriver
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(pollInterval, TimeSpan.Zero);
         var vm = Find(vmId, "watch migration of");
-        var qmp = vm.Qmp ?? throw new VmStateConflictException(vmId, "watch migration of", vm.Status.State, "QEMU is not running");
+        var qmp = vm.State.Qmp ?? throw new VmStateConflictException(vmId, "watch migration of", vm.Status.State, "QEMU is not running");
 
         // Subscribe before the first query, so no event between the two is missed.
         using var events = qmp.SubscribeEvents();
@@ -143,7 +145,7 @@ public sealed partial class QemuDriver
             }
             catch (HypervisorException) when (!qmp.IsConnected)
             {
-                info = MigrationInfo.None with { Status = "failed", Error = "QEMU exited during the migration" };
+                info = MigrationInfo.None with { State = HypervisorMigrationState.Failed, Error = "QEMU exited during the migration" };
             }
 
             yield return info;
@@ -157,7 +159,7 @@ public sealed partial class QemuDriver
                 // The QMP connection closed: QEMU is gone, and so is its migration.
                 yield return await GetMigrationInfoAsync(vmId, cancellationToken) is { IsFinished: true } last
                     ? last
-                    : MigrationInfo.None with { Status = "failed", Error = "QEMU exited during the migration" };
+                    : MigrationInfo.None with { State = HypervisorMigrationState.Failed, Error = "QEMU exited during the migration" };
                 yield break;
             }
         }
@@ -175,7 +177,7 @@ public sealed partial class QemuDriver
     public Task CancelOutgoingAsync(string vmId, CancellationToken cancellationToken) =>
         WithVmAsync(vmId, "cancel outgoing migration", async vm =>
         {
-            if (vm.Qmp is not null)
+            if (vm.State.Qmp is not null)
             {
                 // QEMU resumes the VM itself when the migration had not completed yet.
                 await ExecuteAsync(vm, "cancel outgoing migration", "migrate_cancel", null, cancellationToken);
@@ -189,7 +191,7 @@ public sealed partial class QemuDriver
         WithVmAsync(vmId, "resume migrated-in VM", async vm =>
         {
             const string operation = "resume migrated-in VM";
-            if (!vm.Incoming)
+            if (vm.State.Migration != VmMigrationState.Incoming)
             {
                 return vm.Status is { State: VmState.Running, Reason: MigratedInReason or "Resumed" }
                     ? vm.Status
@@ -198,19 +200,19 @@ public sealed partial class QemuDriver
 
             // QEMU announces the end of the load with a MIGRATION event: wait for events, not for a poll interval.
             var deadline = _timeProvider.GetUtcNow() + timeout;
-            using var loading = vm.Qmp!.SubscribeEvents();
+            using var loading = vm.State.Qmp!.SubscribeEvents();
             while (true)
             {
-                var migration = (await ExecuteAsync(vm, operation, "query-migrate", null, cancellationToken)).TryGetProperty("status", out var m) ? m.GetString() : null;
+                var migration = MigrationInfo.ParseQemuStatus((await ExecuteAsync(vm, operation, "query-migrate", null, cancellationToken)).TryGetProperty("status", out var m) ? m.GetString() : null);
                 var runState = (await ExecuteAsync(vm, operation, "query-status", null, cancellationToken)).GetProperty("status").GetString();
 
-                // "completed": the whole state is loaded; "postcopy-active": the device state is, and pages follow on demand.
-                if (migration is "completed" or "postcopy-active" && runState == "paused")
+                // Completed: the whole state is loaded; post-copy: the device state is, and pages follow on demand.
+                if (migration is HypervisorMigrationState.Completed or HypervisorMigrationState.PostcopyActive && runState == "paused")
                 {
                     break;
                 }
 
-                if (migration is "failed")
+                if (migration is HypervisorMigrationState.Failed)
                 {
                     throw new HypervisorException(vmId, operation, "the incoming migration failed in QEMU");
                 }
@@ -218,7 +220,7 @@ public sealed partial class QemuDriver
                 if (_timeProvider.GetUtcNow() >= deadline)
                 {
                     throw new HypervisorException(vmId, operation,
-                        $"QEMU did not finish loading the incoming state within {timeout.TotalSeconds:0.#} s (migration {migration ?? "none"}, run state {runState})");
+                        $"QEMU did not finish loading the incoming state within {timeout.TotalSeconds:0.#} s (migration {migration}, run state {runState})");
                 }
 
                 if (!await WaitForEventAsync(loading, ResumePollInterval, cancellationToken))
@@ -228,21 +230,21 @@ public sealed partial class QemuDriver
             }
 
             await StopExportsAsync(vm, cancellationToken);
-            vm.Incoming = false;
 
             // The RESUME event carries QEMU's own timestamp of the moment the vCPUs ran again: the end of the downtime.
-            using (var events = vm.Qmp!.SubscribeEvents())
+            DateTimeOffset resumedAt;
+            using (var events = vm.State.Qmp!.SubscribeEvents())
             {
                 await ExecuteAsync(vm, operation, "cont", null, cancellationToken);
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 wait.CancelAfter(_options.CommandTimeout);
                 try
                 {
-                    vm.LastResumeAt = (await events.WaitForAsync("RESUME", wait.Token)).Timestamp;
+                    resumedAt = (await events.WaitForAsync("RESUME", wait.Token)).Timestamp;
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    vm.LastResumeAt = _timeProvider.GetUtcNow();
+                    resumedAt = _timeProvider.GetUtcNow();
                 }
                 catch (QmpException ex)
                 {
@@ -251,8 +253,48 @@ public sealed partial class QemuDriver
             }
 
             _logger.MigratedInResumed(vmId);
-            return await TransitionAsync(vm, VmState.Running, MigratedInReason, "resumed by the migration's switch-over", cancellationToken);
+            return await ApplyAsync(vm, new QemuVmEvent.MigratedInResumed(resumedAt), cancellationToken);
         }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task RecoverIncomingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken) =>
+        WithVmAsync(vmId, "recover incoming post-copy", async vm =>
+        {
+            const string operation = "recover incoming post-copy";
+            CheckSocketPath(vmId, streamSocketPath);
+            await RequirePostCopyPausedAsync(vm, operation, cancellationToken);
+            File.Delete(streamSocketPath);
+            await ExecuteAsync(vm, operation, "migrate-recover", new JsonObject { ["uri"] = "unix:" + streamSocketPath }, cancellationToken);
+            _logger.IncomingListening(vmId, vm.State.Pid ?? 0, streamSocketPath);
+            return vm.Status;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task ResumeOutgoingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken) =>
+        WithVmAsync(vmId, "resume outgoing post-copy", async vm =>
+        {
+            const string operation = "resume outgoing post-copy";
+            CheckSocketPath(vmId, streamSocketPath);
+            if (vm.State.Migration != VmMigrationState.PostCopyOut)
+            {
+                throw new VmStateConflictException(vmId, operation, vm.Status.State, "its post-copy migration is not waiting to be recovered");
+            }
+
+            await RequirePostCopyPausedAsync(vm, operation, cancellationToken);
+            await ExecuteAsync(vm, operation, "migrate", new JsonObject { ["uri"] = "unix:" + streamSocketPath, ["resume"] = true }, cancellationToken);
+            _logger.OutgoingStarted(vmId, streamSocketPath);
+            return vm.Status;
+        }, cancellationToken);
+
+    private async Task RequirePostCopyPausedAsync(QemuVm vm, string operation, CancellationToken cancellationToken)
+    {
+        var reply = await ExecuteAsync(vm, operation, "query-migrate", null, cancellationToken);
+        var state = MigrationInfo.ParseQemuStatus(reply.TryGetProperty("status", out var s) ? s.GetString() : null);
+        if (state != HypervisorMigrationState.PostcopyPaused)
+        {
+            throw new VmStateConflictException(vm.Spec.Id, operation, vm.Status.State, $"the hypervisor's migration is {state}, not paused in post-copy");
+        }
+    }
 
     /// <inheritdoc />
     public Task<VmStatus> RollBackOutgoingAsync(string vmId, CancellationToken cancellationToken) =>
@@ -264,14 +306,16 @@ public sealed partial class QemuDriver
                 return vm.Status;
             }
 
-            if (vm.Status.Reason != MigratedOutReason)
+            if (vm.State.Migration != VmMigrationState.MigratedOut)
             {
-                throw new VmStateConflictException(vmId, operation, vm.Status.State, "no completed outgoing migration to roll back");
+                throw new VmStateConflictException(vmId, operation, vm.Status.State, vm.State.Migration == VmMigrationState.PostCopyOut
+                    ? "post-copy moved it to another host, which ran it since: this copy's memory is stale"
+                    : "no completed outgoing migration to roll back");
             }
 
             await ExecuteAsync(vm, operation, "cont", null, cancellationToken);
             _logger.MigrationRolledBack(vmId);
-            return await TransitionAsync(vm, VmState.Running, MigrationRolledBackReason, "resumed on the source: the migration was rolled back", cancellationToken);
+            return await ApplyAsync(vm, new QemuVmEvent.RolledBack(), cancellationToken);
         }, cancellationToken);
 
     private async Task<VmStatus> ListenForIncomingAsync(QemuVm vm, int pid, IncomingLaunch incoming, CancellationToken cancellationToken)
@@ -281,12 +325,12 @@ public sealed partial class QemuDriver
         await ExecuteAsync(vm, operation, "migrate-set-capabilities", Capabilities(incoming.Settings, source: false), cancellationToken);
         await ExecuteAsync(vm, operation, "migrate-incoming", new JsonObject { ["uri"] = "unix:" + incoming.SocketPath }, cancellationToken);
         _logger.IncomingListening(vm.Spec.Id, pid, incoming.SocketPath);
-        return await TransitionAsync(vm, VmState.Paused, IncomingMigrationReason, "waiting for the incoming migration stream", cancellationToken);
+        return await ApplyAsync(vm, new QemuVmEvent.Listening(), cancellationToken);
     }
 
     private async Task<JsonElement> ExecuteAsync(QemuVm vm, string operation, string command, JsonObject? arguments, CancellationToken cancellationToken)
     {
-        var qmp = vm.Qmp ?? throw new VmStateConflictException(vm.Spec.Id, operation, vm.Status.State, "QEMU is not running");
+        var qmp = vm.State.Qmp ?? throw new VmStateConflictException(vm.Spec.Id, operation, vm.Status.State, "QEMU is not running");
         try
         {
             return await qmp.ExecuteAsync(command, arguments, _options.CommandTimeout, cancellationToken);
@@ -323,14 +367,16 @@ public sealed partial class QemuDriver
 
     private static MigrationInfo ParseMigration(QemuVm vm, JsonElement reply)
     {
-        var status = reply.TryGetProperty("status", out var s) ? s.GetString() ?? "none" : "none";
+        var word = reply.TryGetProperty("status", out var s) ? s.GetString() : null;
+        var status = MigrationInfo.ParseQemuStatus(word);
         long Ram(string name) => reply.TryGetProperty("ram", out var ram) && ram.TryGetProperty(name, out var v) ? v.GetInt64() : 0;
         long Top(string name) => reply.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : -1;
         var pageSize = Ram("page-size") is > 0 and var p ? p : 4096;
         var downtime = Top("downtime");
         var total = Top("total-time");
-        var started = vm.OutgoingStartedAt;
-        var stoppedAt = started is not null && vm.LastStopAt is { } stop && stop >= started ? stop : (DateTimeOffset?)null;
+        var state = vm.State;
+        var started = state.OutgoingStartedAt;
+        var stoppedAt = started is not null && state.LastStopAt is { } stop && stop >= started ? stop : (DateTimeOffset?)null;
         return new MigrationInfo(
             status,
             Ram("transferred"),
@@ -343,7 +389,10 @@ public sealed partial class QemuDriver
             total >= 0 ? TimeSpan.FromMilliseconds(total) : null,
             reply.TryGetProperty("error-desc", out var e) ? e.GetString() : null,
             stoppedAt,
-            vm.LastResumeAt);
+            state.LastResumeAt)
+        {
+            PausedBeforeSwitchover = word == "pre-switchover",
+        };
     }
 
     private static string? MigrationEventStatus(QmpEvent evt) =>

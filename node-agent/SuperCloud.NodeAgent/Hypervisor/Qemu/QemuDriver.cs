@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SuperCloud.Agent.V1;
 using SuperCloud.Images;
 using SuperCloud.NodeAgent.Qmp;
 
@@ -26,6 +26,7 @@ public sealed partial class QemuDriver : IHypervisorDriver
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<QemuDriver> _logger;
     private readonly ConcurrentDictionary<string, QemuVm> _vms = new(StringComparer.Ordinal);
+    private readonly ConsoleLogRotator _consoleLogs;
 
     private QemuDriver(QemuDriverOptions options, ImageCache images, TimeProvider timeProvider, ILogger<QemuDriver> logger)
     {
@@ -33,10 +34,14 @@ public sealed partial class QemuDriver : IHypervisorDriver
         _storage = new QemuStorage(images, options);
         _timeProvider = timeProvider;
         _logger = logger;
+        _consoleLogs = new ConsoleLogRotator(options.StateDirectory, options.ConsoleLogMaxSize, options.ConsoleLogMaxFiles, options.ConsoleLogCheckInterval, timeProvider, logger);
     }
 
     /// <inheritdoc />
     public string Name => "qemu";
+
+    /// <inheritdoc />
+    public string StateDirectory => _options.StateDirectory;
 
     /// <summary>
     /// Validates the options, creates the state directory and re-attaches to every VM found in it. VMs boot only from
@@ -165,7 +170,7 @@ public sealed partial class QemuDriver : IHypervisorDriver
                     return vm.Status;
                 case VmState.Running:
                     await ExecuteAsync(vm, "pause", "stop", cancellationToken);
-                    return await TransitionAsync(vm, VmState.Paused, "Paused", "", cancellationToken);
+                    return await ApplyAsync(vm, new QemuVmEvent.Paused(), cancellationToken);
                 default:
                     throw new VmStateConflictException(vmId, "pause", vm.Status.State);
             }
@@ -179,18 +184,21 @@ public sealed partial class QemuDriver : IHypervisorDriver
             {
                 case VmState.Running:
                     return vm.Status;
-                case VmState.Paused when vm.OutgoingActive:
+                case VmState.Paused when vm.State.Migration == VmMigrationState.Outgoing:
                     throw new VmStateConflictException(vmId, "resume", VmState.Paused,
                         "an outgoing migration is copying its final state; resuming it now would lose what it writes");
-                case VmState.Paused when vm.Incoming:
+                case VmState.Paused when vm.State.Migration == VmMigrationState.Incoming:
                     throw new VmStateConflictException(vmId, "resume", VmState.Paused,
                         "it is the target of a migration that has not switched over; only the migration resumes it");
-                case VmState.Paused when vm.Status.Reason == MigratedOutReason:
+                case VmState.Paused when vm.State.Migration == VmMigrationState.MigratedOut:
                     throw new VmStateConflictException(vmId, "resume", VmState.Paused,
                         "its state was migrated to another host; resuming it here could run it twice (roll the migration back instead)");
+                case VmState.Paused when vm.State.Migration == VmMigrationState.PostCopyOut:
+                    throw new VmStateConflictException(vmId, "resume", VmState.Paused,
+                        "post-copy moved it to another host, which ran it since: this copy's memory is stale and it never resumes");
                 case VmState.Paused:
                     await ExecuteAsync(vm, "resume", "cont", cancellationToken);
-                    return await TransitionAsync(vm, VmState.Running, "Resumed", "", cancellationToken);
+                    return await ApplyAsync(vm, new QemuVmEvent.Resumed(), cancellationToken);
                 default:
                     throw new VmStateConflictException(vmId, "resume", vm.Status.State);
             }
@@ -211,7 +219,7 @@ public sealed partial class QemuDriver : IHypervisorDriver
             // Once begun, a delete runs to its end whatever happens to its caller (the operator's deadline passing while
             // QEMU takes its time to quit): one cut short would leave the VM marked deleted yet registered, an id that
             // could then be neither deleted nor created again on this host.
-            vm.Deleted = true;
+            vm.Apply(new QemuVmEvent.Stopping(Delete: true), _timeProvider.GetUtcNow());
             await TerminateAsync(vm, CancellationToken.None);
 
             // No state write may run while the directory goes (one would leave a file behind and the directory with
@@ -271,29 +279,18 @@ public sealed partial class QemuDriver : IHypervisorDriver
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         var vm = Find(vmId, "read console of");
-        try
-        {
-            await using var stream = new FileStream(vm.Paths.ConsoleLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var start = Math.Max(0, stream.Length - maxBytes);
-            stream.Seek(start, SeekOrigin.Begin);
-            var buffer = new byte[stream.Length - start];
-            await stream.ReadExactlyAsync(buffer, cancellationToken);
-            return Encoding.UTF8.GetString(buffer);
-        }
-        catch (FileNotFoundException)
-        {
-            return "";
-        }
+        return await ConsoleLogRotator.ReadTailAsync(vm.Paths.ConsoleLog, maxBytes, cancellationToken);
     }
 
     /// <summary>Detaches from every QEMU without stopping it: VMs outlive the agent.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _consoleLogs.DisposeAsync();
         foreach (var vm in _vms.Values)
         {
-            if (vm.Qmp is { } qmp)
+            if (vm.State.Qmp is { } qmp)
             {
-                vm.Qmp = null;
+                vm.Apply(new QemuVmEvent.Detached(qmp), _timeProvider.GetUtcNow());
                 await qmp.DisposeAsync();
             }
 
@@ -310,7 +307,7 @@ public sealed partial class QemuDriver : IHypervisorDriver
         await vm.OperationLock.WaitAsync(cancellationToken);
         try
         {
-            if (vm.Deleted)
+            if (vm.State.Deleted)
             {
                 throw new VmNotFoundException(vmId, operation);
             }
@@ -332,14 +329,18 @@ public sealed partial class QemuDriver : IHypervisorDriver
         File.Delete(paths.Memory);
         // Each boot gets a fresh console log, so "the console" always means the current boot.
         await File.WriteAllBytesAsync(paths.ConsoleLog, [], cancellationToken);
-        vm.StopRequested = false;
-        vm.ShutdownReason = null;
+        for (var generation = 1; generation <= 10; generation++)
+        {
+            File.Delete(ConsoleLogRotator.Rotated(paths.ConsoleLog, generation));
+        }
+
+        vm.Apply(new QemuVmEvent.Launching(incoming?.SocketPath), _timeProvider.GetUtcNow());
 
         try
         {
             var files = await _storage.ResolveAsync(vm.Spec, paths, cancellationToken);
             var psi = new ProcessStartInfo(_options.QemuBinary) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var arg in QemuCommandLine.Build(vm.Spec, files, paths, _options.Accelerator, _options.SharedMemoryFile, incoming is not null))
+            foreach (var arg in QemuCommandLine.Build(vm.Spec, files, paths, _options.Accelerator, _options.SharedMemoryFile, incoming is not null, _options.ObserverSocket))
             {
                 psi.ArgumentList.Add(arg);
             }
@@ -347,7 +348,7 @@ public sealed partial class QemuDriver : IHypervisorDriver
             await LaunchProcessAsync(vm, psi, cancellationToken);
             var pid = QemuProcess.ReadPidFile(paths.Pid)
                 ?? throw new HypervisorException(vm.Spec.Id, "start", $"QEMU daemonized but wrote no pid to {paths.Pid}");
-            vm.Pid = pid;
+            vm.Apply(new QemuVmEvent.ProcessStarted(pid), _timeProvider.GetUtcNow());
             var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, _timeProvider, _options.CommandTimeout, cancellationToken);
             AttachMonitor(vm, qmp);
             if (_options.Accelerator == "kvm")
@@ -371,13 +372,13 @@ public sealed partial class QemuDriver : IHypervisorDriver
             }
 
             _logger.Started(vm.Spec.Id, pid, _options.Accelerator);
-            return await TransitionAsync(vm, VmState.Running, "Started", "", cancellationToken);
+            return await ApplyAsync(vm, new QemuVmEvent.Booted(), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             _logger.StartFailed(ex, vm.Spec.Id);
             await TerminateAsync(vm, CancellationToken.None);
-            await TransitionAsync(vm, VmState.Stopped, "StartFailed", ex.Message, CancellationToken.None);
+            await ApplyAsync(vm, new QemuVmEvent.StartFailed(ex.Message), CancellationToken.None);
             if (ex is QmpException qmpError)
             {
                 throw new HypervisorException(vm.Spec.Id, "start", qmpError.Message, qmpError);
@@ -431,92 +432,67 @@ public sealed partial class QemuDriver : IHypervisorDriver
 
     private void AttachMonitor(QemuVm vm, QmpClient qmp)
     {
-        vm.Qmp = qmp;
+        // Subscribed before anything else, so no event of this process is missed; the monitor waits until the VM knows
+        // this connection, or it could take the process's exit for an older one's.
         var subscription = qmp.SubscribeEvents();
-        vm.Monitor = Task.Run(() => MonitorAsync(vm, qmp, subscription), CancellationToken.None);
+        var attached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var monitor = Task.Run(async () =>
+        {
+            await attached.Task;
+            await MonitorAsync(vm, qmp, subscription);
+        }, CancellationToken.None);
+        vm.Apply(new QemuVmEvent.Attached(qmp, monitor), _timeProvider.GetUtcNow());
+        attached.SetResult();
     }
 
-    // Follows QEMU's events for one process lifetime and records how that lifetime ended.
+    // Follows QEMU's events for one process lifetime and applies them, then applies how that lifetime ended.
     private async Task MonitorAsync(QemuVm vm, QmpClient qmp, QmpEventSubscription subscription)
     {
         using (subscription)
         {
             await foreach (var evt in subscription.Reader.ReadAllAsync(CancellationToken.None))
             {
-                switch (evt.Name)
+                QemuVmEvent? happened = evt.Name switch
                 {
-                    case "STOP":
-                        vm.LastStopAt = evt.Timestamp;
-                        if (vm.Status.State == VmState.Running)
-                        {
-                            await TransitionAsync(vm, VmState.Paused, "Paused", "", CancellationToken.None);
-                        }
-
-                        break;
-                    case "RESUME":
-                        vm.LastResumeAt = evt.Timestamp;
-                        if (vm.Status.State == VmState.Paused && !vm.Incoming)
-                        {
-                            await TransitionAsync(vm, VmState.Running, "Resumed", "", CancellationToken.None);
-                        }
-
-                        break;
-                    case "MIGRATION" when MigrationEventStatus(evt) is "failed" or "cancelled":
-                        vm.OutgoingActive = false;
-                        break;
-                    case "MIGRATION" when !vm.Incoming && vm.OutgoingStartedAt is not null && MigrationEventStatus(evt) == "completed":
-                        vm.OutgoingActive = false;
-                        // From here on the state lives on the target: this copy must never run again.
-                        await TransitionAsync(vm, VmState.Paused, MigratedOutReason, MigratedOutMessage, CancellationToken.None);
-                        break;
-                    case "SHUTDOWN":
-                        vm.ShutdownReason = evt.Data.ValueKind == JsonValueKind.Object && evt.Data.TryGetProperty("reason", out var r) ? r.GetString() : "unknown";
-                        break;
+                    "STOP" => new QemuVmEvent.QemuStop(evt.Timestamp),
+                    "RESUME" => new QemuVmEvent.QemuResume(evt.Timestamp),
+                    "MIGRATION" => new QemuVmEvent.QemuMigration(MigrationInfo.ParseQemuStatus(MigrationEventStatus(evt))),
+                    "SHUTDOWN" => new QemuVmEvent.QemuShutdown(
+                        evt.Data.ValueKind == JsonValueKind.Object && evt.Data.TryGetProperty("reason", out var r) ? r.GetString() ?? "unknown" : "unknown"),
+                    _ => null,
+                };
+                if (happened is not null)
+                {
+                    await ApplyAsync(vm, happened, CancellationToken.None);
                 }
             }
         }
 
-        // The connection closed: QEMU is exiting (or the driver is being disposed, which leaves QEMU running).
-        if (!ReferenceEquals(vm.Qmp, qmp))
+        // The connection closed: QEMU is exiting (or the driver detached, which leaves QEMU running).
+        if (!ReferenceEquals(vm.State.Qmp, qmp))
         {
             return;
         }
 
-        if (vm.Pid is { } pid)
+        if (vm.State.Pid is { } pid)
         {
             await QemuProcess.WaitForExitAsync(pid, vm.Paths.QmpSocket, _timeProvider, _options.StopTimeout, CancellationToken.None);
         }
 
-        vm.Qmp = null;
-        vm.Pid = null;
+        var status = await ApplyAsync(vm, new QemuVmEvent.Exited(qmp), CancellationToken.None);
         await qmp.DisposeAsync();
-        if (vm.Deleted)
+        if (status.State == VmState.Crashed && !vm.State.Deleted)
         {
-            return;
+            _logger.ExitedUnexpectedly(vm.Spec.Id, status.Message);
         }
-
-        var (state, reason, message) = (vm.StopRequested, vm.ShutdownReason) switch
-        {
-            (true, _) => (VmState.Stopped, "Stopped", ""),
-            (false, _) when vm.Incoming => (VmState.Crashed, IncomingFailedReason, "QEMU exited before the incoming migration switched over"),
-            (false, "guest-shutdown") => (VmState.Stopped, "GuestShutdown", "the guest powered off"),
-            (false, { } why) => (VmState.Crashed, "ProcessExited", $"QEMU exited: {why}"),
-            _ => (VmState.Crashed, "ProcessExited", "QEMU exited without a shutdown event"),
-        };
-        if (state == VmState.Crashed)
-        {
-            _logger.ExitedUnexpectedly(vm.Spec.Id, message);
-        }
-
-        await TransitionAsync(vm, state, reason, message, CancellationToken.None);
     }
 
     // Ends the VM's QEMU (quit, then kill after the timeout) and waits until its exit has been recorded.
     private async Task TerminateAsync(QemuVm vm, CancellationToken cancellationToken)
     {
-        vm.StopRequested = true;
-        var pid = vm.Pid ?? QemuProcess.ReadPidFile(vm.Paths.Pid);
-        if (vm.Qmp is { } qmp)
+        var state = vm.Apply(new QemuVmEvent.Stopping(Delete: false), _timeProvider.GetUtcNow()).After;
+        var pid = state.Pid ?? QemuProcess.ReadPidFile(vm.Paths.Pid);
+        if (state.Qmp is { } qmp)
         {
             try
             {
@@ -538,22 +514,19 @@ public sealed partial class QemuDriver : IHypervisorDriver
             await QemuProcess.KillAsync(q, vm.Paths.QmpSocket, _timeProvider, _options.StopTimeout, cancellationToken);
         }
 
-        if (vm.Qmp is { } stale)
+        if (vm.State.Qmp is { } stale)
         {
             // The monitor records the exit once the connection drops; a killed QEMU drops it too.
             await stale.Completion.WaitAsync(_options.StopTimeout, _timeProvider, cancellationToken);
         }
 
-        await vm.Monitor.WaitAsync(_options.StopTimeout, _timeProvider, cancellationToken);
-        if (vm.Status.State is VmState.Running or VmState.Paused or VmState.Unknown)
-        {
-            await TransitionAsync(vm, VmState.Stopped, "Stopped", "", cancellationToken);
-        }
+        await vm.State.Monitor.WaitAsync(_options.StopTimeout, _timeProvider, cancellationToken);
+        await ApplyAsync(vm, new QemuVmEvent.Terminated(), cancellationToken);
     }
 
     private async Task<JsonElement> ExecuteAsync(QemuVm vm, string operation, string command, CancellationToken cancellationToken)
     {
-        var qmp = vm.Qmp ?? throw new VmStateConflictException(vm.Spec.Id, operation, vm.Status.State);
+        var qmp = vm.State.Qmp ?? throw new VmStateConflictException(vm.Spec.Id, operation, vm.Status.State);
         try
         {
             return await qmp.ExecuteAsync(command, null, _options.CommandTimeout, cancellationToken);
@@ -564,15 +537,16 @@ public sealed partial class QemuDriver : IHypervisorDriver
         }
     }
 
-    private async Task<VmStatus> TransitionAsync(QemuVm vm, VmState state, string reason, string message, CancellationToken cancellationToken)
+    // Applies evt and records the new status on disk when it changed.
+    private async Task<VmStatus> ApplyAsync(QemuVm vm, QemuVmEvent evt, CancellationToken cancellationToken)
     {
-        var status = new VmStatus(vm.Spec.Id, state, reason, message, state is VmState.Running or VmState.Paused ? vm.Pid : null, _timeProvider.GetUtcNow());
-        if (vm.SetStatus(status) && !vm.Deleted)
+        var (before, after) = vm.Apply(evt, _timeProvider.GetUtcNow());
+        if (QemuVm.StatusChanged(before.Status, after.Status) && !after.Deleted)
         {
             await PersistAsync(vm, cancellationToken);
         }
 
-        return vm.Status;
+        return after.Status;
     }
 
     private static async Task PersistAsync(QemuVm vm, CancellationToken cancellationToken)
@@ -583,7 +557,7 @@ public sealed partial class QemuDriver : IHypervisorDriver
         await vm.PersistLock.WaitAsync(cancellationToken);
         try
         {
-            if (vm.Deleted)
+            if (vm.State.Deleted)
             {
                 return;
             }
@@ -642,35 +616,24 @@ public sealed partial class QemuDriver : IHypervisorDriver
         {
             try
             {
-                vm.Pid = p;
+                vm.Apply(new QemuVmEvent.ProcessStarted(p), _timeProvider.GetUtcNow());
                 var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, _timeProvider, _options.CommandTimeout, cancellationToken);
                 AttachMonitor(vm, qmp);
-                var status = await qmp.ExecuteAsync("query-status", null, _options.CommandTimeout, cancellationToken);
-                var runState = status.GetProperty("status").GetString() ?? "";
-                var state = QemuCommandLine.MapRunState(runState);
-                vm.Incoming = state == VmState.Paused && (runState == "inmigrate" || persisted.Reason == IncomingMigrationReason);
-                var (reason, message) = runState == "postmigrate" || (state == VmState.Paused && persisted.Reason == MigratedOutReason)
-                    ? (MigratedOutReason, MigratedOutMessage)
-                    : vm.Incoming ? (IncomingMigrationReason, $"re-attached to QEMU pid {p}, the target of a migration that has not switched over")
-                    : ("Reattached", $"re-attached to QEMU pid {p}");
-                if (reason == MigratedOutReason)
-                {
-                    // Keeps the monitor from mistaking a later event for a fresh outgoing migration's start.
-                    vm.OutgoingStartedAt = persisted.Since;
-                }
-
-                await TransitionAsync(vm, state, reason, message, cancellationToken);
-                _logger.Reattached(spec.Id, p, state);
+                var runState = (await qmp.ExecuteAsync("query-status", null, _options.CommandTimeout, cancellationToken)).GetProperty("status").GetString() ?? "";
+                var migration = await qmp.ExecuteAsync("query-migrate", null, _options.CommandTimeout, cancellationToken);
+                var migrationState = MigrationInfo.ParseQemuStatus(migration.TryGetProperty("status", out var m) ? m.GetString() : null);
+                var status = await ApplyAsync(vm, new QemuVmEvent.Reattached(p, runState, migrationState), cancellationToken);
+                _logger.Reattached(spec.Id, p, status.State);
             }
             catch (QmpException ex)
             {
-                await TransitionAsync(vm, VmState.Unknown, "QmpUnreachable", $"QEMU pid {p} runs but QMP failed: {ex.Message}", cancellationToken);
+                await ApplyAsync(vm, new QemuVmEvent.Unreachable(p, ex.Message), cancellationToken);
                 _logger.QmpUnreachable(spec.Id, p, ex.Message);
             }
         }
         else if (persisted.State is VmState.Running or VmState.Paused or VmState.Unknown)
         {
-            await TransitionAsync(vm, VmState.Crashed, "ProcessGone", "QEMU exited while the agent was not watching", cancellationToken);
+            await ApplyAsync(vm, new QemuVmEvent.Gone(), cancellationToken);
             _logger.ProcessGone(spec.Id, persisted.State);
         }
     }

@@ -28,6 +28,13 @@ public sealed class QemuDriverOptions
     /// </summary>
     public bool SharedMemoryFile { get; set; }
 
+    /// <summary>
+    /// Give each VM a second QMP socket, <c>observe.sock</c> in its directory (reachable by root only), for tools that
+    /// watch what QEMU itself says of the guest — running or paused — without going through the agent, whose view is
+    /// what they check. Off by default; the lab turns it on for its tests.
+    /// </summary>
+    public bool ObserverSocket { get; set; }
+
     /// <summary>How long QEMU may take to daemonize and open its QMP socket.</summary>
     public TimeSpan LaunchTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
@@ -42,6 +49,15 @@ public sealed class QemuDriverOptions
     /// without progress while QMP still answers, so this is the only reliable sign.
     /// </summary>
     public TimeSpan KvmProgressTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The size (bytes) above which a VM's console log is rotated; a guest cannot fill the host's disk through its console.</summary>
+    public long ConsoleLogMaxSize { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>How many console log files a VM keeps, the current one included (<c>console.log</c>, <c>console.log.1</c>, …).</summary>
+    public int ConsoleLogMaxFiles { get; set; } = 2;
+
+    /// <summary>How often console logs are checked against <see cref="ConsoleLogMaxSize"/>.</summary>
+    public TimeSpan ConsoleLogCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Returns the problems in these options, each naming its option.</summary>
     public IReadOnlyList<string> Validate()
@@ -62,7 +78,21 @@ public sealed class QemuDriverOptions
             errors.Add("Qemu:QemuBinary is required");
         }
 
-        foreach (var (name, value) in new[] { ("LaunchTimeout", LaunchTimeout), ("CommandTimeout", CommandTimeout), ("StopTimeout", StopTimeout), ("KvmProgressTimeout", KvmProgressTimeout) })
+        if (ConsoleLogMaxSize < 4096)
+        {
+            errors.Add($"Qemu:ConsoleLogMaxSize must be at least 4096 bytes, got {ConsoleLogMaxSize}");
+        }
+
+        if (ConsoleLogMaxFiles is < 1 or > 10)
+        {
+            errors.Add($"Qemu:ConsoleLogMaxFiles must be between 1 and 10, got {ConsoleLogMaxFiles}");
+        }
+
+        foreach (var (name, value) in new[]
+                 {
+                     ("LaunchTimeout", LaunchTimeout), ("CommandTimeout", CommandTimeout), ("StopTimeout", StopTimeout),
+                     ("KvmProgressTimeout", KvmProgressTimeout), ("ConsoleLogCheckInterval", ConsoleLogCheckInterval),
+                 })
         {
             if (value <= TimeSpan.Zero)
             {

@@ -1,17 +1,17 @@
 using System.Threading.Channels;
-using SuperCloud.NodeAgent.Qmp;
 
 namespace SuperCloud.NodeAgent.Hypervisor.Qemu;
 
-/// <summary>The driver's runtime record of one VM: its spec, files, QMP connection, status and watchers.</summary>
+/// <summary>
+/// The driver's runtime record of one VM: its spec and files, and its <see cref="QemuVmState"/>, which only
+/// <see cref="Apply"/> changes — the driver's operations and the QMP monitor both report what happened through it,
+/// and the watchers hear every status it produces.
+/// </summary>
 internal sealed class QemuVm(VmSpec spec, QemuVmPaths paths, VmStatus initial)
 {
     private readonly Lock _lock = new();
     private readonly List<Channel<VmStatus>> _watchers = [];
-    private VmStatus _status = initial;
-    private long _outgoingStartedAt;
-    private long _lastStopAt;
-    private long _lastResumeAt;
+    private QemuVmState _state = new() { Status = initial };
 
     public VmSpec Spec { get; } = spec;
 
@@ -26,94 +26,66 @@ internal sealed class QemuVm(VmSpec spec, QemuVmPaths paths, VmStatus initial)
     /// </summary>
     public SemaphoreSlim PersistLock { get; } = new(1, 1);
 
-    public QmpClient? Qmp { get; set; }
-
-    public int? Pid { get; set; }
-
-    /// <summary>Completes when the current QEMU process's QMP connection has closed and the exit has been recorded.</summary>
-    public Task Monitor { get; set; } = Task.CompletedTask;
-
-    /// <summary>Set before the driver itself ends QEMU, so the exit is recorded as Stopped rather than Crashed.</summary>
-    public volatile bool StopRequested;
-
-    public volatile bool Deleted;
-
-    public string? ShutdownReason { get; set; }
-
-    /// <summary>Created to receive a migration and not resumed yet: only the migration's switch-over may resume it.</summary>
-    public volatile bool Incoming;
-
-    /// <summary>An outgoing migration runs: the VM must not be resumed (it is paused for the final copy at the end).</summary>
-    public volatile bool OutgoingActive;
-
     /// <summary>Source: the disk mirror jobs of an outgoing migration (job id and NBD node per disk), while they exist.</summary>
     public IReadOnlyList<(string Job, string Node)> MirrorJobs { get; set; } = [];
 
     /// <summary>Target: QEMU serves the disks over NBD for the source's mirror.</summary>
     public volatile bool DisksExported;
 
-    /// <summary>Where QEMU listens for the incoming stream, while <see cref="Incoming"/>.</summary>
-    public string? IncomingSocketPath { get; set; }
-
-    /// <summary>When the last outgoing migration was started, or null.</summary>
-    public DateTimeOffset? OutgoingStartedAt
-    {
-        get => ReadTime(ref _outgoingStartedAt);
-        set => WriteTime(ref _outgoingStartedAt, value);
-    }
-
-    /// <summary>When QEMU last reported the vCPUs stopped (STOP event), or null.</summary>
-    public DateTimeOffset? LastStopAt
-    {
-        get => ReadTime(ref _lastStopAt);
-        set => WriteTime(ref _lastStopAt, value);
-    }
-
-    /// <summary>When QEMU last reported the vCPUs resumed (RESUME event), or null.</summary>
-    public DateTimeOffset? LastResumeAt
-    {
-        get => ReadTime(ref _lastResumeAt);
-        set => WriteTime(ref _lastResumeAt, value);
-    }
-
-    public VmStatus Status
+    /// <summary>The VM's state now.</summary>
+    public QemuVmState State
     {
         get
         {
             lock (_lock)
             {
-                return _status;
+                return _state;
             }
         }
     }
 
-    /// <summary>Records a new status and tells the watchers; returns false (and tells nobody) when nothing changed.</summary>
-    public bool SetStatus(VmStatus status)
+    public VmStatus Status => State.Status;
+
+    /// <summary>
+    /// The one way the VM's state changes: <paramref name="evt"/> is applied by <see cref="QemuVmTransitions.Next"/>;
+    /// the watchers hear the new status when it differs. Returns the states before and after.
+    /// </summary>
+    public (QemuVmState Before, QemuVmState After) Apply(QemuVmEvent evt, DateTimeOffset now)
     {
         lock (_lock)
         {
-            if (_status.State == status.State && _status.Reason == status.Reason && _status.ProcessId == status.ProcessId)
+            var before = _state;
+            var after = QemuVmTransitions.Next(before, evt, now);
+            if (StatusChanged(before.Status, after.Status))
             {
-                return false;
+                foreach (var watcher in _watchers)
+                {
+                    watcher.Writer.TryWrite(after.Status);
+                }
+            }
+            else
+            {
+                // Nothing a caller would see changed: the status keeps the time it entered its state.
+                after = after with { Status = before.Status };
             }
 
-            _status = status;
-            foreach (var watcher in _watchers)
-            {
-                watcher.Writer.TryWrite(status);
-            }
+            _state = after;
 
-            return true;
+            return (before, after);
         }
     }
+
+    /// <summary>True when <paramref name="after"/> says something <paramref name="before"/> did not (a new time alone does not count).</summary>
+    public static bool StatusChanged(VmStatus before, VmStatus after) =>
+        before.State != after.State || before.Reason != after.Reason || before.ProcessId != after.ProcessId || before.Migration != after.Migration;
 
     public Channel<VmStatus> Watch()
     {
         var channel = Channel.CreateUnbounded<VmStatus>(new UnboundedChannelOptions { SingleReader = true });
         lock (_lock)
         {
-            channel.Writer.TryWrite(_status);
-            if (Deleted)
+            channel.Writer.TryWrite(_state.Status);
+            if (_state.Deleted)
             {
                 channel.Writer.TryComplete();
             }
@@ -146,13 +118,4 @@ internal sealed class QemuVm(VmSpec spec, QemuVmPaths paths, VmStatus initial)
             _watchers.Clear();
         }
     }
-
-    // Times are kept as UTC ticks so the monitor task and API calls can share them without a lock (0 means unset).
-    private static DateTimeOffset? ReadTime(ref long ticks)
-    {
-        var value = Interlocked.Read(ref ticks);
-        return value == 0 ? null : new DateTimeOffset(value, TimeSpan.Zero);
-    }
-
-    private static void WriteTime(ref long ticks, DateTimeOffset? value) => Interlocked.Exchange(ref ticks, value?.UtcTicks ?? 0);
 }

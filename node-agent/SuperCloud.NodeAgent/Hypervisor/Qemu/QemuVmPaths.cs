@@ -12,6 +12,9 @@ internal sealed record QemuVmPaths(string Directory)
 
     public string QmpSocket => Path.Combine(Directory, "qmp.sock");
 
+    /// <summary>The second QMP socket for observers, when <see cref="QemuDriverOptions.ObserverSocket"/> is on.</summary>
+    public string ObserverSocket => Path.Combine(Directory, "observe.sock");
+
     public string ConsoleLog => Path.Combine(Directory, "console.log");
 
     /// <summary>The cloud-init NoCloud seed volume.</summary>

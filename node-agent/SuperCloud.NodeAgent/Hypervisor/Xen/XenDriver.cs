@@ -25,6 +25,9 @@ public sealed class XenDriver(XenDriverOptions options, ImageCache images, TimeP
     /// <inheritdoc />
     public string Name => "xen";
 
+    /// <inheritdoc />
+    public string StateDirectory => options.StateDirectory;
+
     /// <summary>Why Xen cannot run VMs here, or null when the privcmd device exists.</summary>
     public string? UnavailableReason => File.Exists(options.PrivcmdDevice) ? null : $"Xen not available: {options.PrivcmdDevice} missing";
 
@@ -305,6 +308,12 @@ public sealed class XenDriver(XenDriverOptions options, ImageCache images, TimeP
 
     /// <inheritdoc />
     public Task ContinueOutgoingAsync(string vmId, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "continue migration");
+
+    /// <inheritdoc />
+    public Task RecoverIncomingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "recover post-copy");
+
+    /// <inheritdoc />
+    public Task ResumeOutgoingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "recover post-copy");
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
