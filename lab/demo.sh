@@ -64,15 +64,13 @@ spec:
     cpu: "1"
     memory: "-1Gi"
   boot:
-    kernel: /boot/vmlinuz
+    image: supercloud/test-guest:latest
 YAML
 printf '$ kubectl apply -f %s\n' "$bad"
 if "$kubectl" apply -f "$bad"; then fail "the bad manifest was accepted"; fi
 
 step "kubectl apply SuperPods with different placements (lab/demo-superpods.yaml)"
-manifest="$work/demo-superpods.yaml"
-sed "s|@GUEST@|$guest|g" "$repo/lab/demo-superpods.yaml" >"$manifest"
-run "$kubectl" apply -f "$manifest"
+run "$kubectl" apply -f "$repo/lab/demo-superpods.yaml"
 
 step "Watch them being scheduled and booting (kubectl get superpods -o wide -w, until all run)"
 "$kubectl" get superpods -o wide -w &
@@ -137,6 +135,61 @@ stream_report() {
   echo "the VM's own downtime: $("$kubectl" get superpod roamer -o jsonpath='{.status.lastMigration.downtime}')"
   run "$lab" client --data-dir "$data" --cloud aws-eu-west-1 -- curl -s "http://$roamer_ip:8080/"
 }
+
+step "Images: each SuperPod's tag was resolved once to a digest; its host pulled it from its own cloud's registry"
+run "$kubectl" get superpod web-us -o jsonpath='{.status.images[0].image} -> {.status.images[0].resolved}{"\n"}{.status.conditions[?(@.type=="ImagesReady")].message}{"\n"}'
+
+step "A host path is refused at apply: the field is named and nothing is stored"
+hostpath="$work/demo-hostpath-superpod.yaml"
+cat >"$hostpath" <<'YAML'
+apiVersion: supercloud.dev/v1alpha1
+kind: SuperPod
+metadata:
+  name: sneaky
+spec:
+  resources:
+    cpu: "1"
+    memory: 128Mi
+  boot:
+    image: /var/lib/supercloud/node-agent/tls.key
+YAML
+printf '$ kubectl apply -f %s\n' "$hostpath"
+if "$kubectl" apply -f "$hostpath"; then fail "a host path was accepted"; fi
+
+step "A disk image with cloud-init user-data: the guest boots from its own overlay and takes the hostname from the seed"
+run "$kubectl" apply -f - <<'YAML'
+apiVersion: supercloud.dev/v1alpha1
+kind: SuperPod
+metadata:
+  name: seeded
+spec:
+  resources:
+    cpu: "1"
+    memory: 256Mi
+  boot:
+    image: supercloud/test-guest-disk:latest
+  disks:
+  - name: scratch
+    size: 1Gi
+  cloudInit:
+    userData: |
+      #cloud-config
+      hostname: seeded-by-cloud-init
+YAML
+deadline=$((SECONDS + 180))
+until [ "$("$kubectl" get superpod seeded -o jsonpath='{.status.phase}')" = Running ]; do
+  [ $SECONDS -lt $deadline ] || fail "seeded did not run within 180 s"
+  sleep 1
+done
+node="$("$kubectl" get superpod seeded -o jsonpath='{.status.node}')"
+uid="$("$kubectl" get superpod seeded -o jsonpath='{.metadata.uid}')"
+console="$data/hosts/$node/vms/$uid/console.log"
+until grep -q "^CLOUDINIT" "$console" 2>/dev/null; do
+  [ $SECONDS -lt $deadline ] || fail "no CLOUDINIT line from seeded in $console"
+  sleep 0.5
+done
+printf 'seeded on %s: %s\n' "$node" "$(grep '^CLOUDINIT' "$console")"
+run "$kubectl" delete superpod seeded
 
 # Moves roamer with a SuperPodMigration targeting $1=$2 and shows what the guest and the API say about it.
 migrate() {

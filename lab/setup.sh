@@ -12,6 +12,7 @@ debian_packages=(
   qemu-system-x86 qemu-utils linux-image-amd64 busybox-static cpio gzip
   openvswitch-switch iproute2 socat iputils-ping
   gcc make cmake libc6-dev libxen-dev lua5.1 unzip curl ca-certificates
+  docker-registry fdisk dosfstools mtools syslinux syslinux-common
 )
 
 log() { printf 'setup: %s\n' "$*"; }

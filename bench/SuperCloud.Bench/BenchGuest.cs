@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SuperCloud.Bench;
 
 /// <summary>The node agent's test guest for benchmarks that boot VMs: what is missing to boot it, and its build.</summary>
@@ -15,24 +13,13 @@ internal static class BenchGuest
             return "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)";
         }
 
-        return GuestDirectory() is null ? "node-agent/guest not found above " + AppContext.BaseDirectory : null;
+        return GuestDirectory() is null ? "node-agent/guest not found above " + AppContext.BaseDirectory : SuperCloud.Lab.Registry.RegistryServer.Missing;
     }
 
     /// <summary>The same build (and output directory) the node agent's tests use; a no-op when the guest is up to date.</summary>
     public static async Task<(string Kernel, string Initrd)> BuildAsync(CancellationToken ct)
     {
-        var guest = GuestDirectory()!;
-        var outDir = Path.Combine(guest, "out");
-        using var process = Process.Start(new ProcessStartInfo("bash") { ArgumentList = { Path.Combine(guest, "build.sh"), outDir }, RedirectStandardOutput = true, RedirectStandardError = true })
-            ?? throw new InvalidOperationException("cannot run bash");
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = await process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"guest build failed ({process.ExitCode}): {stderr} {await stdout}");
-        }
-
+        var outDir = await SuperCloud.Lab.Registry.GuestImages.BuildAsync(ct);
         return (Path.Combine(outDir, "vmlinuz"), Path.Combine(outDir, "initramfs.cpio.gz"));
     }
 

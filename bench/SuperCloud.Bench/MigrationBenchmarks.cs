@@ -48,17 +48,18 @@ internal static class MigrationBenchmarks
         var workDir = Directory.CreateTempSubdirectory("scmb-").FullName;
         try
         {
-            await using var pair = await AgentPair.StartAsync(workDir, ct);
+            await using var registry = await BenchRegistry.StartAsync(ct);
+            await using var pair = await AgentPair.StartAsync(workDir, registry, ct);
             var figures = new List<Figure>();
             var details = new List<string>();
             // One unmeasured migration first: the agents' code is JIT-compiled on its first run (a tenth of the CPU of
             // that migration), which QEMU to QEMU never pays.
-            await pair.MigrateAsync(kernel, initrd, string.Create(CultureInfo.InvariantCulture, $"console=ttyS0 quiet panic=-1 sc.mem_mib={CheckerMib} sc.dirty_pages_per_sec=0"), "bench-warmup", ct);
+            await pair.MigrateAsync(registry.Kernel, string.Create(CultureInfo.InvariantCulture, $"console=ttyS0 quiet panic=-1 sc.mem_mib={CheckerMib} sc.dirty_pages_per_sec=0"), "bench-warmup", ct);
             foreach (var (name, rate) in DirtyRates)
             {
                 var cmdline = string.Create(CultureInfo.InvariantCulture, $"console=ttyS0 quiet panic=-1 sc.mem_mib={CheckerMib} sc.dirty_pages_per_sec={rate}");
                 var direct = await DirectAsync(kernel, initrd, cmdline, Path.Combine(workDir, $"direct-{rate}"), ct);
-                var agents = await pair.MigrateAsync(kernel, initrd, cmdline, $"bench-{rate}", ct);
+                var agents = await pair.MigrateAsync(registry.Kernel, cmdline, $"bench-{rate}", ct);
                 var memory = GC.GetTotalMemory(false);
                 figures.Add(new Figure($"{name}: total time", agents.Total.TotalMilliseconds, direct.Total.TotalMilliseconds, "ms", "QEMU to QEMU over TCP", false, memory));
                 figures.Add(new Figure($"{name}: downtime", agents.Downtime.TotalMilliseconds, direct.Downtime.TotalMilliseconds, "ms", "QEMU to QEMU over TCP", false, memory));
@@ -167,7 +168,7 @@ internal static class MigrationBenchmarks
 
     /// <summary>One migration's figures.</summary>
     // UntilStop: from the start to the source's pause (pre-copy); Iterations: QEMU's dirty-bitmap syncs.
-    private sealed record Result(TimeSpan Total, TimeSpan Downtime, long Bytes, TimeSpan QemuDowntime, long WireBytes, TimeSpan UntilStop, long Iterations);
+    internal sealed record Result(TimeSpan Total, TimeSpan Downtime, long Bytes, TimeSpan QemuDowntime, long WireBytes, TimeSpan UntilStop, long Iterations);
 
     /// <summary>A QEMU process started the plain way (no agent), with its QMP connection.</summary>
     private sealed class BareQemu(string directory, QmpClient qmp) : IAsyncDisposable
@@ -221,22 +222,26 @@ internal static class MigrationBenchmarks
     }
 
     /// <summary>Two real node agents on loopback, one cluster CA, the operator's client certificate.</summary>
-    private sealed class AgentPair : IAsyncDisposable
+    internal sealed class AgentPair : IAsyncDisposable
     {
         private readonly List<(WebApplication App, GrpcChannel Channel)> _agents = [];
+        private readonly List<SuperCloud.Images.ImageCache> _images = [];
         private readonly CertificateAuthority _ca = CertificateAuthority.Create("bench-cluster-ca", TimeSpan.FromDays(1), TimeProvider.System);
 
         private AgentPair()
         {
         }
 
-        private V1.NodeAgent.NodeAgentClient Source { get; set; } = null!;
+        public V1.NodeAgent.NodeAgentClient Source { get; private set; } = null!;
 
-        private V1.NodeAgent.NodeAgentClient Target { get; set; } = null!;
+        public V1.NodeAgent.NodeAgentClient Target { get; private set; } = null!;
 
-        private string TargetEndpoint { get; set; } = "";
+        public string TargetEndpoint { get; private set; } = "";
 
-        public static async Task<AgentPair> StartAsync(string workDir, CancellationToken ct)
+        /// <summary>The source agent's VM directory (where each VM's disks are).</summary>
+        public string SourceVms { get; private set; } = "";
+
+        public static async Task<AgentPair> StartAsync(string workDir, BenchRegistry registry, CancellationToken ct)
         {
             var pair = new AgentPair();
             var validity = TimeSpan.FromDays(1);
@@ -245,13 +250,15 @@ internal static class MigrationBenchmarks
             foreach (var name in (string[])["bench-a", "bench-b"])
             {
                 var dir = Path.Combine(workDir, name);
-                var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = Path.Combine(dir, "vms") }, TimeProvider.System, NullLogger<QemuDriver>.Instance, ct);
+                var images = registry.NewCache(Path.Combine(dir, "images"));
+                pair._images.Add(images);
+                var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = Path.Combine(dir, "vms") }, images, TimeProvider.System, NullLogger<QemuDriver>.Instance, ct);
                 var app = AgentServer.Build(
                     new NodeAgentOptions { NodeName = name, ListenAddress = "127.0.0.1", Port = 0, ReservedMemoryMib = 128 },
                     new AgentCredentials(
                         TlsCredentials.FromCertificates(ca.IssueServer(name, [name], [IPAddress.Loopback], validity), ca.Certificate),
                         TlsCredentials.FromCertificates(ca.IssueClient(PeerIdentity.Node(name), validity), ca.Certificate)),
-                    driver, TimeProvider.System,
+                    driver, images, TimeProvider.System,
                     b => b.Logging.ClearProviders(), new MigrationOptions { SocketDirectory = Path.Combine(dir, "s") });
                 await app.StartAsync(ct);
                 var port = AgentServer.ListeningAddress(app).Port;
@@ -272,6 +279,7 @@ internal static class MigrationBenchmarks
                 if (name == "bench-a")
                 {
                     pair.Source = new V1.NodeAgent.NodeAgentClient(channel);
+                    pair.SourceVms = Path.Combine(dir, "vms");
                 }
                 else
                 {
@@ -283,9 +291,10 @@ internal static class MigrationBenchmarks
             return pair;
         }
 
-        public async Task<Result> MigrateAsync(string kernel, string initrd, string cmdline, string vmId, CancellationToken ct)
+        public async Task<Result> MigrateAsync(SuperCloud.Images.ImageSource image, string cmdline, string vmId, CancellationToken ct)
         {
-            var spec = new V1.VmSpec { Id = vmId, Vcpus = 1, MemoryMib = MemoryMib, Boot = new V1.Boot { Kernel = kernel, Initrd = initrd, Cmdline = cmdline } };
+            var reference = new V1.ImageReference { Repository = image.Name, Digest = image.Digest.ToString() };
+            var spec = new V1.VmSpec { Id = vmId, Vcpus = 1, MemoryMib = MemoryMib, Boot = new V1.Boot { Image = reference, Cmdline = cmdline } };
             // The copy on the source runs under epoch 1; the target's under epoch 2, as the operator would hand them out.
             await Source.CreateVmAsync(new V1.CreateVmRequest { Spec = spec, Epoch = 1 }, cancellationToken: ct);
             try
@@ -338,6 +347,7 @@ internal static class MigrationBenchmarks
                 await app.DisposeAsync();
             }
 
+            _images.ForEach(i => i.Dispose());
             _ca.Dispose();
         }
     }

@@ -8,6 +8,7 @@ using k8s.Models;
 using nodeagent::SuperCloud.NodeAgent.Network;
 using SuperCloud.Crds.Networking;
 using SuperCloud.Crds.V1Alpha1;
+using SuperCloud.Lab.Registry;
 using SuperCloud.Operator.Runtime;
 
 namespace SuperCloud.Bench;
@@ -128,7 +129,7 @@ internal static partial class NetworkBenchmarks
 
     private static async Task LabFiguresAsync(string workDir, TextWriter output, CancellationToken ct)
     {
-        var (kernel, initrd) = await BenchGuest.BuildAsync(ct);
+        await BenchGuest.BuildAsync(ct);
         var dataDir = Path.Combine(workDir, "network-lab");
         using var up = LabUpProcess.Start(dataDir, "aws-us-east-1:2,onprem:1", ct);
         try
@@ -139,8 +140,8 @@ internal static partial class NetworkBenchmarks
             var migrations = new ResourceClient<SuperPodMigration>(client);
 
             // Two SuperPods in aws-us-east-1, on its two hosts.
-            var a = await StartAsync(pods, Guest("ping-a", kernel, initrd), dataDir, up, ct);
-            var b = await StartAsync(pods, Guest("ping-b", kernel, initrd), dataDir, up, ct);
+            var a = await StartAsync(pods, Guest("ping-a"), dataDir, up, ct);
+            var b = await StartAsync(pods, Guest("ping-b"), dataDir, up, ct);
             var overlay = await GuestRttAsync(dataDir, a.Status!.Ip!, b.Status!.Ip!, ct);
             var self = await GuestRttAsync(dataDir, a.Status.Ip!, a.Status.Ip!, ct);
             var hostA = HostIp(dataDir, a.Status.Node!);
@@ -237,13 +238,13 @@ internal static partial class NetworkBenchmarks
     private static double Rtt(string pingOutput) =>
         PingTime().Matches(pingOutput).Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(double.NaN).Average();
 
-    private static SuperPod Guest(string name, string kernel, string initrd) => new()
+    private static SuperPod Guest(string name) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default", Labels = new Dictionary<string, string> { ["bench"] = "ping" } },
         Spec = new SuperPodSpec
         {
             Resources = new SuperPodResources { Cpu = new ResourceQuantity("1"), Memory = new ResourceQuantity("128Mi") },
-            Boot = new BootSource { Kernel = kernel, Initrd = initrd, Cmdline = "console=ttyS0 quiet panic=-1 sc.mem_mib=32 sc.dirty_pages_per_sec=2000" },
+            Boot = new BootSource { Image = $"{GuestImages.Repository}:{GuestImages.Tag}", Cmdline = "console=ttyS0 quiet panic=-1 sc.mem_mib=32 sc.dirty_pages_per_sec=2000" },
             Networks = [new NetworkInterface { Name = "eth0" }],
             Placement = new Placement
             {

@@ -2,7 +2,7 @@ using SuperCloud.Bench;
 
 // `make bench`: every figure beside a baseline measured in the same run.
 // Arguments pick sections (`supercloud-bench shim`); none runs them all.
-string[] knownSections = ["api", "scheduler", "bind", "operator", "shim", "vm", "migration", "network"];
+string[] knownSections = ["api", "scheduler", "bind", "operator", "shim", "vm", "migration", "network", "images"];
 var unknownSection = args.FirstOrDefault(a => !knownSections.Contains(a, StringComparer.OrdinalIgnoreCase));
 if (unknownSection is not null)
 {
@@ -57,6 +57,11 @@ try
     if (Runs("network"))
     {
         await NetworkBenchmarks.PrintAsync(workDir, Console.Out, cts.Token);
+    }
+
+    if (Runs("images"))
+    {
+        await ImageBenchmarks.PrintAsync(workDir, Console.Out, cts.Token);
     }
 }
 finally

@@ -121,12 +121,7 @@ internal sealed class SchedulingWorld
                     Cpu = new ResourceQuantity($"{500 * random.Next(1, 7)}m"),
                     Memory = new ResourceQuantity($"{random.Next(1, 9)}Gi"),
                 },
-                Boot = new BootSource
-                {
-                    Kernel = "/var/lib/supercloud/images/vmlinuz",
-                    Initrd = "/var/lib/supercloud/images/initramfs.cpio.gz",
-                    Cmdline = "console=ttyS0 quiet",
-                },
+                Boot = new BootSource { Image = "supercloud/test-guest:latest", Cmdline = "console=ttyS0 quiet" },
                 Networks = [new NetworkInterface { Name = "eth0", Ip = $"10.200.{i / 250}.{(i % 250) + 1}" }],
                 Placement = new Placement
                 {

@@ -46,7 +46,10 @@ internal static class VmBootBenchmarks
             var script = Path.Combine(workDir, "bare-boot.sh");
             await File.WriteAllTextAsync(script, BareBootScript.ReplaceLineEndings("\n") + "\n", ct);
             var options = new QemuDriverOptions { StateDirectory = Path.Combine(workDir, "vms"), Accelerator = "tcg" };
-            var driver = await QemuDriver.OpenAsync(options, TimeProvider.System, NullLogger<QemuDriver>.Instance, ct);
+            await using var registry = await BenchRegistry.StartAsync(ct);
+            using var images = registry.NewCache(Path.Combine(workDir, "images"));
+            await images.PullAsync(registry.Kernel, null, ct);
+            var driver = await QemuDriver.OpenAsync(options, images, TimeProvider.System, NullLogger<QemuDriver>.Instance, ct);
             await using (driver)
             {
                 var agent = new List<double>();
@@ -54,7 +57,7 @@ internal static class VmBootBenchmarks
                 // Alternating spreads any drift of the (shared) host over both series alike.
                 for (var i = 0; i < Runs; i++)
                 {
-                    agent.Add(await DriverBootAsync(driver, kernel, initrd, $"bench-{i}", ct));
+                    agent.Add(await DriverBootAsync(driver, registry.Kernel, $"bench-{i}", ct));
                     bare.Add(await BareBootAsync(script, kernel, initrd, Path.Combine(workDir, $"bare-{i}.log"), ct));
                 }
 
@@ -73,9 +76,9 @@ internal static class VmBootBenchmarks
         }
     }
 
-    private static async Task<double> DriverBootAsync(QemuDriver driver, string kernel, string initrd, string id, CancellationToken ct)
+    private static async Task<double> DriverBootAsync(QemuDriver driver, SuperCloud.Images.ImageSource image, string id, CancellationToken ct)
     {
-        var spec = new VmSpec(id, 1, MemoryMib, new VmBoot(kernel, initrd, Cmdline), []);
+        var spec = new VmSpec(id, 1, MemoryMib, new VmBoot(image, Cmdline), []);
         var clock = Stopwatch.StartNew();
         await driver.CreateAsync(spec, ct);
         try

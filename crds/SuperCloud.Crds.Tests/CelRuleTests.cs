@@ -7,11 +7,13 @@ namespace SuperCloud.Crds.Tests;
 public sealed class CelRuleTests
 {
     private const string Pod = "SuperPod";
-    private const string PodBase = "\"resources\": {\"cpu\": 1, \"memory\": \"1Gi\"}, \"boot\": {\"kernel\": \"k\"}";
+    private const string PodBase = "\"resources\": {\"cpu\": 1, \"memory\": \"1Gi\"}, \"boot\": {\"image\": \"supercloud/test-guest:latest\"}";
 
     [Theory]
-    [InlineData(Pod, """{"resources": {"cpu": 1, "memory": "1Gi"}, "boot": {"initrd": "i", "disk": {"image": "d"}}}""", "spec.boot.kernel: Required value: initrd and cmdline require kernel")]
-    [InlineData(Pod, """{"resources": {"cpu": 1, "memory": "1Gi"}, "boot": {}}""", "spec.boot: Invalid value: \"object\": exactly one of kernel or disk must be set")]
+    [InlineData(Pod, """{"resources": {"cpu": 1, "memory": "1Gi"}, "boot": {"image": "/boot/vmlinuz"}}""", "spec.boot.image: Invalid value: \"string\": must be an image reference such as registry.example.com/team/vm:v1 or team/vm@sha256:<64 hex digits>; host paths are not accepted")]
+    [InlineData(Pod, """{"resources": {"cpu": 1, "memory": "1Gi"}, "boot": {"image": "file:///etc/shadow"}}""", "spec.boot.image: Invalid value: \"string\": must be an image reference such as registry.example.com/team/vm:v1 or team/vm@sha256:<64 hex digits>; host paths are not accepted")]
+    [InlineData(Pod, "{" + PodBase + """, "disks": [{"name": "d", "image": "../../etc/passwd"}]}""", "spec.disks[0].image: Invalid value: \"string\": must be an image reference such as registry.example.com/team/vm:v1 or team/vm@sha256:<64 hex digits>; host paths are not accepted")]
+    [InlineData(Pod, "{" + PodBase + """, "disks": [{"name": "d", "size": "100Ti"}]}""", "spec.disks[0].size: Invalid value: \"\": size must be between 1Mi and 16Ti")]
     [InlineData(Pod, "{" + PodBase + """, "clientLocations": [{"name": "a", "region": "us-east-1", "latitude": "1", "longitude": "2"}]}""", "spec.clientLocations[0]: Invalid value: \"object\": give either region or latitude and longitude")]
     [InlineData(Pod, "{" + PodBase + """, "clientLocations": [{"name": "a"}]}""", "spec.clientLocations[0]: Invalid value: \"object\": give either region or latitude and longitude")]
     [InlineData("SuperPodMigration", """{"superPod": "p", "target": {"node": "n", "cluster": "c"}}""", "spec.target: Invalid value: \"object\": set only one of node, cluster, or cloud/region")]
@@ -60,7 +62,7 @@ public sealed class CelRuleTests
     [InlineData("1", "4096Gi")]
     public void Resources_within_the_bounds_are_accepted(string cpu, string memory)
     {
-        var spec = $$$"""{"resources": {"cpu": "{{{cpu}}}", "memory": "{{{memory}}}"}, "boot": {"kernel": "k"}}""";
+        var spec = $$$"""{"resources": {"cpu": "{{{cpu}}}", "memory": "{{{memory}}}"}, "boot": {"image": "registry.example.com:5000/team/vm@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}""";
 
         ManifestValidator.Validate(Manifest(Pod, spec)).Should().BeEmpty();
     }

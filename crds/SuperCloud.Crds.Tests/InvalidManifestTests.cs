@@ -19,7 +19,7 @@ public sealed class InvalidManifestTests
     {
         FileNames().Should().Contain(
             "negative-memory.yaml", "unknown-enum.yaml", "missing-required.yaml", "contradictory-placement.yaml",
-            "boot-kernel-and-disk.yaml", "migration-spec-changed.yaml");
+            "boot-host-path.yaml", "boot-kernel-path.yaml", "disk-host-path.yaml", "boot-image-changed.yaml", "migration-spec-changed.yaml");
     }
 
     [Theory]

@@ -67,7 +67,7 @@ public sealed class RoundTripTests
     [Fact]
     public void Quantities_accept_integers_and_strings()
     {
-        const string json = """{"apiVersion":"supercloud.dev/v1alpha1","kind":"SuperPod","metadata":{"name":"q"},"spec":{"resources":{"cpu":2,"memory":"512Mi"},"boot":{"kernel":"k"}}}""";
+        const string json = """{"apiVersion":"supercloud.dev/v1alpha1","kind":"SuperPod","metadata":{"name":"q"},"spec":{"resources":{"cpu":2,"memory":"512Mi"},"boot":{"image":"vm"}}}""";
 
         var pod = KubernetesJson.Deserialize<SuperPod>(json);
 

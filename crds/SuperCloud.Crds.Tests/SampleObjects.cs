@@ -40,7 +40,9 @@ internal static class SampleObjects
         Spec = new SuperPodSpec
         {
             Resources = new SuperPodResources { Cpu = new ResourceQuantity("2"), Memory = new ResourceQuantity("1Gi") },
-            Boot = new BootSource { Kernel = "/images/vmlinuz", Initrd = "/images/initrd", Cmdline = "console=ttyS0" },
+            Boot = new BootSource { Image = "registry.example.com/supercloud/test-guest:v1", Cmdline = "console=ttyS0" },
+            Disks = [new SuperPodDisk { Name = "data", Size = new k8s.Models.ResourceQuantity("1Gi") }],
+            CloudInit = new CloudInitSource { UserData = "#cloud-config\nhostname: web-1\n" },
             Networks = [new NetworkInterface { Name = "eth0", Ip = "10.200.0.5", Mac = "52:54:00:00:00:05", Overlay = "default" }],
             Placement = new Placement
             {

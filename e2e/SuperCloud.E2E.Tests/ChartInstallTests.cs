@@ -68,7 +68,7 @@ public sealed class ChartInstallTests(LabFixture fixture) : IDisposable
 
         // The workload works: a SuperPod boots and live-migrates between the helm-installed agents over mutual TLS with
         // the CSR-issued certificates.
-        await lab.ApplyAsync(fixture.SuperPod("charted"));
+        await lab.ApplyAsync(LabFixture.SuperPod("charted"));
         var source = "";
         await lab.UntilAsync(
             async () =>

@@ -3,7 +3,8 @@ namespace SuperCloud.E2E.Tests;
 /// <summary>
 /// One lab for the tests of the <see cref="SharedLab"/>: <c>supercloud-lab up</c> with five hosts in three clouds
 /// (aws-us-east-1-1, aws-us-east-1-2 spot, aws-eu-west-1-1, aws-eu-west-1-2 spot, onprem-1), short heartbeat Leases and a
-/// short lost-node grace period so node loss takes seconds; and the test guest (kernel and initramfs).
+/// short lost-node grace period so node loss takes seconds; the test guest's images are built here and pushed by the lab
+/// to every cloud's registry (supercloud/test-guest, supercloud/test-guest-disk).
 /// </summary>
 public sealed class LabFixture : IAsyncLifetime
 {
@@ -26,9 +27,8 @@ public sealed class LabFixture : IAsyncLifetime
 
     internal LabRun Lab => _lab ?? throw new InvalidOperationException(SkipReason ?? "the lab did not start");
 
-    public string Kernel { get; private set; } = "";
-
-    public string Initrd { get; private set; } = "";
+    /// <summary>The test guest's build (vmlinuz, initramfs.cpio.gz, disk.qcow2, checker).</summary>
+    public string GuestDirectory { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
@@ -40,14 +40,14 @@ public sealed class LabFixture : IAsyncLifetime
         var guest = Path.Combine(AppContext.BaseDirectory, "guest");
         var built = await Commands.RunAsync("bash", [Path.Combine(RepoPaths.Root, "node-agent", "guest", "build.sh"), guest]);
         built.ExitCode.Should().Be(0, $"the guest builds: {built}");
-        Kernel = Path.Combine(guest, "vmlinuz");
-        Initrd = Path.Combine(guest, "initramfs.cpio.gz");
+        GuestDirectory = guest;
         _lab = await LabRun.StartAsync(
             Path.Combine(_root, "shared"),
             Clouds,
             TimeSpan.FromMinutes(2),
             "--lease-duration", $"{LeaseDuration.TotalSeconds}s",
-            "--node-grace-period", $"{NodeGracePeriod.TotalSeconds}s");
+            "--node-grace-period", $"{NodeGracePeriod.TotalSeconds}s",
+            "--guest-dir", guest);
     }
 
     public async Task DisposeAsync()
@@ -64,11 +64,13 @@ public sealed class LabFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// A SuperPod manifest that boots the test guest (128Mi unless <paramref name="memory"/> says otherwise); <paramref name="placement"/>
-    /// is YAML under spec.placement, indented by four spaces; <paramref name="networks"/> is the YAML list under spec.networks
-    /// (<c>[{name: eth0}]</c>).
+    /// A SuperPod manifest that boots the test guest's kernel image (128Mi unless <paramref name="memory"/> says otherwise);
+    /// <paramref name="placement"/> is YAML under spec.placement, indented by four spaces; <paramref name="networks"/> is the
+    /// YAML list under spec.networks (<c>[{name: eth0}]</c>); <paramref name="extraSpec"/> more of spec (disks, cloudInit),
+    /// indented by two.
     /// </summary>
-    public string SuperPod(string name, string? placement = null, string memory = "128Mi", string cmdline = GuestCmdline, string? networks = null) =>
+    public static string SuperPod(
+        string name, string? placement = null, string memory = "128Mi", string cmdline = GuestCmdline, string? extraSpec = null, string? networks = null) =>
         $"""
         apiVersion: supercloud.dev/v1alpha1
         kind: SuperPod
@@ -80,11 +82,10 @@ public sealed class LabFixture : IAsyncLifetime
             cpu: "1"
             memory: {memory}
           boot:
-            kernel: {Kernel}
-            initrd: {Initrd}
+            image: supercloud/test-guest:latest
             cmdline: {cmdline}
           runStrategy: Always
         {(networks is null ? "" : "  networks: " + networks)}
-        {(placement is null ? "" : "  placement:\n" + placement)}
+        {extraSpec ?? ""}{(placement is null ? "" : "  placement:\n" + placement)}
         """;
 }

@@ -190,8 +190,8 @@ internal sealed partial class LabRun : IAsyncDisposable
         }
     }
 
-    // Logs are being appended by their writers.
-    private static string ReadShared(string path)
+    /// <summary>A log or console file that its writer is appending to, or "" before it exists.</summary>
+    public static string ReadShared(string path)
     {
         try
         {

@@ -29,7 +29,7 @@ public sealed class LabTeardownTests(LabFixture fixture) : IDisposable
         subnet.Should().NotBe(shared["Subnet"]!.GetValue<string>(), "a second lab picks a free /16");
 
         // A VM, so that a daemonized QEMU is among what must be removed.
-        await lab.ApplyAsync(fixture.SuperPod("left-behind"));
+        await lab.ApplyAsync(LabFixture.SuperPod("left-behind"));
         var uid = "";
         await lab.UntilAsync(
             async () =>

@@ -23,8 +23,8 @@ public sealed partial class NetworkTests(LabFixture fixture, ITestOutputHelper o
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         try
         {
-            await Lab.ApplyAsync(fixture.SuperPod("net-east", "    clusters: [aws-us-east-1]\n", networks: Eth0));
-            await Lab.ApplyAsync(fixture.SuperPod("net-onprem", "    clusters: [onprem]\n", networks: "[{name: eth0, ip: 10.200.2.50}]"));
+            await Lab.ApplyAsync(LabFixture.SuperPod("net-east", "    clusters: [aws-us-east-1]\n", networks: Eth0));
+            await Lab.ApplyAsync(LabFixture.SuperPod("net-onprem", "    clusters: [onprem]\n", networks: "[{name: eth0, ip: 10.200.2.50}]"));
             var east = await UntilReachableAsync("net-east");
             var onprem = await UntilReachableAsync("net-onprem");
 
@@ -121,7 +121,7 @@ public sealed partial class NetworkTests(LabFixture fixture, ITestOutputHelper o
         var killed = false;
         try
         {
-            await Lab.ApplyAsync(fixture.SuperPod("net-switch", "    clusters: [onprem]\n", networks: Eth0));
+            await Lab.ApplyAsync(LabFixture.SuperPod("net-switch", "    clusters: [onprem]\n", networks: Eth0));
             var ip = await UntilReachableAsync("net-switch");
             ping = Lab.StartClient("onprem", "ping", "-D", "-i", "0.05", "-W", "1", ip);
             await Lab.UntilAsync(() => Task.FromResult(Replies(ping).Count >= 10), "the ping runs", TimeSpan.FromSeconds(30));
@@ -156,8 +156,8 @@ public sealed partial class NetworkTests(LabFixture fixture, ITestOutputHelper o
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         try
         {
-            await Lab.ApplyAsync(fixture.SuperPod("net-red", "    clusters: [aws-eu-west-1]\n", networks: Eth0));
-            await Lab.ApplyAsync(fixture.SuperPod("net-blue", "    clusters: [aws-eu-west-1]\n", networks: "[{name: eth0, overlay: isolated}]"));
+            await Lab.ApplyAsync(LabFixture.SuperPod("net-red", "    clusters: [aws-eu-west-1]\n", networks: Eth0));
+            await Lab.ApplyAsync(LabFixture.SuperPod("net-blue", "    clusters: [aws-eu-west-1]\n", networks: "[{name: eth0, overlay: isolated}]"));
             var red = await UntilReachableAsync("net-red");
             var blue = await UntilReachableAsync("net-blue");
             blue.Should().StartWith("10.201.", "the isolated network's pool");
@@ -186,11 +186,11 @@ public sealed partial class NetworkTests(LabFixture fixture, ITestOutputHelper o
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         try
         {
-            await Lab.ApplyAsync(fixture.SuperPod("net-owner", "    clusters: [onprem]\n", networks: "[{name: eth0, ip: 10.200.2.60}]"));
+            await Lab.ApplyAsync(LabFixture.SuperPod("net-owner", "    clusters: [onprem]\n", networks: "[{name: eth0, ip: 10.200.2.60}]"));
             await Lab.UntilAsync(async () => (await Lab.GetAsync("superpod", "net-owner", "-n", "default"))?["status"]?["ip"]?.GetValue<string>() == "10.200.2.60",
                 "net-owner has its address", TimeSpan.FromSeconds(60));
 
-            await Lab.ApplyAsync(fixture.SuperPod("net-thief", "    clusters: [onprem]\n", networks: "[{name: eth0, ip: 10.200.2.60}]"));
+            await Lab.ApplyAsync(LabFixture.SuperPod("net-thief", "    clusters: [onprem]\n", networks: "[{name: eth0, ip: 10.200.2.60}]"));
 
             JsonNode? condition = null;
             await Lab.UntilAsync(
@@ -213,10 +213,10 @@ public sealed partial class NetworkTests(LabFixture fixture, ITestOutputHelper o
     public async Task Malformed_addresses_and_an_overlapping_range_are_refused_naming_the_field()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var badIp = await ApplyResultAsync(fixture.SuperPod("net-bad-ip", networks: "[{name: eth0, ip: 10.200.0.300}]"));
+        var badIp = await ApplyResultAsync(LabFixture.SuperPod("net-bad-ip", networks: "[{name: eth0, ip: 10.200.0.300}]"));
         badIp.ExitCode.Should().NotBe(0);
         badIp.Stderr.Should().Contain("spec.networks[0].ip");
-        var badMac = await ApplyResultAsync(fixture.SuperPod("net-bad-mac", networks: "[{name: eth0, mac: \"01:00:5e:00:00:01\"}]"));
+        var badMac = await ApplyResultAsync(LabFixture.SuperPod("net-bad-mac", networks: "[{name: eth0, mac: \"01:00:5e:00:00:01\"}]"));
         badMac.ExitCode.Should().NotBe(0);
         badMac.Stderr.Should().Contain("spec.networks[0].mac");
 

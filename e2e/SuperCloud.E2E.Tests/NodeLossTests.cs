@@ -17,7 +17,7 @@ public sealed class NodeLossTests(LabFixture fixture)
         var agentKilled = false;
         try
         {
-            await lab.ApplyAsync(fixture.SuperPod("stranded", "    clusters: [onprem]\n"));
+            await lab.ApplyAsync(LabFixture.SuperPod("stranded", "    clusters: [onprem]\n"));
             await lab.UntilAsync(async () => Phase(await lab.GetAsync("superpod", "stranded")) == "Running", "SuperPod stranded is Running", TimeSpan.FromSeconds(90));
             var pod = (await lab.GetAsync("superpod", "stranded"))!;
             pod["status"]!["node"]!.GetValue<string>().Should().Be(Host);

@@ -12,7 +12,7 @@ public sealed class OperatorRestartTests(LabFixture fixture)
         string[] names = ["restart-1", "restart-2", "restart-3"];
         try
         {
-            await lab.ApplyAsync(string.Join("\n---\n", names.Select(n => fixture.SuperPod(n))));
+            await lab.ApplyAsync(string.Join("\n---\n", names.Select(n => LabFixture.SuperPod(n))));
             var uids = new List<string>();
             await lab.UntilAsync(
                 async () =>

@@ -14,9 +14,9 @@ public sealed class PlacementTests(LabFixture fixture)
         string[] names = ["place-onprem", "place-eu", "place-spot"];
         try
         {
-            await lab.ApplyAsync(fixture.SuperPod("place-onprem", "    clouds: [onprem]\n"));
-            await lab.ApplyAsync(fixture.SuperPod("place-eu", "    regions: [eu-west-1]\n"));
-            await lab.ApplyAsync(fixture.SuperPod("place-spot", "    spot: Required\n"));
+            await lab.ApplyAsync(LabFixture.SuperPod("place-onprem", "    clouds: [onprem]\n"));
+            await lab.ApplyAsync(LabFixture.SuperPod("place-eu", "    regions: [eu-west-1]\n"));
+            await lab.ApplyAsync(LabFixture.SuperPod("place-spot", "    spot: Required\n"));
             foreach (var name in names)
             {
                 await lab.UntilAsync(async () => (await lab.GetAsync("superpod", name))?["status"]?["phase"]?.GetValue<string>() == "Running", $"SuperPod {name} is Running", TimeSpan.FromSeconds(120));
@@ -65,8 +65,8 @@ public sealed class PlacementTests(LabFixture fixture)
         var lab = fixture.Lab;
         try
         {
-            await lab.ApplyAsync(fixture.SuperPod("too-big", memory: "1Ti"));
-            await lab.ApplyAsync(fixture.SuperPod("too-big-spot", "    spot: Required\n", memory: "1Ti"));
+            await lab.ApplyAsync(LabFixture.SuperPod("too-big", memory: "1Ti"));
+            await lab.ApplyAsync(LabFixture.SuperPod("too-big-spot", "    spot: Required\n", memory: "1Ti"));
             await lab.UntilAsync(async () => Scheduled(await lab.GetAsync("superpod", "too-big")) is not null, "too-big has a Scheduled condition");
             await lab.UntilAsync(async () => Scheduled(await lab.GetAsync("superpod", "too-big-spot")) is not null, "too-big-spot has a Scheduled condition");
 

@@ -16,6 +16,11 @@ internal static class Prerequisites
             return "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)";
         }
 
+        if (!OnPath("docker-registry"))
+        {
+            return "docker-registry is not installed (apt-get install docker-registry; make setup does)";
+        }
+
         if (!Directory.Exists("/boot") || !Directory.EnumerateFiles("/boot", "vmlinuz-*").Any())
         {
             return "no kernel /boot/vmlinuz-* for the guest (apt-get install linux-image-amd64)";

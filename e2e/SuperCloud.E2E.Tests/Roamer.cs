@@ -28,9 +28,10 @@ internal sealed partial class Roamer(LabFixture fixture, string name, ITestOutpu
     public static string CloudOf(string host) => host[..host.LastIndexOf('-')];
 
     /// <summary>Applies the SuperPod and waits until it runs and its checker has verified its memory once.</summary>
-    public async Task<string> StartAsync(string? placement = null, string cmdline = LabFixture.GuestCmdline, string? networks = null)
+    public async Task<string> StartAsync(
+        string? placement = null, string cmdline = LabFixture.GuestCmdline, string? extraSpec = null, string memory = "128Mi", string? networks = null)
     {
-        await Lab.ApplyAsync(fixture.SuperPod(name, placement, cmdline: cmdline, networks: networks));
+        await Lab.ApplyAsync(LabFixture.SuperPod(name, placement, memory, cmdline, extraSpec, networks));
         await Lab.UntilAsync(async () => Phase(await PodAsync()) == "Running", $"SuperPod {name} is Running", TimeSpan.FromSeconds(120));
         var pod = await PodAsync();
         Uid = pod!["metadata"]!["uid"]!.GetValue<string>().ToLowerInvariant();

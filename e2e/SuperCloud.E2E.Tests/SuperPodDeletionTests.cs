@@ -13,7 +13,7 @@ public sealed class SuperPodDeletionTests(LabFixture fixture)
         var lab = fixture.Lab;
         try
         {
-            await lab.ApplyAsync(fixture.SuperPod("doomed"));
+            await lab.ApplyAsync(LabFixture.SuperPod("doomed"));
             await lab.UntilAsync(async () => (await lab.GetAsync("superpod", "doomed"))?["status"]?["phase"]?.GetValue<string>() == "Running", "SuperPod doomed is Running", TimeSpan.FromSeconds(90));
             var pod = (await lab.GetAsync("superpod", "doomed"))!;
             pod["metadata"]!["finalizers"]!.AsArray().Select(f => f!.GetValue<string>()).Should().Contain("supercloud.dev/vm", "the operator holds the SuperPod until its VM is gone");

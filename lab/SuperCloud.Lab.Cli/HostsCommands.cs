@@ -10,13 +10,16 @@ internal static class HostsCommands
     public const string Usage = """
           supercloud-lab up --data-dir DIR --clouds NAME:HOSTS[,NAME:HOSTS...] [--port 6443] [--subnet A.B.0.0/16]
                             [--lease-duration 40s] [--node-grace-period 5m] [--ready-timeout 3m]
-                            [--agent-bin PATH] [--operator-bin PATH] [--crds DIR]
+                            [--agent-bin PATH] [--operator-bin PATH] [--crds DIR] [--guest-dir DIR]
                             [--install manifests|chart [--chart DIR] [--helm-set 'k=v;k=v']]
               runs a lab in the foreground until SIGINT/SIGTERM, then removes it. NAME is PROVIDER-REGION (aws-us-east-1,
               gcp-europe-west1, azure-eastus) or onprem[-SITE]; hosts are NAME-1..NAME-HOSTS, each a network namespace with
               its own node agent at A.B.CLOUD.(10+N):7443; every even-numbered host of a cloud that sells spot is a spot
               instance. Writes DIR/kubeconfig at once and DIR/ready when every SuperNode is Ready and the operator serves.
               --lease-duration: the agents' heartbeat Lease; --node-grace-period: how long a NotReady node keeps its SuperPods.
+              Each cloud has an OCI registry at A.B.CLOUD.5:5000 holding supercloud/test-guest and supercloud/test-guest-disk
+              (pushed from --guest-dir, node-agent/guest's build by default, and copied by digest between clouds); agents
+              pull from their cloud's registry first, the operator resolves unqualified images at the first cloud's.
               --install chart: install SuperCloud with helm (one cloud) and run the chart's pods on the hosts, as a kubelet.
           supercloud-lab down --data-dir DIR
               stops a running up (or cleans up after a killed one): every process, namespace, link, route and file of the lab
@@ -87,7 +90,7 @@ internal static class HostsCommands
         var parsed = CommandArguments.Parse(
             args,
             ["--data-dir", "--clouds", "--port", "--subnet", "--lease-duration", "--node-grace-period", "--ready-timeout", "--agent-bin", "--operator-bin", "--crds",
-                "--install", "--chart", "--helm-set"]);
+                "--guest-dir", "--install", "--chart", "--helm-set"]);
         if (parsed.PassThrough.Count > 0)
         {
             throw new LabUsageException($"up takes no arguments after --, got \"{string.Join(' ', parsed.PassThrough)}\"");
@@ -155,6 +158,7 @@ internal static class HostsCommands
             NodeGracePeriod = parsed.Get("--node-grace-period") is { } grace ? LabDuration.Parse("--node-grace-period", grace) : TimeSpan.FromMinutes(5),
             ReadyTimeout = parsed.Get("--ready-timeout") is { } ready ? LabDuration.Parse("--ready-timeout", ready) : TimeSpan.FromMinutes(3),
             Executables = executables,
+            GuestDirectory = parsed.Get("--guest-dir") is { } guest ? Path.GetFullPath(guest) : null,
             Chart = chart,
             HelmSettings = HelmSettings(parsed.Get("--helm-set")),
         };

@@ -28,6 +28,18 @@ internal static partial class ConsoleLog
     public static IReadOnlyList<long> CorruptPages(string console) =>
         CorruptPattern().Matches(console).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
 
+    /// <summary>The <c>gen=</c> of every <c>DISKCHECK OK</c> line, in order.</summary>
+    public static IReadOnlyList<long> DiskcheckOkGenerations(string console) =>
+        DiskcheckOkPattern().Matches(console).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+
+    /// <summary>Whether the disk checker saw a bad block or an I/O error.</summary>
+    public static bool HasDiskcheckFailure(string console) =>
+        console.Contains("DISKCHECK CORRUPT", StringComparison.Ordinal) || console.Contains("DISKCHECK IOERROR", StringComparison.Ordinal)
+        || console.Contains("DISKCHECK NODISK", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^DISKCHECK OK gen=(\d+)( |\r?$)", RegexOptions.Multiline)]
+    private static partial Regex DiskcheckOkPattern();
+
     [GeneratedRegex(@"^HEARTBEAT (\d+)\r?$", RegexOptions.Multiline)]
     private static partial Regex HeartbeatPattern();
 

@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using SuperCloud.NodeAgent.Api;
+using SuperCloud.Images;
 using SuperCloud.NodeAgent.Hypervisor;
+using SuperCloud.NodeAgent.Images;
 using SuperCloud.NodeAgent.Migration;
 using SuperCloud.NodeAgent.Network;
 using SuperCloud.NodeAgent.Ownership;
@@ -23,13 +25,15 @@ public static class AgentServer
     /// <summary>
     /// Builds (does not start) the server. <paramref name="credentials"/> authenticate clients (trust bundle) and are
     /// presented to them (server certificate) and to peers (client certificate); <paramref name="driver"/> runs the VMs
-    /// and is disposed with the application; <paramref name="network"/>, when enabled, plugs the VMs' NICs into the
+    /// and is disposed with the application; <paramref name="images"/> is the host's image cache the driver boots from
+    /// (its unused images are collected); <paramref name="network"/>, when enabled, plugs the VMs' NICs into the
     /// overlay (none: VMs get no overlay NICs).
     /// </summary>
     public static WebApplication Build(
         NodeAgentOptions options,
         AgentCredentials credentials,
         IHypervisorDriver driver,
+        ImageCache images,
         TimeProvider timeProvider,
         Action<WebApplicationBuilder>? configure = null,
         MigrationOptions? migration = null,
@@ -88,6 +92,11 @@ public static class AgentServer
         builder.Services.AddSingleton(credentials);
         builder.Services.AddSingleton(network);
         builder.Services.AddHostedService(_ => network);
+        builder.Services.AddSingleton(images);
+        builder.Services.AddSingleton(images.Options);
+        builder.Services.AddSingleton<ImagePulls>();
+        builder.Services.AddSingleton<ImageGarbageCollector>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ImageGarbageCollector>());
         builder.Services.AddSingleton<HostResources>();
         builder.Services.AddSingleton(migration);
         builder.Services.AddSingleton(sp => new MigrationTransport(credentials, migration, timeProvider));

@@ -1,5 +1,6 @@
 using System.Net;
 using SuperCloud.Agent.Contracts.Security;
+using SuperCloud.Images;
 using SuperCloud.NativeShim;
 using SuperCloud.NodeAgent;
 using SuperCloud.NodeAgent.Hypervisor;
@@ -76,6 +77,13 @@ if (optionErrors.Count > 0)
 }
 
 var qemuOptions = configuration.GetSection("Qemu").Get<QemuDriverOptions>() ?? new QemuDriverOptions();
+var imageOptions = configuration.GetSection("Images").Get<ImageCacheOptions>() ?? new ImageCacheOptions();
+if (imageOptions.Validate("Images") is { Count: > 0 } imageErrors)
+{
+    await Console.Error.WriteLineAsync("invalid configuration: " + string.Join("; ", imageErrors));
+    return 2;
+}
+
 var migrationOptions = configuration.GetSection("Migration").Get<MigrationOptions>() ?? new MigrationOptions();
 if (migrationOptions.Validate() is { Count: > 0 } migrationErrors)
 {
@@ -147,9 +155,11 @@ catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundExcepti
     await Console.Error.WriteLineAsync("native shim unavailable: " + e.Message);
     return 1;
 }
+using var registry = new RegistryClient(imageOptions.Registry, TimeProvider.System);
+using var images = new ImageCache(imageOptions, registry, TimeProvider.System, loggerFactory.CreateLogger<ImageCache>());
 IHypervisorDriver driver = options.Hypervisor == "xen"
-    ? new XenDriver(configuration.GetSection("Xen").Get<XenDriverOptions>() ?? new XenDriverOptions(), TimeProvider.System)
-    : await QemuDriver.OpenAsync(qemuOptions, TimeProvider.System, loggerFactory.CreateLogger<QemuDriver>(), CancellationToken.None);
+    ? new XenDriver(configuration.GetSection("Xen").Get<XenDriverOptions>() ?? new XenDriverOptions(), images, TimeProvider.System)
+    : await QemuDriver.OpenAsync(qemuOptions, images, TimeProvider.System, loggerFactory.CreateLogger<QemuDriver>(), CancellationToken.None);
 
 var info = await driver.GetInfoAsync(CancellationToken.None);
 if (!info.Available)
@@ -214,7 +224,7 @@ if (migrationOptions.CorruptOutgoingStreamByteAt >= 0)
 }
 
 var network = new NetworkAgent(networkOptions, options.NodeName, new OvsCommands(networkOptions), TimeProvider.System, loggerFactory.CreateLogger<NetworkAgent>());
-var app = AgentServer.Build(options, credentials, driver, TimeProvider.System,
+var app = AgentServer.Build(options, credentials, driver, images, TimeProvider.System,
     builder =>
     {
         builder.Logging.AddSimpleConsole(ConsoleFormat);

@@ -17,18 +17,32 @@
  * both to prove the verifier notices. In the guest it also forks the network services (netserver.h) on TCP 8080 and
  * 7000, or sc.http_port / sc.stream_port; on the build host only when http_port and stream_port are given.
  *
+ * Disk mode (sc.disk=SERIAL or a device path, sc.disk_mib=64, sc.disk_writes_per_sec=200) does the same for a disk: the
+ * first disk_mib MiB are blocks of 4 KiB carrying their index, generation and checksum, rewritten at the given rate and
+ * read back continuously with O_DIRECT (so every read reaches the virtual disk, not the guest's page cache), checked
+ * against a generation table kept in memory. A write lost by a migration (a block the disk mirror did not copy) is a
+ * block whose generation is older than the table's. A SERIAL names the virtio disk by its serial (/sys/block/vdX/serial).
+ *
  * Output lines (one write each, so lines never interleave):
  *   CHECKER START mem_mib=.. dirty_pages_per_sec=.. heartbeat_ms=..
  *   HEARTBEAT <n>
  *   MEMCHECK READY pages=<n>
  *   MEMCHECK OK gen=<generation> passes=<passes>
  *   MEMCHECK CORRUPT page=<index> reason=index|checksum|generation
+ *   DISKCHECK START device=<path> blocks=<n>
+ *   DISKCHECK READY blocks=<n>
+ *   DISKCHECK OK gen=<generation> passes=<passes>
+ *   DISKCHECK CORRUPT block=<index> reason=index|checksum|generation
+ *   DISKCHECK IOERROR op=read|write block=<index> errno=<errno>
  * gen is the memory generation: the number of page rewrites so far. It grows while dirtying runs, so an OK line
  * with a higher gen proves the pages were verified after being rewritten, not only once after the fill.
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS is not POSIX */
+#define _GNU_SOURCE     /* O_DIRECT */
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -55,6 +69,9 @@ struct config {
     int64_t stale_page;    /* -1: never */
     uint64_t http_port;    /* the network server's ports; 0 on the build host: no server */
     uint64_t stream_port;
+    char disk[128];        /* "": no disk check */
+    uint64_t disk_mib;
+    uint64_t disk_writes_per_sec;
 };
 
 static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -175,7 +192,17 @@ static int apply_setting(struct config *cfg, const char *token)
         {"run_seconds", &cfg->run_seconds},
         {"http_port", &cfg->http_port},
         {"stream_port", &cfg->stream_port},
+        {"disk_mib", &cfg->disk_mib},
+        {"disk_writes_per_sec", &cfg->disk_writes_per_sec},
     };
+    if (key_len == 4 && strncmp(token, "disk", 4) == 0) {
+        if (strlen(value) >= sizeof cfg->disk) {
+            emit("CHECKER BADARG %s", token);
+            return -1;
+        }
+        strcpy(cfg->disk, value);
+        return 0;
+    }
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (strlen(keys[i].key) == key_len && strncmp(token, keys[i].key, key_len) == 0) {
             if (parse_u64(value, &v) != 0) {
@@ -219,10 +246,164 @@ static int read_kernel_cmdline(struct config *cfg)
     return 0;
 }
 
+/* The disk check's state: a region of the disk in 4 KiB blocks and the generation each block must carry. */
+struct disk_check {
+    int fd;
+    uint64_t blocks;
+    uint64_t *generations;
+    uint64_t *buffer; /* VERIFY_BATCH blocks, 4 KiB aligned for O_DIRECT */
+    uint64_t filled;
+    uint64_t dirtied;
+    uint64_t generation;
+    uint64_t cursor;
+    uint64_t verify_cursor;
+    uint64_t passes;
+    uint64_t failures_this_pass;
+    uint64_t start_ns;
+    uint64_t last_ok_report;
+};
+
+/* A device path as given, or the /dev node of the virtio disk whose serial is the given name. */
+static int resolve_disk(const char *name, char *path, size_t size)
+{
+    if (name[0] == '/') {
+        snprintf(path, size, "%s", name);
+        return 0;
+    }
+    DIR *dir = opendir("/sys/block");
+    if (dir == NULL) {
+        return -1;
+    }
+    struct dirent *entry;
+    int found = -1;
+    while ((entry = readdir(dir)) != NULL) {
+        char serial_path[300];
+        char serial[128] = {0};
+        snprintf(serial_path, sizeof serial_path, "/sys/block/%s/serial", entry->d_name);
+        FILE *f = fopen(serial_path, "r");
+        if (f == NULL) {
+            continue;
+        }
+        size_t n = fread(serial, 1, sizeof serial - 1, f);
+        fclose(f);
+        while (n > 0 && (serial[n - 1] == '\n' || serial[n - 1] == ' ')) {
+            serial[--n] = '\0';
+        }
+        if (strcmp(serial, name) == 0) {
+            snprintf(path, size, "/dev/%s", entry->d_name);
+            found = 0;
+            break;
+        }
+    }
+    closedir(dir);
+    return found;
+}
+
+static int disk_open(struct disk_check *d, const struct config *cfg)
+{
+    char path[300];
+    /* The disk may appear a moment after the checker starts (module loading): look for a few seconds. */
+    for (int attempt = 0; resolve_disk(cfg->disk, path, sizeof path) != 0; attempt++) {
+        if (attempt == 50) {
+            emit("DISKCHECK NODISK name=%s", cfg->disk);
+            return -1;
+        }
+        usleep(100000);
+    }
+    d->fd = open(path, O_RDWR | O_DIRECT);
+    if (d->fd < 0) {
+        emit("DISKCHECK IOERROR op=open device=%s errno=%d", path, errno);
+        return -1;
+    }
+    d->blocks = cfg->disk_mib * (1024u * 1024u / PAGE_BYTES);
+    d->generations = calloc(d->blocks, sizeof *d->generations);
+    if (d->generations == NULL || posix_memalign((void **)&d->buffer, PAGE_BYTES, VERIFY_BATCH * PAGE_BYTES) != 0) {
+        emit("CHECKER NOMEM disk_mib=%" PRIu64, cfg->disk_mib);
+        return -1;
+    }
+    emit("DISKCHECK START device=%s blocks=%" PRIu64, path, d->blocks);
+    return 0;
+}
+
+static int disk_io(struct disk_check *d, int write_op, uint64_t first, uint64_t count)
+{
+    size_t bytes = (size_t)count * PAGE_BYTES;
+    off_t offset = (off_t)(first * PAGE_BYTES);
+    ssize_t done = write_op ? pwrite(d->fd, d->buffer, bytes, offset) : pread(d->fd, d->buffer, bytes, offset);
+    if (done != (ssize_t)bytes) {
+        emit("DISKCHECK IOERROR op=%s block=%" PRIu64 " errno=%d", write_op ? "write" : "read", first, done < 0 ? errno : 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* One step of the disk check: fill, then dirty at the configured rate and verify a batch. */
+static void disk_step(struct disk_check *d, const struct config *cfg, uint64_t heartbeat_ns)
+{
+    if (d->filled < d->blocks) {
+        uint64_t count = d->blocks - d->filled < VERIFY_BATCH ? d->blocks - d->filled : VERIFY_BATCH;
+        for (uint64_t i = 0; i < count; i++) {
+            page_write(d->buffer + i * PAGE_WORDS, d->filled + i, 0);
+        }
+        if (disk_io(d, 1, d->filled, count) == 0) {
+            d->filled += count;
+        }
+        if (d->filled == d->blocks) {
+            emit("DISKCHECK READY blocks=%" PRIu64, d->blocks);
+            d->start_ns = now_ns();
+        }
+        return;
+    }
+
+    uint64_t due = (now_ns() - d->start_ns) / UINT64_C(1000) * cfg->disk_writes_per_sec / UINT64_C(1000000);
+    for (uint64_t budget = 4; d->dirtied < due && budget > 0; budget--) {
+        uint64_t index = mix(d->cursor++ ^ UINT64_C(0x6469736b)) % d->blocks;
+        page_write(d->buffer, index, d->generations[index] + 1);
+        if (disk_io(d, 1, index, 1) != 0) {
+            /* A failed write may or may not have reached the disk: accept either generation from now on is not
+             * possible with one table, so stop dirtying and keep verifying what is known. */
+            d->dirtied = UINT64_MAX;
+            break;
+        }
+        d->generations[index]++;
+        d->dirtied++;
+        d->generation++;
+    }
+    if (d->dirtied != UINT64_MAX && d->dirtied + 10 * cfg->disk_writes_per_sec < due) {
+        d->dirtied = due;
+    }
+
+    uint64_t first = d->verify_cursor;
+    uint64_t count = d->blocks - first < VERIFY_BATCH ? d->blocks - first : VERIFY_BATCH;
+    if (disk_io(d, 0, first, count) != 0) {
+        d->failures_this_pass++;
+    } else {
+        for (uint64_t i = 0; i < count; i++) {
+            const char *reason = page_verify(d->buffer + i * PAGE_WORDS, first + i, d->generations[first + i]);
+            if (reason != NULL) {
+                emit("DISKCHECK CORRUPT block=%" PRIu64 " reason=%s", first + i, reason);
+                d->failures_this_pass++;
+            }
+        }
+    }
+    d->verify_cursor += count;
+    if (d->verify_cursor == d->blocks) {
+        d->verify_cursor = 0;
+        d->passes++;
+        uint64_t pass_end = now_ns();
+        if (d->failures_this_pass == 0 && pass_end - d->last_ok_report >= heartbeat_ns) {
+            emit("DISKCHECK OK gen=%" PRIu64 " passes=%" PRIu64, d->generation, d->passes);
+            d->last_ok_report = pass_end;
+        }
+        d->failures_this_pass = 0;
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct config cfg = {
-        .mem_mib = 64, .dirty_pages_per_sec = 2000, .heartbeat_ms = 100, .run_seconds = 0, .corrupt_page = -1, .stale_page = -1};
+        .mem_mib = 64, .dirty_pages_per_sec = 2000, .heartbeat_ms = 100, .run_seconds = 0, .corrupt_page = -1, .stale_page = -1,
+        .disk = "", .disk_mib = 64, .disk_writes_per_sec = 200};
 
     /* Arguments win over the kernel command line, so a host test is never influenced by the host's cmdline. */
     if (argc > 1) {
@@ -261,6 +442,11 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    struct disk_check disk = {.fd = -1};
+    if (cfg.disk[0] != '\0' && (cfg.disk_mib == 0 || disk_open(&disk, &cfg) != 0)) {
+        disk.fd = -1;
+    }
+
     const uint64_t start = now_ns();
     const uint64_t heartbeat_ns = cfg.heartbeat_ms * UINT64_C(1000000);
     uint64_t next_heartbeat = start;
@@ -295,6 +481,10 @@ int main(int argc, char **argv)
         if (cfg.run_seconds != 0 && now - start >= cfg.run_seconds * UINT64_C(1000000000)) {
             emit("CHECKER STOP passes=%" PRIu64, passes);
             return 0;
+        }
+
+        if (disk.fd >= 0) {
+            disk_step(&disk, &cfg, heartbeat_ns);
         }
 
         if (filled < pages) {

@@ -28,6 +28,9 @@ public static class OperatorHost
         ["--max-parallel-migrations"] = "Operator:MaxParallelMigrations",
         ["--failpoints"] = "Operator:Failpoints",
         ["--max-outbound-migrations-per-node"] = "Operator:MaxOutboundMigrationsPerNode",
+        ["--default-registry"] = "Operator:Images:DefaultRegistry",
+        ["--plain-http-registries"] = "Operator:Images:PlainHttpRegistries",
+        ["--registry-ca"] = "Operator:Images:CaBundlePath",
     };
 
     /// <summary>Creates the application; <paramref name="configureServices"/> registers controllers (and lets tests override services).</summary>

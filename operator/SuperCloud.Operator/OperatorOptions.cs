@@ -35,6 +35,9 @@ public sealed class OperatorOptions
     /// </summary>
     public SignerSettings Signer { get; set; } = new();
 
+    /// <summary>Where SuperPod images come from: the default registry, plain-HTTP registries, extra CAs.</summary>
+    public ImageSettings Images { get; set; } = new();
+
     /// <summary>Crash points for resilience tests (<c>migration.before=Transferring</c>); see <see cref="Runtime.Failpoints"/>. Empty: none.</summary>
     public string? Failpoints { get; set; }
 
@@ -83,6 +86,7 @@ public sealed class OperatorOptions
         LeaderElection.ToOptions().Validate();
         AgentClient.Validate();
         Signer.Validate();
+        Images.Validate();
     }
 
     /// <summary>PEM files of the CA that signs node agents' certificates, and whose requests it signs.</summary>
@@ -127,6 +131,40 @@ public sealed class OperatorOptions
             if (MaxLifetime < TimeSpan.FromHours(1))
             {
                 throw new ArgumentException($"Operator:Signer:MaxLifetime must be at least 1h, not {MaxLifetime}", nameof(MaxLifetime));
+            }
+        }
+    }
+
+    /// <summary>Registry settings for resolving SuperPod images.</summary>
+    public sealed class ImageSettings
+    {
+        /// <summary>host[:port] of the registry that serves image names without one (<c>supercloud/test-guest:latest</c>); none by default.</summary>
+        public string? DefaultRegistry { get; set; }
+
+        /// <summary>Comma-separated registries (host[:port]) reached over plain HTTP, such as a lab's; none by default.</summary>
+        public string? PlainHttpRegistries { get; set; }
+
+        /// <summary>A PEM file of CAs trusted for registries besides the system's.</summary>
+        public string? CaBundlePath { get; set; }
+
+        /// <summary>The registry client's settings.</summary>
+        public SuperCloud.Images.RegistryOptions ToRegistryOptions() => new()
+        {
+            PlainHttp = (PlainHttpRegistries ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
+            CaBundlePath = string.IsNullOrEmpty(CaBundlePath) ? null : CaBundlePath,
+        };
+
+        /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+        public void Validate()
+        {
+            if (DefaultRegistry is { Length: > 0 } registry && (registry.Contains('/', StringComparison.Ordinal) || registry.Contains(' ', StringComparison.Ordinal)))
+            {
+                throw new ArgumentException($"Operator:Images:DefaultRegistry must be host[:port], not '{registry}'", nameof(DefaultRegistry));
+            }
+
+            if (ToRegistryOptions().Validate("Operator:Images") is [var first, ..])
+            {
+                throw new ArgumentException(first, nameof(PlainHttpRegistries));
             }
         }
     }

@@ -61,6 +61,8 @@ static SuperPodControllerOptions? SuperPods(OperatorOptions options, NodeCertifi
             AgentClient = AgentClientOptions.FromPemFiles(
                 options.AgentClient.CaPath!, options.AgentClient.CertificatePath!, options.AgentClient.KeyPath!, options.AgentClient.ReloadInterval, TimeProvider.System,
                 e => Console.Error.WriteLine($"supercloud-operator: keeping the current agent client certificate: the changed files cannot be used: {e.Message}")),
+            DefaultRegistry = DefaultRegistry(options),
+            Registry = options.Images.ToRegistryOptions(),
 
             // The overlay's address books live beside the leader-election Lease, in the operator's own namespace.
             SystemNamespace = options.LeaderElection.Namespace,
@@ -76,9 +78,14 @@ static SuperPodControllerOptions? SuperPods(OperatorOptions options, NodeCertifi
             {
                 Credentials = TlsCredentials.SelfRenewing(() => ca.IssueClient(PeerIdentity.Operator, TimeSpan.FromDays(1)), [ca.Certificate], TimeSpan.FromHours(8), TimeProvider.System),
             },
+            DefaultRegistry = DefaultRegistry(options),
+            Registry = options.Images.ToRegistryOptions(),
             SystemNamespace = options.LeaderElection.Namespace,
         };
     }
 
     return null;
 }
+
+static string? DefaultRegistry(OperatorOptions options) =>
+    string.IsNullOrEmpty(options.Images.DefaultRegistry) ? null : options.Images.DefaultRegistry;

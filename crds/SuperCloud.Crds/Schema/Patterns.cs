@@ -33,6 +33,21 @@ public static class Patterns
     /// <summary>A host name or IP address followed by a port, such as <c>10.0.0.5:7443</c>.</summary>
     public const string HostPort = @"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$";
 
+    /// <summary>
+    /// An OCI image reference, <c>[registry[:port]/]repository[:tag][@sha256:&lt;64 hex&gt;]</c>, as Docker and the OCI
+    /// distribution spec write it; written without backslashes so that it reads the same in CEL (RE2) and JSON schema.
+    /// </summary>
+    public const string ImageReference =
+        "^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?([.][a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]{1,5})?/)?" +
+        "[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$";
+
+    /// <summary>The CEL rule that an image field matches <see cref="ImageReference"/>.</summary>
+    public const string ImageReferenceRule = "self.matches('" + ImageReference + "')";
+
+    /// <summary>The error of a field that is not an image reference.</summary>
+    public const string ImageReferenceMessage =
+        "must be an image reference such as registry.example.com/team/vm:v1 or team/vm@sha256:<64 hex digits>; host paths are not accepted";
+
     /// <summary>A decimal latitude between -90 and 90 with up to six decimals.</summary>
     public const string Latitude = @"^-?(90(\.0{1,6})?|[1-8]?[0-9](\.[0-9]{1,6})?)$";
 

@@ -2,23 +2,21 @@ using SuperCloud.Crds.Schema;
 
 namespace SuperCloud.Crds.V1Alpha1;
 
-/// <summary>How a SuperPod boots: either a kernel (with optional initrd and command line) or a disk image, never both.</summary>
-[CelRule("has(self.kernel) != has(self.disk)", "exactly one of kernel or disk must be set")]
-[CelRule("has(self.kernel) || (!has(self.initrd) && !has(self.cmdline))", "initrd and cmdline require kernel", FieldPath = ".kernel", Reason = "FieldValueRequired")]
+/// <summary>How a SuperPod boots: from a VM image in an OCI registry, never from a file on a host.</summary>
+[CelRule("self == oldSelf", "boot is immutable: the SuperPod's disks are built on its image; delete and recreate the SuperPod to boot another")]
 public sealed class BootSource
 {
-    /// <summary>Path or URL of the kernel image to boot directly (QEMU -kernel).</summary>
-    [MaxLength(1024)]
-    public string? Kernel { get; set; }
+    /// <summary>
+    /// The VM image, <c>[registry[:port]/]repository[:tag]</c> or <c>…@sha256:&lt;digest&gt;</c>. A kernel image boots its
+    /// kernel and initrd directly; a disk image boots from its disk, a copy-on-write overlay per SuperPod that moves with
+    /// it. Without a registry, the operator's default registry serves it. A tag is resolved to a digest once and recorded
+    /// in status.images, so every host the SuperPod runs on boots the same bytes. Host paths are not accepted.
+    /// </summary>
+    [MaxLength(512)]
+    [CelRule(Patterns.ImageReferenceRule, Patterns.ImageReferenceMessage)]
+    public required string Image { get; set; }
 
-    /// <summary>Path or URL of the initial ramdisk; only with kernel.</summary>
-    [MaxLength(1024)]
-    public string? Initrd { get; set; }
-
-    /// <summary>The kernel command line; only with kernel.</summary>
+    /// <summary>The kernel command line (kernel images only); empty means the image's default.</summary>
     [MaxLength(4096)]
     public string? Cmdline { get; set; }
-
-    /// <summary>A disk image to boot from instead of a kernel.</summary>
-    public DiskBoot? Disk { get; set; }
 }

@@ -9,6 +9,12 @@ public static class ConditionTypes
     /// <summary>SuperPod: a node has been chosen and recorded in status.</summary>
     public const string Scheduled = "Scheduled";
 
+    /// <summary>
+    /// SuperPod: its images are resolved to digests and present on its node (pulled, verified); while they are not, the
+    /// reason says why (Resolving, Pulling with progress, ImageNotFound, DigestMismatch, RegistryUnreachable, ...).
+    /// </summary>
+    public const string ImagesReady = "ImagesReady";
+
     /// <summary>SuperPod: a migration is in progress.</summary>
     public const string Migrating = "Migrating";
 

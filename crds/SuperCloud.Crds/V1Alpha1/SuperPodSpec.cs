@@ -8,8 +8,17 @@ public sealed class SuperPodSpec
     /// <summary>CPUs and memory of the virtual machine.</summary>
     public required SuperPodResources Resources { get; set; }
 
-    /// <summary>How the virtual machine boots: a kernel (with optional initrd and command line) or a disk image.</summary>
+    /// <summary>How the virtual machine boots: a VM image from an OCI registry (a kernel image or a disk image).</summary>
     public required BootSource Boot { get; set; }
+
+    /// <summary>Disks besides the boot image's own: overlays on images' disks or empty disks; immutable. They move with the SuperPod.</summary>
+    [ListMap("name")]
+    [MaxItems(16)]
+    [CelRule("self == oldSelf", "disks are immutable: they hold the SuperPod's data; delete and recreate the SuperPod to change them")]
+    public IList<SuperPodDisk>? Disks { get; set; }
+
+    /// <summary>cloud-init data, given to the guest as a NoCloud seed volume (labelled cidata).</summary>
+    public CloudInitSource? CloudInit { get; set; }
 
     /// <summary>Network interfaces; each keeps its overlay IP and MAC across migrations.</summary>
     [ListMap("name")]

@@ -10,7 +10,7 @@ public sealed class SuperPodStatus
     [Minimum(0)]
     public long? ObservedGeneration { get; set; }
 
-    /// <summary>Conditions: Scheduled, Ready, Migrating and MigrationPolicyRefused.</summary>
+    /// <summary>Conditions: Scheduled, ImagesReady, Ready, Migrating and MigrationPolicyRefused.</summary>
     [ListMap("type")]
     [MaxItems(16)]
     public IList<V1Condition>? Conditions { get; set; }
@@ -45,6 +45,11 @@ public sealed class SuperPodStatus
     [ListMap("name")]
     [MaxItems(8)]
     public IList<InterfaceStatus>? Interfaces { get; set; }
+
+    /// <summary>The SuperPod's images, each resolved to a digest once; every placement and migration pulls exactly these.</summary>
+    [ListMap("name")]
+    [MaxItems(17)]
+    public IList<ImageStatus>? Images { get; set; }
 
     /// <summary>The migration in progress, if any.</summary>
     public CurrentMigration? Migration { get; set; }

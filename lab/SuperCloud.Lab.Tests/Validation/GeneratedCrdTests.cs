@@ -54,17 +54,18 @@ public sealed class GeneratedCrdTests
     public void Generated_superpod_rules_accept_valid_and_report_project_messages()
     {
         var schema = CompileGenerated("supercloud.dev_superpods.yaml");
-        var valid = SuperPod("""{"boot": {"kernel": "/boot/vmlinuz"}, "resources": {"cpu": "500m", "memory": "1Gi"}}""");
+        var valid = SuperPod("""{"boot": {"image": "supercloud/test-guest:latest"}, "resources": {"cpu": "500m", "memory": "1Gi"}}""");
         schema.Prune(valid).Should().BeEmpty();
         schema.ApplyDefaults(valid);
         valid["spec"]!["runStrategy"]!.GetValue<string>().Should().Be("Always");
         schema.Validate(valid, null).Should().BeEmpty();
 
-        var both = SuperPod("""{"boot": {"kernel": "/k", "disk": {"image": "/d.qcow2"}}, "resources": {"cpu": 2, "memory": "1Gi"}}""");
-        schema.ApplyDefaults(both);
-        schema.Validate(both, null).Select(e => e.Message).Should().Equal("spec.boot: Invalid value: \"object\": exactly one of kernel or disk must be set");
+        var hostPath = SuperPod("""{"boot": {"image": "/var/lib/supercloud/images/disk.qcow2"}, "resources": {"cpu": 2, "memory": "1Gi"}}""");
+        schema.ApplyDefaults(hostPath);
+        schema.Validate(hostPath, null).Select(e => e.Message).Should().Equal(
+            "spec.boot.image: Invalid value: \"string\": must be an image reference such as registry.example.com/team/vm:v1 or team/vm@sha256:<64 hex digits>; host paths are not accepted");
 
-        var spot = SuperPod("""{"boot": {"kernel": "/k"}, "resources": {"cpu": 2, "memory": "1Gi"}, "placement": {"spot": "Forbidden", "maxPricePerHour": "0.5"}}""");
+        var spot = SuperPod("""{"boot": {"image": "vm"}, "resources": {"cpu": 2, "memory": "1Gi"}, "placement": {"spot": "Forbidden", "maxPricePerHour": "0.5"}}""");
         schema.ApplyDefaults(spot);
         var errors = schema.Validate(spot, null);
         errors.Select(e => e.Message).Should().Contain("spec.placement.maxPricePerHour: Forbidden: maxPricePerHour caps the spot price and contradicts spot: Forbidden");
@@ -74,7 +75,7 @@ public sealed class GeneratedCrdTests
     public void Generated_superpod_quantities_follow_the_quantity_pattern()
     {
         var schema = CompileGenerated("supercloud.dev_superpods.yaml");
-        var bad = SuperPod("""{"boot": {"kernel": "/k"}, "resources": {"cpu": "two", "memory": "1Gi"}}""");
+        var bad = SuperPod("""{"boot": {"image": "vm"}, "resources": {"cpu": "two", "memory": "1Gi"}}""");
         schema.Validate(bad, null).Select(e => e.Field).Should().Contain("spec.resources.cpu");
     }
 
@@ -135,8 +136,8 @@ public sealed class GeneratedCrdTests
         Parallel.For(0, 200, i =>
         {
             var obj = SuperPod(i % 2 == 0
-                ? """{"boot": {"kernel": "/k"}, "resources": {"cpu": 1, "memory": "1Gi"}}"""
-                : """{"boot": {"kernel": "/k", "disk": {"image": "/d"}}, "resources": {"cpu": 1, "memory": "1Gi"}}""");
+                ? """{"boot": {"image": "vm"}, "resources": {"cpu": 1, "memory": "1Gi"}}"""
+                : """{"boot": {"image": "/d"}, "resources": {"cpu": 1, "memory": "1Gi"}}""");
             var errors = schema.Validate(obj, null);
             if (errors.Count != (i % 2 == 0 ? 0 : 1))
             {

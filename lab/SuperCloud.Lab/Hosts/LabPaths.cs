@@ -19,6 +19,9 @@ public sealed record LabPaths(string DataDir)
     /// <summary>One directory per host: its agent's log and its VMs.</summary>
     public const string HostsName = "hosts";
 
+    /// <summary>One directory per cloud's registry: its configuration, storage and log.</summary>
+    public const string RegistriesName = "registries";
+
     /// <summary>The operator's log.</summary>
     public const string OperatorLogName = "operator.log";
 
@@ -48,6 +51,12 @@ public sealed record LabPaths(string DataDir)
 
     /// <summary>See <see cref="ReadyName"/>.</summary>
     public string Ready => Path.Combine(DataDir, ReadyName);
+
+    /// <summary>The directory of <paramref name="cloud"/>'s registry.</summary>
+    public string Registry(string cloud) => Path.Combine(DataDir, RegistriesName, cloud);
+
+    /// <summary>The image cache of <paramref name="host"/>'s agent.</summary>
+    public string Images(string host) => Path.Combine(Host(host), "images");
 
     /// <summary>Pods run from workloads installed into the lab (<c>--install chart</c>): their volumes, kubeconfig and log.</summary>
     public const string PodsName = "pods";

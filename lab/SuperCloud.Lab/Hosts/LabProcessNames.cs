@@ -9,6 +9,9 @@ public static class LabProcessNames
     /// <summary>The operator.</summary>
     public const string Operator = "operator";
 
+    /// <summary>The OCI registry of <paramref name="cloud"/>.</summary>
+    public static string Registry(string cloud) => "registry/" + cloud;
+
     /// <summary>The node agent of <paramref name="host"/>.</summary>
     public static string Agent(string host) => "agent/" + host;
 

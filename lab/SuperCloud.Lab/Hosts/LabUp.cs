@@ -97,6 +97,8 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             var api = new LabApiClient(http, time);
             await CreateObjectsAsync(api, topology, stop);
             var nodes = await CreateNodesAsync(api, topology, stop);
+            var guest = options.GuestDirectory ?? await Registry.GuestImages.BuildAsync(stop);
+            await new LabRegistries(topology, commands, store, processes, _paths, time, _logger).StartAsync(guest, stop);
             Uri operatorAddress;
             if (options.Chart is { } chart)
             {
@@ -108,7 +110,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 await WriteClusterCaAsync(store, stop);
                 await StartSwitchesAsync(store, topology, commands, processes, stop);
                 await StartAgentsAsync(store, topology, processes, stop);
-                operatorAddress = await StartOperatorAsync(store, processes, stop);
+                operatorAddress = await StartOperatorAsync(store, topology, processes, stop);
             }
 
             await WaitReadyAsync(api, store, topology, operatorAddress, stop);
@@ -116,7 +118,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             await store.UpdateAsync(s => s.Files.Add(LabPaths.ReadyName), stop);
             await File.WriteAllTextAsync(
                 _paths.Ready,
-                string.Create(CultureInfo.InvariantCulture, $"ready after {seconds:F1} s\nkubeconfig {_paths.Kubeconfig}\nsubnet {subnet}\nhosts {string.Join(' ', topology.Hosts.Select(h => $"{h.Name}={h.Ip}"))}\n"),
+                string.Create(CultureInfo.InvariantCulture, $"ready after {seconds:F1} s\nkubeconfig {_paths.Kubeconfig}\nsubnet {subnet}\nhosts {string.Join(' ', topology.Hosts.Select(h => $"{h.Name}={h.Ip}"))}\nregistries {string.Join(' ', topology.Clouds.Select(c => $"{c.Name}={LabRegistries.Address(topology, c)}"))}\n"),
                 stop);
             if (_logger.IsEnabled(LogLevel.Information))
             {
@@ -290,6 +292,11 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 "--set", "operator.replicas=1",
                 "--set", $"operator.metricsPort={metricsPort.ToString(CultureInfo.InvariantCulture)}",
                 "--set", "nodeAgent.kvm=false",
+                // The lab's registries: the cloud's own first, all of them plain HTTP; unqualified images resolve at it.
+                "--set", $"operator.defaultRegistry={LabRegistries.Address(topology, topology.Clouds[0])}",
+                "--set", $"operator.plainHttpRegistries={{{string.Join(',', topology.Clouds.Select(c => LabRegistries.Address(topology, c)))}}}",
+                "--set", $"nodeAgent.images.mirrors={{{LabRegistries.Address(topology, topology.Clouds[0])}}}",
+                "--set", $"nodeAgent.images.plainHttpRegistries={{{string.Join(',', topology.Clouds.Select(c => LabRegistries.Address(topology, c)))}}}",
                 "--set-json", $"nodeAgent.extraEnv={agentEnv.ToJsonString()}",
                 "--set-json", $"operator.extraEnv={operatorEnv.ToJsonString()}",
                 .. options.HelmSettings.SelectMany(setting => new[] { "--set", setting }),
@@ -370,6 +377,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
         var lease = options.LeaseDuration;
         var renew = lease / 4;
         var requestTimeout = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, (lease / 2).Ticks));
+        var registries = topology.Clouds.Select(c => LabRegistries.Address(topology, c)).ToList();
         foreach (var host in topology.Hosts)
         {
             Directory.CreateDirectory(_paths.Vms(host.Name));
@@ -405,13 +413,17 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 $"--Kubernetes:LeaseDuration={Config(lease)}",
                 $"--Kubernetes:RenewInterval={Config(renew)}",
                 $"--Kubernetes:RequestTimeout={Config(requestTimeout)}",
+                // Images come from the host's own cloud's registry first; every lab registry speaks plain HTTP.
+                $"--Images:Directory={_paths.Images(host.Name)}",
+                $"--Images:Mirrors:0={LabRegistries.Address(topology, host.Cloud)}",
+                .. registries.Select((r, i) => string.Create(CultureInfo.InvariantCulture, $"--Images:Registry:PlainHttp:{i}={r}")),
             ];
             var process = processes.StartDetached(LabProcessNames.Agent(host.Name), options.Executables.NodeAgent, args, [], host.Namespace, _paths.AgentLog(host.Name));
             await store.UpdateAsync(s => s.Processes[process.Name] = process, cancellationToken);
         }
     }
 
-    private async Task<Uri> StartOperatorAsync(LabStateStore store, LabProcesses processes, CancellationToken cancellationToken)
+    private async Task<Uri> StartOperatorAsync(LabStateStore store, LabTopology topology, LabProcesses processes, CancellationToken cancellationToken)
     {
         var listen = new Uri($"http://127.0.0.1:{FreeLoopbackPort().ToString(CultureInfo.InvariantCulture)}");
         string[] args =
@@ -422,6 +434,9 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             "--signer-ca", Path.Combine(_paths.Certs, "ca.crt"),
             "--signer-key", Path.Combine(_paths.Certs, "ca.key"),
             $"--Operator:LostNodeGracePeriod={Config(options.NodeGracePeriod)}",
+            // Unqualified image names (supercloud/test-guest:latest) resolve at the first cloud's registry.
+            "--default-registry", LabRegistries.Address(topology, topology.Clouds[0]),
+            "--plain-http-registries", string.Join(',', topology.Clouds.Select(c => LabRegistries.Address(topology, c))),
         ];
         await store.UpdateAsync(
             s =>

@@ -30,6 +30,9 @@ public sealed record LabUpOptions
     /// <summary>How long <c>up</c> may take until the lab is ready.</summary>
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>The test guest's images (node-agent/guest/build.sh's output) to push to the registries; null builds them from the repository.</summary>
+    public string? GuestDirectory { get; init; }
+
     /// <summary>
     /// Install SuperCloud with Helm from this chart directory (one cloud: the chart's agents form one SuperCluster), its
     /// workloads run by the lab's kubelet; null installs the deploy manifests and starts the processes directly.

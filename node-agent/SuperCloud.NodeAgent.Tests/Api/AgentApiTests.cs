@@ -91,7 +91,9 @@ public sealed class AgentApiTests(AgentServerFixture fixture) : IClassFixture<Ag
     public async Task Malformed_spec_is_invalid_argument_naming_the_field_and_creates_nothing()
     {
         var client = Client(fixture.OperatorCertificate);
-        var spec = new VmSpec { Id = "bad-memory", Vcpus = 1, MemoryMib = 0, Boot = new Boot { Kernel = "/boot/nothing-here", Cmdline = "" } };
+        var spec = new VmSpec { Id = "bad-memory", Vcpus = 1, MemoryMib = 0, Boot = new Boot { Image = GuestImage.KernelReference, Cmdline = "" } };
+        var hostPath = new VmSpec { Id = "host-path", Vcpus = 1, MemoryMib = 64, Boot = new Boot { Image = new ImageReference { Repository = "/boot/vmlinuz", Digest = GuestImage.Kernel.Digest.ToString() } } };
+        var unpinned = new VmSpec { Id = "unpinned", Vcpus = 1, MemoryMib = 64, Boot = new Boot { Image = new ImageReference { Repository = GuestImage.Kernel.Name, Digest = "latest" } } };
 
         var noSpec = async () => await client.CreateVmAsync(new CreateVmRequest(), deadline: Deadline);
         var badSpec = async () => await client.CreateVmAsync(new CreateVmRequest { Spec = spec }, deadline: Deadline);
@@ -100,7 +102,11 @@ public sealed class AgentApiTests(AgentServerFixture fixture) : IClassFixture<Ag
         (await noSpec.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(new Status(StatusCode.InvalidArgument, "spec: is required"));
         var error = (await badSpec.Should().ThrowAsync<RpcException>()).Which;
         error.StatusCode.Should().Be(StatusCode.InvalidArgument);
-        error.Status.Detail.Should().Contain("spec.memoryMib: must be between 16").And.Contain("spec.boot.kernel: file '/boot/nothing-here' does not exist");
+        error.Status.Detail.Should().Contain("spec.memoryMib: must be between 16");
+        var pathError = async () => await client.CreateVmAsync(new CreateVmRequest { Spec = hostPath }, deadline: Deadline);
+        (await pathError.Should().ThrowAsync<RpcException>()).Which.Status.Detail.Should().StartWith("spec.boot.image.repository: must be registry/repository");
+        var digestError = async () => await client.CreateVmAsync(new CreateVmRequest { Spec = unpinned }, deadline: Deadline);
+        (await digestError.Should().ThrowAsync<RpcException>()).Which.Status.Detail.Should().StartWith("spec.boot.image.digest: must be sha256:");
         (await noId.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(new Status(StatusCode.InvalidArgument, "id: is required"));
         (await client.ListVmsAsync(new ListVmsRequest(), deadline: Deadline)).Vms.Should().NotContain(v => v.Id == "bad-memory");
     }
@@ -135,8 +141,8 @@ public sealed class AgentApiTests(AgentServerFixture fixture) : IClassFixture<Ag
         var client = Client(fixture.OperatorCertificate);
         var facts = await client.GetHostFactsAsync(new GetHostFactsRequest(), deadline: Deadline);
         var free = facts.Allocatable;
-        // Validation only needs an existing file; nothing here boots.
-        var boot = new Boot { Kernel = typeof(AgentApiTests).Assembly.Location, Cmdline = "" };
+        // Nothing here boots.
+        var boot = new Boot { Image = GuestImage.KernelReference };
         var tooMuchMemory = new VmSpec { Id = "too-big", Vcpus = 1, MemoryMib = free.MemoryMib + 1, Boot = boot };
         var tooManyCpus = new VmSpec { Id = "too-wide", Vcpus = free.Cpus + 1, MemoryMib = 64, Boot = boot };
 
@@ -158,7 +164,7 @@ public sealed class AgentApiTests(AgentServerFixture fixture) : IClassFixture<Ag
     {
         var client = Client(fixture.OperatorCertificate);
         var free = (await client.GetHostFactsAsync(new GetHostFactsRequest(), deadline: Deadline)).Allocatable.MemoryMib;
-        var boot = new Boot { Kernel = typeof(AgentApiTests).Assembly.Location, Cmdline = "" };
+        var boot = new Boot { Image = GuestImage.KernelReference };
         // A created VM holds its memory before it starts, so creating costs no QEMU here.
         await client.CreateVmAsync(new CreateVmRequest { Spec = new VmSpec { Id = "holder", Vcpus = 1, MemoryMib = free - 32, Boot = boot } }, deadline: Deadline);
         try
@@ -209,7 +215,7 @@ public sealed class AgentApiTests(AgentServerFixture fixture) : IClassFixture<Ag
         var spec = new VmSpec
         {
             Id = "grpc-vm", Vcpus = 1, MemoryMib = 128,
-            Boot = new Boot { Kernel = GuestImage.Kernel, Initrd = GuestImage.Initrd, Cmdline = GuestImage.Cmdline(memMib: 8) },
+            Boot = new Boot { Image = GuestImage.KernelReference, Cmdline = GuestImage.Cmdline(memMib: 8) },
         };
 
         var created = await client.CreateVmAsync(new CreateVmRequest { Spec = spec }, deadline: Deadline);

@@ -36,6 +36,9 @@ public sealed class AgentServerFixture : IAsyncLifetime
 
     public Uri Address { get; private set; } = null!;
 
+    /// <summary>The agent's image cache.</summary>
+    public SuperCloud.Images.ImageCache Images { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         OperatorCertificate = Ca.IssueClient(PeerIdentity.Operator, Validity);
@@ -44,9 +47,10 @@ public sealed class AgentServerFixture : IAsyncLifetime
         OperatorNamedNodeCertificate = Ca.IssueClient(PeerIdentity.Node("supercloud-operator"), Validity);
         // Same CA name, same operator identity, different key: only the signature tells it apart.
         ForeignOperatorCertificate = ForeignCa.IssueClient(PeerIdentity.Operator, Validity);
-        var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = StateDirectory }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        Images = GuestImage.NewCache();
+        var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = StateDirectory }, Images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
         var options = new NodeAgentOptions { NodeName = "agent-1", ListenAddress = "127.0.0.1", Port = 0, Cloud = "aws", Region = "eu-west-1", Zone = "eu-west-1a", Spot = true, ReservedMemoryMib = 128 };
-        _app = AgentServer.Build(options, TestCredentials.ForNode(Ca, "agent-1"), driver, TimeProvider.System, b => b.Logging.ClearProviders());
+        _app = AgentServer.Build(options, TestCredentials.ForNode(Ca, "agent-1"), driver, Images, TimeProvider.System, b => b.Logging.ClearProviders());
         await _app.StartAsync();
         Address = AgentServer.ListeningAddress(_app);
     }

@@ -10,6 +10,7 @@ namespace SuperCloud.NodeAgent.Tests.Api;
 
 public sealed class CallDeadlineTests : IAsyncLifetime
 {
+    private readonly SuperCloud.Images.ImageCache _images = GuestImage.OfflineCache();
     private readonly string _dir = TestEnvironment.NewTempDir("scdl");
     private readonly CertificateAuthority _ca = CertificateAuthority.Create("deadline-ca", TimeSpan.FromDays(1), TimeProvider.System);
     private readonly List<GrpcChannel> _channels = [];
@@ -26,9 +27,9 @@ public sealed class CallDeadlineTests : IAsyncLifetime
             File.SetUnixFileMode(XlScript, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
         await File.WriteAllTextAsync(Path.Combine(_dir, "privcmd"), "");
-        var driver = new XenDriver(new XenDriverOptions { StateDirectory = Path.Combine(_dir, "vms"), XlBinary = XlScript, PrivcmdDevice = Path.Combine(_dir, "privcmd") }, TimeProvider.System);
+        var driver = new XenDriver(new XenDriverOptions { StateDirectory = Path.Combine(_dir, "vms"), XlBinary = XlScript, PrivcmdDevice = Path.Combine(_dir, "privcmd") }, _images, TimeProvider.System);
         var options = new NodeAgentOptions { ListenAddress = "127.0.0.1", Port = 0, Hypervisor = "xen", DefaultCallDeadline = TimeSpan.FromMilliseconds(500) };
-        _app = AgentServer.Build(options, TestCredentials.ForNode(_ca, options.NodeName), driver, TimeProvider.System, b => b.Logging.ClearProviders());
+        _app = AgentServer.Build(options, TestCredentials.ForNode(_ca, options.NodeName), driver, _images, TimeProvider.System, b => b.Logging.ClearProviders());
         await _app.StartAsync();
     }
 
@@ -38,6 +39,7 @@ public sealed class CallDeadlineTests : IAsyncLifetime
         await _app.StopAsync();
         await _app.DisposeAsync();
         _ca.Dispose();
+        _images.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 

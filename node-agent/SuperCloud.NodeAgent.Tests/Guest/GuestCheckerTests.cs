@@ -11,8 +11,8 @@ public sealed class GuestCheckerTests
     {
         get
         {
-            _ = GuestImage.Initrd; // builds the guest (and the checker beside it) if needed
-            return Path.Combine(GuestImage.OutDir, "checker");
+            // Builds the guest (and the checker beside it) if needed.
+            return Path.Combine(GuestImage.Built, "checker");
         }
     }
 
@@ -75,6 +75,73 @@ public sealed class GuestCheckerTests
     }
 
     [Fact]
+    public async Task Disk_mode_fills_rewrites_and_verifies_blocks_with_direct_io()
+    {
+        var disk = DiskFile(8);
+        try
+        {
+            var (exit, output) = await RunAsync(Checker, "mem_mib=1", $"disk={disk}", "disk_mib=2", "disk_writes_per_sec=500", "heartbeat_ms=50", "run_seconds=1");
+
+            exit.Should().Be(0, output);
+            output.Should().Contain($"DISKCHECK START device={disk} blocks=512").And.Contain("DISKCHECK READY blocks=512").And.NotContain("CORRUPT").And.NotContain("IOERROR");
+            var gens = output.Split('\n').Where(l => l.StartsWith("DISKCHECK OK gen=", StringComparison.Ordinal))
+                .Select(l => long.Parse(l.Split(' ')[2]["gen=".Length..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            gens.Should().NotBeEmpty();
+            gens[^1].Should().BePositive("blocks were rewritten and verified after the rewrite");
+        }
+        finally
+        {
+            File.Delete(disk);
+        }
+    }
+
+    [Fact]
+    public async Task Disk_mode_reports_a_block_changed_behind_its_back()
+    {
+        var disk = DiskFile(8);
+        try
+        {
+            using var checker = Process.Start(new ProcessStartInfo(Checker)
+            {
+                ArgumentList = { "mem_mib=1", $"disk={disk}", "disk_mib=2", "disk_writes_per_sec=0", "heartbeat_ms=50", "run_seconds=4" },
+                RedirectStandardOutput = true,
+            })!;
+            var lines = new List<string>();
+            string? line;
+            while ((line = await checker.StandardOutput.ReadLineAsync()) is not null)
+            {
+                lines.Add(line);
+                if (line.StartsWith("DISKCHECK OK", StringComparison.Ordinal) && lines.Count(l => l.StartsWith("DISKCHECK OK", StringComparison.Ordinal)) == 1)
+                {
+                    // What a lost write looks like: block 300 holds the contents of block 301 (an old, valid block elsewhere).
+                    await using var file = new FileStream(disk, FileMode.Open, FileAccess.ReadWrite);
+                    var block = new byte[4096];
+                    file.Position = 301 * 4096;
+                    await file.ReadExactlyAsync(block);
+                    file.Position = 300 * 4096;
+                    await file.WriteAsync(block);
+                }
+            }
+
+            await checker.WaitForExitAsync();
+            lines.Should().Contain("DISKCHECK CORRUPT block=300 reason=index");
+        }
+        finally
+        {
+            File.Delete(disk);
+        }
+    }
+
+    private static string DiskFile(int mib)
+    {
+        // O_DIRECT needs a real file system (tmpfs refuses it): the repository's directory is one.
+        var path = Path.Combine(TestEnvironment.RepoNodeAgentDir, "guest", "out", $"checker-disk-{Guid.NewGuid():N}.img");
+        using var file = File.Create(path);
+        file.SetLength(mib * 1024L * 1024);
+        return path;
+    }
+
+    [Fact]
     public async Task Checker_rejects_a_malformed_setting_naming_it()
     {
         var (exit, output) = await RunAsync(Checker, "mem_mib=lots");
@@ -96,7 +163,8 @@ public sealed class GuestCheckerTests
             first.ExitCode.Should().Be(0, first.Output);
             first.Output.Should().Contain("guest built");
             second.Output.Should().Contain("guest up to date");
-            Hash(Path.Combine(outDir, "initramfs.cpio.gz")).Should().Be(Hash(GuestImage.Initrd), "the same inputs give the same bytes");
+            Hash(Path.Combine(outDir, "initramfs.cpio.gz")).Should().Be(Hash(Path.Combine(GuestImage.Built, "initramfs.cpio.gz")), "the same inputs give the same bytes");
+            Hash(Path.Combine(outDir, "disk.qcow2")).Should().Be(Hash(Path.Combine(GuestImage.Built, "disk.qcow2")), "the bootable disk too: fixed ids and times");
             File.Exists(Path.Combine(outDir, "vmlinuz")).Should().BeTrue();
         }
         finally

@@ -14,8 +14,7 @@ public sealed class NetServerTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _ = GuestImage.Initrd; // builds the checker
-        var psi = new ProcessStartInfo(Path.Combine(GuestImage.OutDir, "checker")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(Path.Combine(GuestImage.Built, "checker")) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in (string[])["mem_mib=4", "dirty_pages_per_sec=0", "heartbeat_ms=50", "run_seconds=20", $"http_port={_http}", $"stream_port={_stream}"])
         {
             psi.ArgumentList.Add(arg);

@@ -13,6 +13,9 @@ public sealed class BootedVmFixture : IAsyncLifetime
 
     public QemuDriverOptions Options => new() { StateDirectory = StateDirectory };
 
+    /// <summary>The host's image cache (shared by every driver a test opens on this state directory).</summary>
+    public SuperCloud.Images.ImageCache Images { get; private set; } = null!;
+
     /// <summary>The driver currently attached to the VM (a test may replace it to simulate an agent restart).</summary>
     public QemuDriver Driver { get; set; } = null!;
 
@@ -25,8 +28,10 @@ public sealed class BootedVmFixture : IAsyncLifetime
             return;
         }
 
-        Driver = await QemuDriver.OpenAsync(Options, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
-        var spec = new VmSpec(VmId, 1, 128, new VmBoot(GuestImage.Kernel, GuestImage.Initrd, GuestImage.Cmdline()), []);
+        Images = GuestImage.NewCache();
+
+        Driver = await QemuDriver.OpenAsync(Options, Images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        var spec = new VmSpec(VmId, 1, 128, GuestImage.Boot(GuestImage.Cmdline()), []);
         await Driver.CreateAsync(spec, CancellationToken.None);
         Started = await Driver.StartAsync(VmId, CancellationToken.None);
         await Poll.UntilAsync(() => Driver.ReadConsoleTailAsync(VmId, 4096, CancellationToken.None), ConsoleLog.HasMemcheckOk, TimeSpan.FromSeconds(45), "first MEMCHECK OK");

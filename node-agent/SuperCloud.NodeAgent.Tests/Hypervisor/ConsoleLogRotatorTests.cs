@@ -111,10 +111,12 @@ public sealed class ConsoleLogRotatorTests : IDisposable
             ConsoleLogMaxFiles = 2,
             ConsoleLogCheckInterval = TimeSpan.FromMilliseconds(200),
         };
-        var driver = await QemuDriver.OpenAsync(options, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        using var images = GuestImage.NewCache();
+        await images.PullAsync(GuestImage.Kernel, null, CancellationToken.None);
+        var driver = await QemuDriver.OpenAsync(options, images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
         try
         {
-            var spec = new VmSpec("chatty", 1, 128, new VmBoot(GuestImage.Kernel, GuestImage.Initrd, GuestImage.Cmdline()), []);
+            var spec = new VmSpec("chatty", 1, 128, GuestImage.Boot(GuestImage.Cmdline()), []);
             await driver.CreateAsync(spec, CancellationToken.None);
             await driver.StartAsync(spec.Id, CancellationToken.None);
             var log = Path.Combine(state, spec.Id, ConsoleLogRotator.FileName);

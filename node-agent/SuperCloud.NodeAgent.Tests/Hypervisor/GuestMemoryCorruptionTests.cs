@@ -23,12 +23,13 @@ public sealed class GuestMemoryCorruptionTests
         Skip.If(GuestImage.Missing is not null, GuestImage.Missing);
         var stateDirectory = TestEnvironment.NewTempDir("scmem");
         var options = new QemuDriverOptions { StateDirectory = stateDirectory, SharedMemoryFile = true };
-        var driver = await QemuDriver.OpenAsync(options, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        using var images = GuestImage.NewCache();
+        var driver = await QemuDriver.OpenAsync(options, images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
         try
         {
             // Dirtying stays on (slowly): a flipped page the checker rewrites first is repaired, not reported, so
             // several pages are flipped and any of them being reported proves detection.
-            var spec = new VmSpec("mem-guest", 1, 96, new VmBoot(GuestImage.Kernel, GuestImage.Initrd, GuestImage.Cmdline(CheckerMemMib, dirtyPagesPerSec: 50)), []);
+            var spec = new VmSpec("mem-guest", 1, 96, GuestImage.Boot(GuestImage.Cmdline(CheckerMemMib, dirtyPagesPerSec: 50)), []);
             await driver.CreateAsync(spec, CancellationToken.None);
             await driver.StartAsync(spec.Id, CancellationToken.None);
             await Poll.UntilAsync(() => driver.ReadConsoleTailAsync(spec.Id, 4096, CancellationToken.None), ConsoleLog.HasMemcheckOk,

@@ -86,7 +86,7 @@ public sealed class QemuDriverBootTests(BootedVmFixture fixture) : IClassFixture
         // An agent restart: the old driver lets go of QMP (QEMU accepts one monitor client at a time), a new one opens.
         await fixture.Driver.DisposeAsync();
 
-        fixture.Driver = await QemuDriver.OpenAsync(fixture.Options, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        fixture.Driver = await QemuDriver.OpenAsync(fixture.Options, fixture.Images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
 
         var status = await fixture.Driver.GetAsync(VmId, CancellationToken.None);
         status.State.Should().Be(VmState.Running);

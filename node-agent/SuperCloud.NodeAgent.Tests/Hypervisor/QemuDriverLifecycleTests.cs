@@ -9,6 +9,7 @@ namespace SuperCloud.NodeAgent.Tests.Hypervisor;
 public sealed class QemuDriverLifecycleTests : IAsyncLifetime
 {
     private readonly string _stateDir = TestEnvironment.NewTempDir("scvl");
+    private readonly SuperCloud.Images.ImageCache _images = GuestImage.NewCache();
     private QemuDriver _driver = null!;
 
     private QemuDriverOptions Options(string accelerator = "tcg") => new()
@@ -19,7 +20,7 @@ public sealed class QemuDriverLifecycleTests : IAsyncLifetime
     };
 
     public async Task InitializeAsync() =>
-        _driver = await QemuDriver.OpenAsync(Options(), TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        _driver = await QemuDriver.OpenAsync(Options(), _images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
 
     public async Task DisposeAsync()
     {
@@ -38,22 +39,24 @@ public sealed class QemuDriverLifecycleTests : IAsyncLifetime
         }
 
         Directory.Delete(_stateDir, recursive: true);
+        _images.Dispose();
     }
 
-    private static VmSpec Spec(string id) =>
-        new(id, 1, 64, new VmBoot(GuestImage.Kernel, GuestImage.Initrd, GuestImage.Cmdline(memMib: 8)), []);
+    private static VmSpec Spec(string id) => new(id, 1, 64, GuestImage.Boot(GuestImage.Cmdline(memMib: 8)), []);
 
     [Fact]
     public async Task A_create_whose_caller_went_away_is_whole_and_survives_an_agent_restart()
     {
-        // The operator was killed during CreateVm: its call's token is cancelled while the VM is being written down.
+        // The operator was killed during CreateVm: its call's token is cancelled while the VM is being written down
+        // (after the image is in the cache: a pull cut short leaves nothing, which is whole too).
+        await _images.PullAsync(GuestImage.Kernel, null, CancellationToken.None);
         using var gone = new CancellationTokenSource();
         await gone.CancelAsync();
         var created = await _driver.CreateAsync(Spec("orphan"), gone.Token);
         created.State.Should().Be(VmState.Created);
 
         await _driver.DisposeAsync();
-        _driver = await QemuDriver.OpenAsync(Options(), TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        _driver = await QemuDriver.OpenAsync(Options(), _images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
 
         var reopened = await _driver.GetAsync("orphan", CancellationToken.None);
         reopened.State.Should().Be(VmState.Created, "the next agent finds the VM with its spec");
@@ -103,7 +106,7 @@ public sealed class QemuDriverLifecycleTests : IAsyncLifetime
     {
         Skip.If(GuestImage.Missing is not null, GuestImage.Missing);
         Skip.IfNot(File.Exists("/dev/kvm"), "/dev/kvm absent: QEMU would refuse KVM before it could hang");
-        await using var kvmDriver = await QemuDriver.OpenAsync(Options("kvm"), TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        await using var kvmDriver = await QemuDriver.OpenAsync(Options("kvm"), _images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
         await kvmDriver.CreateAsync(Spec("kvm"), CancellationToken.None);
 
         try
@@ -130,13 +133,18 @@ public sealed class QemuDriverLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Invalid_spec_is_rejected_naming_every_bad_field_and_creates_nothing()
     {
-        var spec = new VmSpec("Bad_Id", 0, 4, new VmBoot("relative/vmlinuz", "/nonexistent/initrd", "console=ttyS0"), [new VmNic("this-name-is-too-long", "zz:00")]);
+        var spec = new VmSpec("Bad_Id", 0, 4, new VmBoot(null!, "console=ttyS0\n"), [new VmNic("this-name-is-too-long", "zz:00")])
+        {
+            Disks = [new VmDisk("boot", null, 1024), new VmDisk("data", null, 1 << 20), new VmDisk("data", null, 1 << 20)],
+            CloudInit = new VmCloudInit("id: injected", "Not_A_Label", null, null),
+        };
 
         var act = () => _driver.CreateAsync(spec, CancellationToken.None);
 
         var error = (await act.Should().ThrowAsync<InvalidVmSpecException>()).Which;
         error.Errors.Select(e => e.Field).Should().BeEquivalentTo(
-            "spec.id", "spec.vcpus", "spec.memoryMib", "spec.boot.kernel", "spec.boot.initrd", "spec.nics[0].tapDevice", "spec.nics[0].mac");
+            "spec.id", "spec.vcpus", "spec.memoryMib", "spec.boot.image", "spec.boot.cmdline", "spec.nics[0].tapDevice", "spec.nics[0].mac",
+            "spec.disks[0].name", "spec.disks[0].sizeBytes", "spec.disks[2].name", "spec.cloudInit.instanceId", "spec.cloudInit.hostname");
         error.Message.Should().Contain("spec.memoryMib: must be between 16 and 1048576, got 4");
         Directory.GetDirectories(_stateDir).Should().BeEmpty();
     }
@@ -144,21 +152,12 @@ public sealed class QemuDriverLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Creating_an_existing_id_is_a_conflict()
     {
-        var kernel = Path.Combine(_stateDir, "..", Path.GetFileName(_stateDir) + ".kernel");
-        await File.WriteAllTextAsync(kernel, "not really a kernel");
-        try
-        {
-            var spec = new VmSpec("twice", 1, 64, new VmBoot(Path.GetFullPath(kernel), null, ""), []);
-            await _driver.CreateAsync(spec, CancellationToken.None);
+        var spec = Spec("twice");
+        await _driver.CreateAsync(spec, CancellationToken.None);
 
-            var act = () => _driver.CreateAsync(spec, CancellationToken.None);
+        var act = () => _driver.CreateAsync(spec, CancellationToken.None);
 
-            (await act.Should().ThrowAsync<VmAlreadyExistsException>()).Which.Message.Should().Contain("'twice'");
-        }
-        finally
-        {
-            File.Delete(kernel);
-        }
+        (await act.Should().ThrowAsync<VmAlreadyExistsException>()).Which.Message.Should().Contain("'twice'");
     }
 
     [Fact]
@@ -172,32 +171,25 @@ public sealed class QemuDriverLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Reopening_marks_a_vm_whose_qemu_vanished_as_crashed()
     {
-        var kernel = Path.Combine(_stateDir, "..", Path.GetFileName(_stateDir) + ".vmlinuz");
-        await File.WriteAllTextAsync(kernel, "x");
-        try
         {
-            await _driver.CreateAsync(new VmSpec("vanished", 1, 64, new VmBoot(Path.GetFullPath(kernel), null, ""), []), CancellationToken.None);
+            await _driver.CreateAsync(Spec("vanished"), CancellationToken.None);
             // What the state directory looks like when the host rebooted under a running VM.
             var stateFile = Path.Combine(_stateDir, "vanished", "state.json");
             await File.WriteAllTextAsync(stateFile, (await File.ReadAllTextAsync(stateFile)).Replace("\"Created\"", "\"Running\"", StringComparison.Ordinal));
             await File.WriteAllTextAsync(Path.Combine(_stateDir, "vanished", "qemu.pid"), "999999");
 
-            await using var reopened = await QemuDriver.OpenAsync(Options(), TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+            await using var reopened = await QemuDriver.OpenAsync(Options(), _images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
 
             var status = await reopened.GetAsync("vanished", CancellationToken.None);
             status.State.Should().Be(VmState.Crashed);
             status.Reason.Should().Be("ProcessGone");
-        }
-        finally
-        {
-            File.Delete(kernel);
         }
     }
 
     [Fact]
     public async Task Options_with_unknown_accelerator_are_rejected()
     {
-        var act = () => QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = _stateDir, Accelerator = "hvf" }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        var act = () => QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = _stateDir, Accelerator = "hvf" }, _images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
 
         (await act.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("Qemu:Accelerator must be 'tcg' or 'kvm', got 'hvf'");
     }

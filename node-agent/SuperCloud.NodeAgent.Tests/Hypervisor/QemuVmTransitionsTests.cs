@@ -97,7 +97,7 @@ public sealed class QemuVmTransitionsTests
     [Fact]
     public void Applying_an_event_that_changes_nothing_keeps_the_time_the_state_began()
     {
-        var vm = new QemuVm(new VmSpec("vm", 1, 64, new VmBoot("/k", null, ""), []), new QemuVmPaths("/tmp/none"), Created().Status);
+        var vm = new QemuVm(new VmSpec("vm", 1, 64, new VmBoot(new SuperCloud.Images.ImageSource("registry.example.com/vm/guest", SuperCloud.Images.Digest.Of([1])), ""), []), new QemuVmPaths("/tmp/none"), Created().Status);
         vm.Apply(new E.ProcessStarted(7), T0);
         var first = vm.Apply(new E.Booted(), T0.AddSeconds(1)).After.Status;
 

@@ -1,3 +1,4 @@
+using SuperCloud.Images;
 using SuperCloud.NodeAgent.Hypervisor;
 using SuperCloud.NodeAgent.Hypervisor.Xen;
 
@@ -5,20 +6,20 @@ namespace SuperCloud.NodeAgent.Tests.Hypervisor;
 
 public sealed class XenDriverTests
 {
-    private static readonly VmSpec Spec = new("web-1", 2, 512, new VmBoot("/boot/vmlinuz", "/boot/initrd.gz", "console=hvc0 sc.mem_mib=64"),
+    private static readonly VmSpec Spec = new("web-1", 2, 512, new VmBoot(new ImageSource("registry.example.com/vm/guest", Digest.Of([1])), "console=hvc0 sc.mem_mib=64"),
         [new VmNic("tap-web1", "52:54:00:aa:bb:01")]);
 
     [Fact]
     public void Xl_config_describes_a_pvh_domain_with_size_boot_nics_and_console()
     {
-        var cfg = XlConfig.Generate(Spec, "/var/lib/sc/xen/web-1/console.log");
+        var cfg = XlConfig.Generate(Spec, "/var/lib/sc/images/blobs/sha256/k", "/var/lib/sc/images/blobs/sha256/i", "console=hvc0 sc.mem_mib=64", "/var/lib/sc/xen/web-1/console.log");
 
         cfg.Should().Contain("name = \"web-1\"\n")
             .And.Contain("type = \"pvh\"\n")
             .And.Contain("memory = 512\n").And.Contain("maxmem = 512\n")
             .And.Contain("vcpus = 2\n")
-            .And.Contain("kernel = \"/boot/vmlinuz\"\n")
-            .And.Contain("ramdisk = \"/boot/initrd.gz\"\n")
+            .And.Contain("kernel = \"/var/lib/sc/images/blobs/sha256/k\"\n")
+            .And.Contain("ramdisk = \"/var/lib/sc/images/blobs/sha256/i\"\n")
             .And.Contain("cmdline = \"console=hvc0 sc.mem_mib=64\"\n")
             .And.Contain("vif = [ \"mac=52:54:00:aa:bb:01,vifname=tap-web1,type=vif\" ]\n")
             .And.Contain("serial = \"file:/var/lib/sc/xen/web-1/console.log\"\n")
@@ -28,9 +29,9 @@ public sealed class XenDriverTests
     [Fact]
     public void Xl_config_escapes_quotes_and_backslashes_and_omits_missing_ramdisk()
     {
-        var spec = Spec with { Boot = new VmBoot("/k", null, "msg=\"hi\" path=C:\\x"), Nics = [] };
+        var spec = Spec with { Nics = [] };
 
-        var cfg = XlConfig.Generate(spec, "/c");
+        var cfg = XlConfig.Generate(spec, "/k", null, "msg=\"hi\" path=C:\\x", "/c");
 
         cfg.Should().Contain("cmdline = \"msg=\\\"hi\\\" path=C:\\\\x\"\n").And.NotContain("ramdisk").And.Contain("vif = [  ]");
     }
@@ -90,7 +91,8 @@ public sealed class XenDriverTests
         var stateDir = TestEnvironment.NewTempDir("scxen");
         try
         {
-            var driver = new XenDriver(new XenDriverOptions { StateDirectory = stateDir, PrivcmdDevice = Path.Combine(stateDir, "privcmd") }, TimeProvider.System);
+            using var images = GuestImage.OfflineCache();
+            var driver = new XenDriver(new XenDriverOptions { StateDirectory = stateDir, PrivcmdDevice = Path.Combine(stateDir, "privcmd") }, images, TimeProvider.System);
             var missing = $"Xen not available: {stateDir}/privcmd missing";
 
             var info = await driver.GetInfoAsync(CancellationToken.None);
@@ -111,7 +113,8 @@ public sealed class XenDriverTests
     [Fact]
     public void On_this_kind_of_host_the_default_device_path_is_checked()
     {
-        var driver = new XenDriver(new XenDriverOptions(), TimeProvider.System);
+        using var images = GuestImage.OfflineCache();
+        var driver = new XenDriver(new XenDriverOptions(), images, TimeProvider.System);
 
         driver.UnavailableReason.Should().Be(File.Exists("/dev/xen/privcmd") ? null : "Xen not available: /dev/xen/privcmd missing");
     }

@@ -25,35 +25,37 @@ public sealed class XenDriverToolstackTests : IDisposable
 
     private readonly string _dir = TestEnvironment.NewTempDir("scxl");
     private readonly XenDriver _driver;
-    private readonly string _kernel;
+    private readonly SuperCloud.Images.ImageCache _images = GuestImage.NewCache();
 
     public XenDriverToolstackTests()
     {
         var xl = Path.Combine(_dir, "xl");
         File.WriteAllText(xl, FakeXl.Replace("\r", "", StringComparison.Ordinal) + "\n");
         File.WriteAllText(Path.Combine(_dir, "privcmd"), "");
-        _kernel = Path.Combine(_dir, "vmlinuz");
-        File.WriteAllText(_kernel, "kernel");
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(xl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        _driver = new XenDriver(new XenDriverOptions { StateDirectory = Path.Combine(_dir, "vms"), XlBinary = xl, PrivcmdDevice = Path.Combine(_dir, "privcmd") }, TimeProvider.System);
+        _driver = new XenDriver(new XenDriverOptions { StateDirectory = Path.Combine(_dir, "vms"), XlBinary = xl, PrivcmdDevice = Path.Combine(_dir, "privcmd") }, _images, TimeProvider.System);
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        _images.Dispose();
+    }
 
     private string[] Calls() => File.ReadAllLines(Path.Combine(_dir, "calls")).Where(c => c != "list").ToArray();
 
     [Fact]
     public async Task Lifecycle_issues_the_expected_xl_commands_and_reads_state_back_from_xl_list()
     {
-        var spec = new VmSpec("xvm", 1, 128, new VmBoot(_kernel, null, "console=hvc0"), []);
+        var spec = new VmSpec("xvm", 1, 128, GuestImage.Boot("console=hvc0"), []);
 
         (await _driver.GetInfoAsync(CancellationToken.None)).Should().Be(new HypervisorInfo("xen", true, "4.17", "toolstack xl, guests PVH"));
         (await _driver.CreateAsync(spec, CancellationToken.None)).State.Should().Be(VmState.Created);
-        File.ReadAllText(Path.Combine(_dir, "vms", "xvm", "xl.cfg")).Should().Contain("name = \"xvm\"");
+        File.ReadAllText(Path.Combine(_dir, "vms", "xvm", "xl.cfg")).Should().Contain("name = \"xvm\"").And.Contain($"kernel = \"{_images.Root}/blobs/sha256/");
         var started = await _driver.StartAsync("xvm", CancellationToken.None);
         started.State.Should().Be(VmState.Running);
         started.ProcessId.Should().Be(7, "the Xen domain id stands in for a process id");
@@ -69,7 +71,7 @@ public sealed class XenDriverToolstackTests : IDisposable
     [Fact]
     public async Task A_domain_destroyed_behind_the_agents_back_is_reported_crashed()
     {
-        await _driver.CreateAsync(new VmSpec("gone", 1, 128, new VmBoot(_kernel, null, ""), []), CancellationToken.None);
+        await _driver.CreateAsync(new VmSpec("gone", 1, 128, GuestImage.Boot(""), []), CancellationToken.None);
         await _driver.StartAsync("gone", CancellationToken.None);
 
         File.WriteAllText(Path.Combine(_dir, "domains"), "");
@@ -82,7 +84,7 @@ public sealed class XenDriverToolstackTests : IDisposable
     [Fact]
     public async Task Pausing_a_vm_that_never_started_is_a_state_conflict()
     {
-        await _driver.CreateAsync(new VmSpec("idle", 1, 128, new VmBoot(_kernel, null, ""), []), CancellationToken.None);
+        await _driver.CreateAsync(new VmSpec("idle", 1, 128, GuestImage.Boot(""), []), CancellationToken.None);
 
         var act = () => _driver.PauseAsync("idle", CancellationToken.None);
 

@@ -321,7 +321,7 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
         Id = MigrationAgents.VmId,
         Vcpus = 1,
         MemoryMib = 256,
-        Boot = new V1.Boot { Kernel = GuestImage.Kernel, Initrd = GuestImage.Initrd, Cmdline = GuestImage.Cmdline(memMib: 64, dirtyPagesPerSec: 4000) },
+        Boot = new V1.Boot { Image = GuestImage.KernelReference, Cmdline = GuestImage.Cmdline(memMib: 64, dirtyPagesPerSec: 4000) },
     };
 
     private static Task<V1.MigrationStatus> GetAsync(MigrationAgents.Agent agent, string id) =>

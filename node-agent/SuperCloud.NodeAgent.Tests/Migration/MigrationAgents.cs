@@ -17,7 +17,7 @@ namespace SuperCloud.NodeAgent.Tests.Migration;
 /// one guest booted on the first, shared by the migration tests of a class: each test moves the guest from wherever it
 /// runs to the other agent, so the class pays for one boot.
 /// </summary>
-public sealed class MigrationAgents : IAsyncLifetime
+public class MigrationAgents : IAsyncLifetime
 {
     public const string VmId = "migrating-guest";
     private static readonly TimeSpan Validity = TimeSpan.FromDays(1);
@@ -49,12 +49,15 @@ public sealed class MigrationAgents : IAsyncLifetime
         OperatorCertificate = Ca.IssueClient(PeerIdentity.Operator, Validity);
         A = await StartAgentAsync("agent-a");
         B = await StartAgentAsync("agent-b");
-        var spec = new V1.VmSpec { Id = VmId, Vcpus = 1, MemoryMib = 256, Boot = new V1.Boot { Kernel = GuestImage.Kernel, Initrd = GuestImage.Initrd, Cmdline = GuestImage.Cmdline(memMib: 64, dirtyPagesPerSec: 4000) } };
-        await A.Client.CreateVmAsync(new V1.CreateVmRequest { Spec = spec, Epoch = Epoch }, deadline: Deadline(30));
+        await A.Client.CreateVmAsync(new V1.CreateVmRequest { Spec = Spec(), Epoch = Epoch }, deadline: Deadline(30));
         await A.Client.StartVmAsync(new V1.VmRequest { Id = VmId, Epoch = Epoch }, deadline: Deadline(30));
         Current = A;
-        await Poll.UntilAsync(() => Current.ConsoleAsync(), ConsoleLog.HasMemcheckOk, TimeSpan.FromSeconds(60), "first MEMCHECK OK");
+        await Poll.UntilAsync(() => Current.ConsoleAsync(), Booted, TimeSpan.FromSeconds(90), "the guest's checks running");
     }
+
+    /// <summary>The guest that starts on agent A.</summary>
+    public virtual V1.VmSpec Spec() =>
+        new() { Id = VmId, Vcpus = 1, MemoryMib = 256, Boot = new V1.Boot { Image = GuestImage.KernelReference, Cmdline = GuestImage.Cmdline(memMib: 64, dirtyPagesPerSec: 4000) } };
 
     public async Task DisposeAsync()
     {
@@ -69,6 +72,9 @@ public sealed class MigrationAgents : IAsyncLifetime
         }
     }
 
+    /// <summary>Whether the guest's checks have passed once (and any others this fixture's guest runs).</summary>
+    protected virtual bool Booted(string console) => ConsoleLog.HasMemcheckOk(console);
+
     public static DateTime Deadline(int seconds) => DateTime.UtcNow.AddSeconds(seconds);
 
     /// <summary>A fresh one-time token.</summary>
@@ -78,21 +84,22 @@ public sealed class MigrationAgents : IAsyncLifetime
     {
         var state = TestEnvironment.NewTempDir("scmv");
         var sockets = TestEnvironment.NewTempDir("scms");
-        var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = state }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        var images = GuestImage.NewCache();
+        var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = state }, images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
         var options = new NodeAgentOptions { NodeName = name, ListenAddress = "127.0.0.1", Port = 0, ReservedMemoryMib = 128 };
         var migration = new MigrationOptions { SocketDirectory = sockets, SwitchAcknowledgeTimeout = TimeSpan.FromSeconds(20) };
-        var app = AgentServer.Build(options, TestCredentials.ForNode(Ca, name), driver, TimeProvider.System, b => b.Logging.ClearProviders(), migration);
+        var app = AgentServer.Build(options, TestCredentials.ForNode(Ca, name), driver, images, TimeProvider.System, b => b.Logging.ClearProviders(), migration);
         await app.StartAsync();
         var address = AgentServer.ListeningAddress(app);
         var channel = GrpcChannel.ForAddress(new UriBuilder(address) { Host = "localhost" }.Uri,
             new GrpcChannelOptions { HttpHandler = TestTls.Handler(Ca.Certificate, OperatorCertificate), DisposeHttpClient = true });
         _channels.Add(channel);
-        return new Agent(name, app, driver, migration, state, sockets, $"127.0.0.1:{address.Port}", new V1.NodeAgent.NodeAgentClient(channel));
+        return new Agent(name, app, driver, images, migration, state, sockets, $"127.0.0.1:{address.Port}", new V1.NodeAgent.NodeAgentClient(channel));
     }
 
     /// <summary>One agent of the pair.</summary>
     public sealed record Agent(
-        string Name, WebApplication App, QemuDriver Driver, MigrationOptions Migration, string StateDirectory, string SocketDirectory,
+        string Name, WebApplication App, QemuDriver Driver, SuperCloud.Images.ImageCache Images, MigrationOptions Migration, string StateDirectory, string SocketDirectory,
         string Endpoint, V1.NodeAgent.NodeAgentClient Client) : IAsyncDisposable
     {
         public async Task<string> ConsoleAsync() =>
@@ -117,6 +124,7 @@ public sealed class MigrationAgents : IAsyncLifetime
 
             await App.StopAsync();
             await App.DisposeAsync();
+            Images.Dispose();
             Directory.Delete(StateDirectory, recursive: true);
             Directory.Delete(SocketDirectory, recursive: true);
         }

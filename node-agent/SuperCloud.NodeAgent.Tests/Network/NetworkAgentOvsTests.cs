@@ -58,7 +58,7 @@ public sealed class NetworkAgentOvsTests : IAsyncLifetime
 
         foreach (var (tap, why) in new[] { ("br-int", "is an interface of the host's own network"), (TapA, $"is the tap of VM {VmA} on this host"), ("..", "the host refused tap '..'") })
         {
-            var spec = new VmSpec("vm-z", 1, 64, new VmBoot("/k", null, ""), [new VmNic("sctestz0", "0a:00:00:00:00:19"), new VmNic(tap, "0a:00:00:00:00:1a")]);
+            var spec = new VmSpec("vm-z", 1, 64, new VmBoot(new SuperCloud.Images.ImageSource("registry.example.com/vm/guest", SuperCloud.Images.Digest.Of([1])), ""), [new VmNic("sctestz0", "0a:00:00:00:00:19"), new VmNic(tap, "0a:00:00:00:00:1a")]);
 
             var refused = await FluentActions.Awaiting(() => Host.Agent.PlugAsync(spec, CancellationToken.None)).Should().ThrowAsync<InvalidVmSpecException>();
 
@@ -148,7 +148,7 @@ public sealed class NetworkAgentOvsTests : IAsyncLifetime
         redirect.Should().BeLessThan(TimeSpan.FromMilliseconds(500), "a switch-over changes a handful of flows through an ovs-ofctl already connected");
     }
 
-    private static VmSpec SpecA() => new(VmA, 1, 64, new VmBoot("/k", null, ""), [new VmNic(TapA, MacA)]);
+    private static VmSpec SpecA() => new(VmA, 1, 64, new VmBoot(new SuperCloud.Images.ImageSource("registry.example.com/vm/guest", SuperCloud.Images.Digest.Of([1])), ""), [new VmNic(TapA, MacA)]);
 
     private static V1.NetworkConfig Config(string generation, string remoteNode = "h2")
     {

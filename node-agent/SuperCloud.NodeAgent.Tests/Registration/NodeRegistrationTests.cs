@@ -232,7 +232,7 @@ public sealed class NodeRegistrationTests : IAsyncLifetime
     public async Task A_host_without_a_working_hypervisor_registers_NotReady_with_the_reason()
     {
         await _lab.StartAgentAsync(RegistrationLab.AgentOptions(hypervisor: "xen"), RegistrationLab.FastOptions(),
-            new XenDriver(new XenDriverOptions { XlBinary = "/nonexistent/xl" }, TimeProvider.System));
+            new XenDriver(new XenDriverOptions { XlBinary = "/nonexistent/xl" }, GuestImage.OfflineCache(), TimeProvider.System));
 
         var node = await _lab.WaitForNodeAsync("agent-1", n => n.Status is not null, "SuperNode agent-1 with a status");
 

@@ -103,8 +103,9 @@ internal sealed class RegistrationLab : IAsyncDisposable
         registration.Kubeconfig = kubeconfig ?? KubeconfigPath;
         registration.Validate(agent).Should().BeEmpty();
         var clientConfiguration = NodeRegistrationSetup.ClientConfiguration(registration)!;
-        driver ??= await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = Path.Combine(_directory, agent.NodeName) }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
-        var app = AgentServer.Build(agent, TestCredentials.ForNode(_ca, agent.NodeName), driver, TimeProvider.System, builder =>
+        var images = GuestImage.OfflineCache();
+        driver ??= await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = Path.Combine(_directory, agent.NodeName) }, images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        var app = AgentServer.Build(agent, TestCredentials.ForNode(_ca, agent.NodeName), driver, images, TimeProvider.System, builder =>
         {
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(Logs);

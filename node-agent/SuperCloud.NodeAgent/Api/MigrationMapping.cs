@@ -69,6 +69,8 @@ internal static class MigrationMapping
             status.CpuThrottlePercent = info.CpuThrottlePercent;
             status.HypervisorDowntimeMs = (long)(info.Downtime?.TotalMilliseconds ?? 0);
             status.HypervisorTotalTimeMs = (long)(info.TotalTime?.TotalMilliseconds ?? 0);
+            status.DiskBytesTransferred = info.DiskTransferredBytes;
+            status.DiskBytesRemaining = info.DiskRemainingBytes;
         }
 
         return status;

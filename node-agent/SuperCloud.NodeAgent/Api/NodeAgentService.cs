@@ -2,6 +2,7 @@ using System.Reflection;
 using Grpc.Core;
 using SuperCloud.Agent.V1;
 using SuperCloud.NodeAgent.Hypervisor;
+using SuperCloud.NodeAgent.Images;
 using SuperCloud.NodeAgent.Migration;
 using SuperCloud.NodeAgent.Network;
 using SuperCloud.NodeAgent.Ownership;
@@ -15,10 +16,11 @@ namespace SuperCloud.NodeAgent.Api;
 /// <param name="timeProvider">The clock for default deadlines.</param>
 /// <param name="migrations">The agent's live migrations.</param>
 /// <param name="ownership">The VMs' ownership records: every start, resume and create is checked against its epoch.</param>
+/// <param name="pulls">This host's image pulls.</param>
 /// <param name="network">The host's part of the overlay network.</param>
 public sealed class NodeAgentService(
-    IHypervisorDriver driver, NodeAgentOptions options, HostResources hostResources, MigrationManager migrations, VmOwnership ownership, TimeProvider timeProvider,
-    NetworkAgent network)
+    IHypervisorDriver driver, NodeAgentOptions options, HostResources hostResources, MigrationManager migrations, VmOwnership ownership, ImagePulls pulls,
+    TimeProvider timeProvider, NetworkAgent network)
     : SuperCloud.Agent.V1.NodeAgent.NodeAgentBase
 {
     private const int DefaultConsoleBytes = 64 * 1024;
@@ -77,6 +79,9 @@ public sealed class NodeAgentService(
                 throw new InvalidVmSpecException(errors);
             }
 
+            // Pulled before the create lock: a long pull must not hold up other VMs' creation.
+            await EnsureImagesAsync(spec, ct);
+
             // Check and create under one lock, or two concurrent creates could each see room for only one of them.
             await CreateLock.WaitAsync(ct);
             try
@@ -91,6 +96,14 @@ public sealed class NodeAgentService(
                 CreateLock.Release();
             }
         });
+    }
+
+    /// <inheritdoc />
+    public override Task<ImagePull> PullImage(PullImageRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var image = VmMapping.ToImage(request.Image, "image");
+        return RunAsync(context, async ct => VmMapping.ToPull(await pulls.RequestAsync(image, ct)));
     }
 
     /// <inheritdoc />
@@ -125,6 +138,9 @@ public sealed class NodeAgentService(
             {
                 throw new InvalidVmSpecException(errors);
             }
+
+            // The target pulls the images from its own cloud's registry: only the disks' own data crosses the relay.
+            await EnsureImagesAsync(spec, ct);
 
             await CreateLock.WaitAsync(ct);
             try
@@ -301,6 +317,14 @@ public sealed class NodeAgentService(
         }
 
         return RunAsync(context, async ct => Status(await migrations.RollBackSourceAsync(id, vmId, epoch, newEpoch, ct)));
+    }
+
+    private async Task EnsureImagesAsync(Hypervisor.VmSpec spec, CancellationToken ct)
+    {
+        foreach (var image in spec.ImageSources)
+        {
+            await pulls.EnsureAsync(spec.Id, image, ct);
+        }
     }
 
     // Throws ResourceExhausted when the host lacks the room for spec; the caller holds CreateLock.

@@ -13,6 +13,7 @@ internal static class RpcErrors
         Migration.MigrationConflictException conflict => new RpcException(new Status(StatusCode.FailedPrecondition, conflict.Message)),
         Ownership.OwnershipConflictException refused => new RpcException(new Status(StatusCode.FailedPrecondition, refused.Message)),
         InvalidVmSpecException invalid => new RpcException(new Status(StatusCode.InvalidArgument, invalid.Message)),
+        ImageUnavailableException image => new RpcException(new Status(StatusCode.FailedPrecondition, image.Message)),
         VmNotFoundException notFound => new RpcException(new Status(StatusCode.NotFound, notFound.Message)),
         VmAlreadyExistsException exists => new RpcException(new Status(StatusCode.AlreadyExists, exists.Message)),
         VmStateConflictException conflict => new RpcException(new Status(StatusCode.FailedPrecondition, conflict.Message)),

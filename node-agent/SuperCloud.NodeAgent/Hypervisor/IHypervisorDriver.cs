@@ -96,4 +96,35 @@ public interface IHypervisorDriver : IAsyncDisposable
 
     /// <summary>Source: resumes a VM paused by a completed outgoing migration (the caller made sure the target does not run it).</summary>
     Task<VmStatus> RollBackOutgoingAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>The names of the VM's disks: those a migration must move with it (the cloud-init seed is made anew).</summary>
+    Task<IReadOnlyList<string>> ListDisksAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Target: serves the incoming VM's disks, writable, over NBD on the Unix socket <paramref name="socketPath"/> (export
+    /// name: the disk's name) for the source's mirror; served until the VM resumes. Nothing happens without disks.
+    /// </summary>
+    Task ExportDisksAsync(string vmId, string socketPath, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Source: starts mirroring each disk into the NBD export reached through the Unix socket given for its name (only
+    /// what the VM wrote above its image moves; the target has the image), copying writes synchronously once in sync. An
+    /// outgoing migration started afterwards pauses before its switch-over until <see cref="CompleteDiskMirrorAsync"/>.
+    /// </summary>
+    Task StartDiskMirrorAsync(string vmId, IReadOnlyDictionary<string, string> socketByDisk, CancellationToken cancellationToken);
+
+    /// <summary>Source: how far the disk mirror is: bytes done and to do, whether every disk is in sync, or why it failed.</summary>
+    Task<DiskMirrorInfo> GetDiskMirrorAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Source, with the VM paused before the switch-over: ends the mirror with the target identical to the source and
+    /// disconnects from the target's exports; throws when a disk is not in sync (the migration must then be cancelled).
+    /// </summary>
+    Task CompleteDiskMirrorAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Source: abandons the disk mirror (the VM keeps running on its own disks here).</summary>
+    Task CancelDiskMirrorAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Source: lets an outgoing migration paused before its switch-over (disks complete) finish.</summary>
+    Task ContinueOutgoingAsync(string vmId, CancellationToken cancellationToken);
 }

@@ -5,17 +5,17 @@ using System.Text;
 namespace SuperCloud.NodeAgent.Hypervisor;
 
 /// <summary>
-/// The kernel command line a VM boots with: its spec's, followed by one <c>ip=</c> parameter per NIC with a static
+/// The kernel command line a VM boots with: its spec's (or its image's), followed by one <c>ip=</c> parameter per NIC with a static
 /// address, in the form initramfs network tools read (dracut's): <c>ip=ADDR::GATEWAY:NETMASK:HOSTNAME:IFACE:none:MTU:MAC</c>.
 /// The guest finds the interface by its MAC, so the order the guest names its NICs in does not matter.
 /// </summary>
 public static class KernelCommandLine
 {
-    /// <summary>The command line for <paramref name="spec"/>.</summary>
-    public static string For(VmSpec spec)
+    /// <summary>The command line for <paramref name="spec"/>: <paramref name="baseCmdline"/> (the spec's or its image's) and the NICs' addresses.</summary>
+    public static string For(VmSpec spec, string baseCmdline)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var line = new StringBuilder(spec.Boot.Cmdline);
+        var line = new StringBuilder(baseCmdline);
         var nics = spec.Nics ?? [];
         for (var i = 0; i < nics.Count; i++)
         {

@@ -29,6 +29,18 @@ public sealed record MigrationInfo(
     DateTimeOffset? StoppedAt,
     DateTimeOffset? ResumedAt)
 {
+    /// <summary>Source: bytes of the VM's disks mirrored to the target so far (the disk mirror runs before memory is copied).</summary>
+    public long DiskTransferredBytes { get; init; }
+
+    /// <summary>Source: bytes of the VM's disks still to mirror.</summary>
+    public long DiskRemainingBytes { get; init; }
+
+    /// <summary>
+    /// Source: the hypervisor paused the VM before its last state goes (QEMU's pre-switchover), waiting for the disks'
+    /// mirror to complete.
+    /// </summary>
+    public bool PausedBeforeSwitchover { get; init; }
+
     /// <summary>No migration has run on this VM.</summary>
     public static readonly MigrationInfo None = new(HypervisorMigrationState.None, 0, 0, 0, 0, 0, 0, null, null, null, null, null);
 

@@ -1,7 +1,8 @@
+using SuperCloud.Images;
+
 namespace SuperCloud.NodeAgent.Hypervisor;
 
-/// <summary>How a VM boots: a kernel, an optional initramfs and the kernel command line (direct kernel boot).</summary>
-/// <param name="Kernel">Absolute path of the kernel image on the host.</param>
-/// <param name="Initrd">Absolute path of the initramfs on the host, or null.</param>
-/// <param name="Cmdline">The kernel command line.</param>
-public sealed record VmBoot(string Kernel, string? Initrd, string Cmdline);
+/// <summary>How a VM boots: from an image pulled by digest into the host's cache, never from a host path.</summary>
+/// <param name="Image">The image: a kernel (with an initrd) booted directly, or a bootable qcow2 disk.</param>
+/// <param name="Cmdline">The kernel command line (kernel images only); null or empty means the image's default.</param>
+public sealed record VmBoot(ImageSource Image, string? Cmdline);

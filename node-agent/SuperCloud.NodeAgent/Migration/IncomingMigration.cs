@@ -21,6 +21,8 @@ internal sealed class IncomingMigration(
     IHypervisorDriver driver, VmOwnership ownership, MigrationOptions options, TimeProvider timeProvider, ILogger logger)
     : MigrationSession(migrationId, vmId, MigrationRole.Target, 0, targetEpoch, settings, driver, ownership, options, timeProvider, logger)
 {
+    private IncomingDisks? _disks;
+
     public string SourceNode { get; } = sourceNode;
 
     /// <summary>How long a token is accepted: the migration's completion timeout, within the agent's limit.</summary>
@@ -31,6 +33,8 @@ internal sealed class IncomingMigration(
     {
         Directory.CreateDirectory(Options.SocketDirectory);
         await Driver.PrepareIncomingAsync(spec, Settings, SocketPath, cancellationToken);
+        _disks = new IncomingDisks(VmId, Driver, Path.ChangeExtension(SocketPath, null) + "-nbd.sock", Options, Logger);
+        await _disks.ExportAsync(cancellationToken);
         var now = Time.GetUtcNow();
         Update(s => s with { Token = token, TokenExpiresAt = now + TokenLifetime });
         Advance(MigrationPhase.Prepared, $"waiting for {SourceNode}'s connection");
@@ -60,7 +64,17 @@ internal sealed class IncomingMigration(
     }
 
     /// <summary>Why <paramref name="peer"/> presenting <paramref name="hello"/> may not connect, or null (and the token is used up).</summary>
-    public string? Admit(string peer, MigrationControl hello)
+    public string? Admit(string peer, MigrationControl hello) => Refuse(peer, hello, useUpToken: true);
+
+    /// <summary>
+    /// Why <paramref name="peer"/> may not connect the disk channel of <paramref name="hello"/>, or null. Disk channels come
+    /// before the memory stream, with the same token, each once; the memory stream's admission ends them.
+    /// </summary>
+    public string? AdmitDisk(string peer, MigrationControl hello) =>
+        Refuse(peer, hello, useUpToken: false)
+        ?? (_disks is null ? $"VM {VmId} has no disks to receive" : _disks.Admit(hello.Channel!));
+
+    private string? Refuse(string peer, MigrationControl hello, bool useUpToken)
     {
         if (peer != SourceNode)
         {
@@ -76,7 +90,7 @@ internal sealed class IncomingMigration(
         var now = Time.GetUtcNow();
         Update(s =>
         {
-            if (s.Token is null || !(s.Phase == MigrationPhase.Prepared || s.Recovering))
+            if (s.Token is null || !(s.Phase == MigrationPhase.Prepared || (s.Recovering && useUpToken)))
             {
                 refusal = $"migration {MigrationId} is {s.Phase} and accepts no new connection";
                 return s;
@@ -94,10 +108,14 @@ internal sealed class IncomingMigration(
                 return s;
             }
 
-            return s with { Token = null, TokenExpiresAt = null };
+            return useUpToken ? s with { Token = null, TokenExpiresAt = null } : s;
         });
         return refusal;
     }
+
+    /// <summary>Relays an admitted disk connection into the hypervisor's export; returns when the connection ends.</summary>
+    public Task RunDiskAsync(Stream connection, Action abortConnection, CancellationToken cancellationToken) =>
+        _disks!.RunAsync(MigrationId, connection, abortConnection, cancellationToken);
 
     /// <summary>Relays the admitted connection into the hypervisor and performs the target's part; returns when it is over.</summary>
     public async Task RunAsync(Stream connection, Action abortConnection, CancellationToken cancellationToken)
@@ -160,6 +178,11 @@ internal sealed class IncomingMigration(
                 Finish(MigrationPhase.Aborted, MigrationFailureReason.Aborted, "aborted: the incoming copy was deleted and never resumes here");
                 await Lifetime.CancelAsync();
                 await CloseRelayAsync();
+                if (_disks is not null)
+                {
+                    await _disks.CloseAsync();
+                }
+
                 await DeleteCopyAsync(Driver, VmId);
                 return true;
             },

@@ -17,6 +17,9 @@ internal sealed record MigrationControl
     public const string Abort = "abort";
     public const string Failed = "failed";
 
+    /// <summary>The channel-name prefix of a disk's connection (the memory stream's connection names none).</summary>
+    public const string DiskChannelPrefix = "disk/";
+
     [JsonPropertyName("type")]
     public required string Type { get; init; }
 
@@ -29,6 +32,10 @@ internal sealed record MigrationControl
     /// <summary>Hello only: the one-time token the operator gave both agents.</summary>
     [JsonPropertyName("token")]
     public byte[]? Token { get; init; }
+
+    /// <summary>Hello only: which stream the connection carries, <c>disk/NAME</c> for a disk's mirror; none for memory.</summary>
+    [JsonPropertyName("channel")]
+    public string? Channel { get; init; }
 
     [JsonPropertyName("reason")]
     [JsonConverter(typeof(JsonStringEnumConverter<MigrationFailureReason>))]

@@ -364,7 +364,9 @@ public sealed class MigrationManager(
         else
         {
             session = incoming;
-            refusal = incoming.Admit(peer, hello);
+            refusal = hello.Channel is null ? incoming.Admit(peer, hello)
+                : hello.Channel.StartsWith(MigrationControl.DiskChannelPrefix, StringComparison.Ordinal) ? incoming.AdmitDisk(peer, hello)
+                : $"unknown channel '{hello.Channel}'";
         }
 
         if (refusal is not null)
@@ -375,6 +377,12 @@ public sealed class MigrationManager(
         }
 
         logger.ConnectionAccepted(peer, hello.MigrationId, hello.VmId);
+        if (hello.Channel is not null)
+        {
+            await session!.RunDiskAsync(connection, abortConnection, cancellationToken);
+            return;
+        }
+
         await session!.RunAsync(connection, abortConnection, cancellationToken);
     }
 

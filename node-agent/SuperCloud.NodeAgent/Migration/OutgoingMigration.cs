@@ -20,13 +20,85 @@ internal sealed class OutgoingMigration(
     : MigrationSession(migrationId, vmId, MigrationRole.Source, sourceEpoch, targetEpoch, settings, driver, ownership, options, timeProvider, logger)
 {
     private readonly TaskCompletionSource<MigrationControl?> _targetAnswer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private DiskMirror? _disks;
+    private DiskMirrorException? _diskFailure;
+    private bool _disksSwitched;
 
     public string TargetNode { get; } = targetNode;
 
-    /// <summary>Connects, starts the hypervisor's transfer and the relay; returns once bytes flow (or throws).</summary>
+    /// <summary>
+    /// Connects, starts the hypervisor's transfer and the relay; returns once bytes flow (or throws). A VM with disks has
+    /// them mirrored first (libvirt's order): memory is copied once every disk is in sync, in the background.
+    /// </summary>
     public async Task StartAsync(byte[] token, CancellationToken cancellationToken)
     {
         Advance(MigrationPhase.Transferring, $"connecting to the target agent {TargetNode} at {targetEndpoint}");
+        _disks = new DiskMirror(MigrationId, VmId, TargetNode, targetEndpoint, Driver, transport, Options,
+            RelaySettings(Settings.BandwidthBytesPerSecond), Path.ChangeExtension(SocketPath, null), Time, Logger);
+        bool mirroring;
+        try
+        {
+            Directory.CreateDirectory(Options.SocketDirectory);
+            mirroring = await _disks.StartAsync(token, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            var reason = ex is MigrationConnectException connect ? connect.Reason : MigrationFailureReason.SourceStartFailed;
+            Finish(MigrationPhase.Failed, reason, ex is OperationCanceledException ? "the start was abandoned by its caller" : ex.Message);
+            await EndWithoutHandOverAsync();
+            throw;
+        }
+
+        if (mirroring)
+        {
+            Advance(MigrationPhase.Transferring, $"mirroring {_disks.Disks.Count} disks to {TargetNode} before the memory");
+            _ = Task.Run(() => MirrorThenMigrateAsync(token, Lifetime.Token), CancellationToken.None);
+            return;
+        }
+
+        await StartMemoryAsync(token, cancellationToken);
+    }
+
+    // Once the disks are in sync, the memory migration starts; it pauses before its switch-over for the mirror to complete.
+    private async Task MirrorThenMigrateAsync(byte[] token, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _disks!.WaitReadyAsync(
+                disks => Update(s => s with
+                {
+                    Hypervisor = (s.Hypervisor ?? MigrationInfo.None) with { DiskTransferredBytes = disks.TransferredBytes, DiskRemainingBytes = disks.RemainingBytes },
+                }),
+                cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var reason = ex is DiskMirrorException d ? d.Reason : MigrationFailureReason.DiskMirrorFailed;
+            Finish(MigrationPhase.Failed, reason, $"{ex.Message}; the VM keeps running on the source");
+            await _disks!.CancelAsync();
+            await EndWithoutHandOverAsync();
+            return;
+        }
+
+        if (State.CancelRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            await StartMemoryAsync(token, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // StartMemoryAsync recorded the failure and that the VM runs here; its disks stay here too.
+            await _disks!.CancelAsync();
+        }
+    }
+
+    // The memory's transfer, once the disks (if any) are in sync.
+    private async Task StartMemoryAsync(byte[] token, CancellationToken cancellationToken)
+    {
         try
         {
             await RelayAsync(token, targetEndpoint, socket => Driver.StartOutgoingAsync(VmId, Settings, socket, cancellationToken), cancelOnFailure: true, cancellationToken);
@@ -170,6 +242,16 @@ internal sealed class OutgoingMigration(
 
         // The relay closes too, so the target learns at once and its hypervisor drops the half-received state.
         await CloseRelayAsync();
+        if (_disks is not null)
+        {
+            await _disks.CancelAsync();
+            if (Relay is null)
+            {
+                // Still mirroring the disks: no hypervisor migration will report the outcome.
+                Finish(MigrationPhase.Cancelled, MigrationFailureReason.Cancelled, "cancelled while the disks were mirrored; the VM keeps running on the source");
+                await EndWithoutHandOverAsync();
+            }
+        }
     }
 
     /// <summary>The operator rolled the migration back: the VM runs here again under <paramref name="epoch"/>.</summary>
@@ -192,6 +274,14 @@ internal sealed class OutgoingMigration(
                     Update(s => s with { Phase = MigrationPhase.PostCopy, Message = "post-copy: the VM resumes on the target, which pulls the remaining pages" });
                     await SwitchAsync(relay, info, cancellationToken);
                     await HandOverAsync(postCopy: true);
+                }
+                else if (info.PausedBeforeSwitchover && !_disksSwitched)
+                {
+                    // Once only: the hypervisor leaves pre-switchover a moment after migrate-continue, so the next poll
+                    // may still report it, and a second migrate-continue would fail the migration. The VM is paused
+                    // before its last state goes: the disks are completed now, so the target gets them whole.
+                    _disksSwitched = true;
+                    await SwitchDisksAsync(cancellationToken);
                 }
                 else if (info.State == HypervisorMigrationState.PostcopyPaused)
                 {
@@ -220,10 +310,12 @@ internal sealed class OutgoingMigration(
                 {
                     var failure = relay.Failure.IsCompletedSuccessfully ? relay.Failure.Result : null;
                     var cancelled = State.CancelRequested;
-                    var (phase, reason) = cancelled || (info.State == HypervisorMigrationState.Cancelled && failure is null)
+                    var (phase, reason) = _diskFailure is { } disks ? (MigrationPhase.Failed, disks.Reason)
+                        : cancelled || (info.State == HypervisorMigrationState.Cancelled && failure is null)
                         ? (MigrationPhase.Cancelled, MigrationFailureReason.Cancelled)
                         : (MigrationPhase.Failed, failure?.Reason ?? MigrationFailureReason.HypervisorFailed);
-                    var message = failure?.Message ?? (cancelled ? "cancelled; the VM keeps running on the source"
+                    var message = _diskFailure is { } diskFailure ? $"{diskFailure.Message}; the VM keeps running on the source"
+                        : failure?.Message ?? (cancelled ? "cancelled; the VM keeps running on the source"
                         : $"the hypervisor reported the migration {info.State}: {info.Error ?? "no detail"}; the VM keeps running on the source");
                     Finish(phase, reason, message);
                     await EndWithoutHandOverAsync();
@@ -275,6 +367,27 @@ internal sealed class OutgoingMigration(
         {
             await CloseRelayAsync();
             await controls;
+            if (_disks is not null)
+            {
+                // Completed: nothing is left to end; otherwise the mirror is abandoned and the VM keeps its disks here.
+                await _disks.CancelAsync();
+            }
+        }
+    }
+
+    private async Task SwitchDisksAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _disks!.CompleteAsync(cancellationToken);
+            await Driver.ContinueOutgoingAsync(VmId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is DiskMirrorException or HypervisorException)
+        {
+            // Never switch over with a disk behind: cancelling resumes the VM here, on its own disks.
+            _diskFailure = ex as DiskMirrorException ?? new DiskMirrorException(DiskMirrorException.Failed, ex.Message);
+            Logger.StepFailed(MigrationId, "completing the disk mirror", ex.Message);
+            await CancelHypervisorQuietlyAsync();
         }
     }
 

@@ -179,6 +179,28 @@ public sealed class NetworkedHypervisorDriver(IHypervisorDriver inner, NetworkAg
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListDisksAsync(string vmId, CancellationToken cancellationToken) => inner.ListDisksAsync(vmId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task ExportDisksAsync(string vmId, string socketPath, CancellationToken cancellationToken) => inner.ExportDisksAsync(vmId, socketPath, cancellationToken);
+
+    /// <inheritdoc />
+    public Task StartDiskMirrorAsync(string vmId, IReadOnlyDictionary<string, string> socketByDisk, CancellationToken cancellationToken) =>
+        inner.StartDiskMirrorAsync(vmId, socketByDisk, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<DiskMirrorInfo> GetDiskMirrorAsync(string vmId, CancellationToken cancellationToken) => inner.GetDiskMirrorAsync(vmId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task CompleteDiskMirrorAsync(string vmId, CancellationToken cancellationToken) => inner.CompleteDiskMirrorAsync(vmId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task CancelDiskMirrorAsync(string vmId, CancellationToken cancellationToken) => inner.CancelDiskMirrorAsync(vmId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task ContinueOutgoingAsync(string vmId, CancellationToken cancellationToken) => inner.ContinueOutgoingAsync(vmId, cancellationToken);
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 
     // A switch that does not answer makes the host unable to run a VM with NICs, as a missing hypervisor would.

@@ -20,6 +20,7 @@ internal sealed class InProcessAgent : IAsyncDisposable
     private static readonly TimeSpan Validity = TimeSpan.FromDays(1);
     private readonly bool _ownsCa;
     private WebApplication _app = null!;
+    private SuperCloud.Images.ImageCache _images = null!;
 
     private InProcessAgent(CertificateAuthority ca, string name, string stateDirectory, bool ownsCa)
     {
@@ -61,12 +62,19 @@ internal sealed class InProcessAgent : IAsyncDisposable
         using var server = issuer.IssueServer(identity, [identity], [IPAddress.Loopback], Validity);
         using var client = issuer.IssueClient(PeerIdentity.Node(identity), Validity);
         var credentials = new AgentCredentials(TlsCredentials.FromCertificates(server, ca.Certificate), TlsCredentials.FromCertificates(client, ca.Certificate));
-        var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = state }, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
+        // The agent pulls from the run's shared test registry (when docker-registry is installed), like a host from its cloud's.
+        var imageOptions = new SuperCloud.Images.ImageCacheOptions
+        {
+            Directory = state + "-images",
+            Registry = SuperCloud.Lab.Registry.RegistryServer.Missing is null ? TestGuest.RegistryOptions : new SuperCloud.Images.RegistryOptions(),
+        };
+        agent._images = new SuperCloud.Images.ImageCache(imageOptions, new SuperCloud.Images.RegistryClient(imageOptions.Registry, TimeProvider.System), TimeProvider.System, NullLogger<SuperCloud.Images.ImageCache>.Instance);
+        var driver = await QemuDriver.OpenAsync(new QemuDriverOptions { StateDirectory = state }, agent._images, TimeProvider.System, NullLogger<QemuDriver>.Instance, CancellationToken.None);
         var options = new NodeAgentOptions { NodeName = nodeName, ListenAddress = "127.0.0.1", Port = 0, ReservedMemoryMib = 128 };
         migration ??= new nodeagent::SuperCloud.NodeAgent.Migration.MigrationOptions();
         migration.SocketDirectory = Path.Combine(state, "sockets");
         agent.Migration = migration;
-        agent._app = AgentServer.Build(options, credentials, driver, TimeProvider.System, b => b.Logging.ClearProviders(), migration);
+        agent._app = AgentServer.Build(options, credentials, driver, agent._images, TimeProvider.System, b => b.Logging.ClearProviders(), migration);
         await agent._app.StartAsync();
         var address = AgentServer.ListeningAddress(agent._app);
         agent.Endpoint = $"{IPAddress.Loopback}:{address.Port}";
@@ -104,6 +112,8 @@ internal sealed class InProcessAgent : IAsyncDisposable
             }
 
             Directory.Delete(StateDirectory, recursive: true);
+            _images.Dispose();
+            Directory.Delete(StateDirectory + "-images", recursive: true);
         }
     }
 }

@@ -135,7 +135,7 @@ internal sealed class SuperCloudHarness : IAsyncDisposable
                 Spec = new SuperPodSpec
                 {
                     Resources = new SuperPodResources { Cpu = new ResourceQuantity(cpu), Memory = new ResourceQuantity(memory) },
-                    Boot = new BootSource { Kernel = "/images/vmlinuz" },
+                    Boot = new BootSource { Image = "supercloud/test-guest:latest" },
                     Placement = placement,
                     RunStrategy = runStrategy,
                 },

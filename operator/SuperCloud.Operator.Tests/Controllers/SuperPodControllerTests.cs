@@ -2,9 +2,11 @@ using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Crds.V1Alpha1;
+using SuperCloud.Images;
 using SuperCloud.Operator.Agents;
 using SuperCloud.Operator.Controllers;
 using SuperCloud.Operator.Runtime;
+using SuperCloud.Lab.Registry;
 using SuperCloud.Operator.Tests.Agents;
 
 namespace SuperCloud.Operator.Tests.Controllers;
@@ -32,16 +34,17 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => _stop.Dispose();
 
-    [Fact]
+    [SkippableFact]
     public async Task Unreachable_agent_gives_Ready_False_AgentUnreachable_and_a_warning_event()
     {
+        Skip.If(RegistryServer.Missing is not null, RegistryServer.Missing);
         using var ca = CertificateAuthority.Create("test-cluster-ca", TimeSpan.FromDays(1), TimeProvider.System);
         using var client = ca.IssueClient(PeerIdentity.Operator, TimeSpan.FromDays(1));
         await CreateNodeAsync("n1", "127.0.0.1:1");
         StartControllers(new AgentClientOptions { Credentials = TlsCredentials.FromCertificates(client, ca.Certificate) });
         await _h.UntilReadyAsync("n1");
 
-        await CreatePodAsync("vm", "/nonexistent/vmlinuz", RunStrategy.Always);
+        await CreatePodAsync("vm", TestGuest.Image, RunStrategy.Always);
 
         var pod = await _h.UntilPodAsync(
             "vm", p => Conditions.Find(p.Status?.Conditions, ConditionTypes.Ready)?.Reason == SuperPodController.AgentUnreachableReason,
@@ -56,16 +59,13 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
             "an AgentUnreachable warning was recorded");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Manual_superpod_is_defined_on_its_agent_but_not_started_and_its_VM_is_deleted_with_it()
     {
-        await using var agent = await InProcessAgent.StartAsync(nodeName: "n1");
-        await CreateNodeAsync("n1", agent.Endpoint);
-        StartControllers(agent.ClientOptions());
-        await _h.UntilReadyAsync("n1");
+        Skip.If(RegistryServer.Missing is not null, RegistryServer.Missing);
+        await using var agent = await StartAgentOnNodeAsync();
 
-        // The agent only checks that the kernel file exists when the VM is not booted.
-        var created = await CreatePodAsync("vm", typeof(SuperPodControllerTests).Assembly.Location, RunStrategy.Manual);
+        var created = await CreatePodAsync("vm", TestGuest.Image, RunStrategy.Manual);
 
         var pod = await _h.UntilPodAsync("vm", p => p.Status?.Phase == SuperPodPhase.Stopped, "the SuperPod is Stopped");
         var ready = Conditions.Find(pod.Status!.Conditions, ConditionTypes.Ready)!;
@@ -88,12 +88,9 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
     public async Task Bound_superpod_boots_on_its_agent_becomes_Ready_and_its_VM_is_deleted_with_it()
     {
         Skip.If(TestGuest.Missing is not null, TestGuest.Missing);
-        await using var agent = await InProcessAgent.StartAsync(nodeName: "n1");
-        await CreateNodeAsync("n1", agent.Endpoint);
-        StartControllers(agent.ClientOptions());
-        await _h.UntilReadyAsync("n1");
+        await using var agent = await StartAgentOnNodeAsync();
 
-        var created = await CreatePodAsync("vm", TestGuest.Kernel, RunStrategy.Always, TestGuest.Initrd, "console=ttyS0 quiet panic=-1");
+        var created = await CreatePodAsync("vm", TestGuest.Image, RunStrategy.Always, "console=ttyS0 quiet panic=-1");
 
         var pod = await _h.UntilPodAsync("vm", p => p.Status?.Phase == SuperPodPhase.Running, "the SuperPod runs", seconds: 30);
         pod.Status!.Node.Should().Be("n1");
@@ -114,6 +111,97 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
         (await agent.Driver.ListAsync(CancellationToken.None)).Should().BeEmpty();
     }
 
+    [SkippableFact]
+    public async Task Tag_is_resolved_once_and_the_vm_runs_that_digest_even_after_the_tag_moves()
+    {
+        Skip.If(RegistryServer.Missing is not null, RegistryServer.Missing);
+        await using var agent = await StartAgentOnNodeAsync();
+        using var client = new RegistryClient(TestGuest.RegistryOptions, TimeProvider.System);
+        var kernel = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(kernel, System.Security.Cryptography.RandomNumberGenerator.GetBytes(4096));
+            var first = await new VmImagePublisher(client).PublishAsync(TestGuest.Registry, "tests/moving", "v1", new VmImageFiles(kernel, null, null, null), CancellationToken.None);
+
+            // Unqualified: the operator's default registry serves it.
+            var created = await CreatePodAsync("vm", "tests/moving:v1", RunStrategy.Manual);
+            var pod = await _h.UntilPodAsync("vm", p => Conditions.IsTrue(p.Status?.Conditions, ConditionTypes.ImagesReady), "the images are on the node");
+            pod.Status!.Images.Should().ContainSingle().Which.Resolved.Should().Be($"{TestGuest.Registry}/tests/moving@{first}");
+            await File.WriteAllBytesAsync(kernel, System.Security.Cryptography.RandomNumberGenerator.GetBytes(4096));
+            var second = await new VmImagePublisher(client).PublishAsync(TestGuest.Registry, "tests/moving", "v1", new VmImageFiles(kernel, null, null, null), CancellationToken.None);
+            second.Should().NotBe(first);
+
+            await _h.Pods.PatchAsync(new ObjectKey(_h.Namespace, "vm"), """{"metadata":{"labels":{"touched":"yes"}}}""", ResourceClient<SuperPod>.MergePatch, null, CancellationToken.None);
+            await _h.UntilPodAsync("vm", p => p.Status?.ObservedGeneration == p.Metadata.Generation && p.Metadata.Labels?.ContainsKey("touched") == true, "the touched SuperPod is reconciled");
+
+            var spec = await agent.Driver.GetSpecAsync(created.Metadata.Uid, CancellationToken.None);
+            spec.Boot.Image.Digest.Should().Be(first, "the digest recorded at the first resolution is what every node runs");
+            (await _h.Pods.GetAsync(new ObjectKey(_h.Namespace, "vm"), CancellationToken.None))!.Status!.Images![0].Resolved.Should().EndWith(first.ToString());
+            (await _h.EventsAsync()).Should().Contain(e => e.Reason == SuperPodController.ResolvedReason && e.Message.Contains(first.ToString(), StringComparison.Ordinal))
+                .And.Contain(e => e.Reason == SuperPodController.PulledReason);
+        }
+        finally
+        {
+            File.Delete(kernel);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Missing_image_says_ImageNotFound_in_ImagesReady_and_Ready_and_no_vm_is_created()
+    {
+        Skip.If(RegistryServer.Missing is not null, RegistryServer.Missing);
+        await using var agent = await StartAgentOnNodeAsync();
+
+        await CreatePodAsync("vm", $"{TestGuest.Registry}/tests/never-pushed:v1", RunStrategy.Always);
+
+        var pod = await _h.UntilPodAsync("vm", p => Conditions.Find(p.Status?.Conditions, ConditionTypes.ImagesReady)?.Reason == SuperPodController.ImageNotFoundReason,
+            "ImagesReady says the image is not found");
+        Conditions.Find(pod.Status!.Conditions, ConditionTypes.ImagesReady)!.Message.Should().Contain("spec.boot.image").And.Contain("tests/never-pushed");
+        Conditions.Find(pod.Status.Conditions, ConditionTypes.Ready)!.Reason.Should().Be(SuperPodController.ImageNotFoundReason);
+        (await _h.EventsAsync()).Should().Contain(e => e.Type == "Warning" && e.Reason == SuperPodController.ImageNotFoundReason);
+        (await agent.Driver.ListAsync(CancellationToken.None)).Should().BeEmpty();
+    }
+
+    [SkippableFact]
+    public async Task Corrupted_blob_on_the_registry_is_refused_by_the_node_with_DigestMismatch_and_nothing_boots()
+    {
+        Skip.If(RegistryServer.Missing is not null, RegistryServer.Missing);
+        await using var agent = await StartAgentOnNodeAsync();
+        using var client = new RegistryClient(TestGuest.RegistryOptions, TimeProvider.System);
+        var kernel = Path.GetTempFileName();
+        try
+        {
+            var bytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes(100_000);
+            await File.WriteAllBytesAsync(kernel, bytes);
+            await new VmImagePublisher(client).PublishAsync(TestGuest.Registry, "tests/corrupted", "v1", new VmImageFiles(kernel, null, null, null), CancellationToken.None);
+            var blob = TestGuest.Server.BlobDataPath(Digest.Of(bytes).Hex);
+            bytes[5] ^= 1;
+            await File.WriteAllBytesAsync(blob, bytes);
+
+            await CreatePodAsync("vm", $"{TestGuest.Registry}/tests/corrupted:v1", RunStrategy.Always);
+
+            var pod = await _h.UntilPodAsync("vm", p => Conditions.Find(p.Status?.Conditions, ConditionTypes.ImagesReady)?.Reason == SuperPodController.DigestMismatchReason,
+                "ImagesReady says the node refused corrupted content", seconds: 30);
+            Conditions.Find(pod.Status!.Conditions, ConditionTypes.Ready)!.Status.Should().Be("False");
+            Conditions.Find(pod.Status.Conditions, ConditionTypes.ImagesReady)!.Message.Should().Contain("node n1 cannot pull").And.Contain("corrupted or was tampered with");
+            (await agent.Driver.ListAsync(CancellationToken.None)).Should().BeEmpty("nothing boots from a blob that failed verification");
+        }
+        finally
+        {
+            File.Delete(kernel);
+        }
+    }
+
+    // A real agent for SuperNode n1 (its certificate names that node), the controllers, and the node Ready.
+    private async Task<InProcessAgent> StartAgentOnNodeAsync()
+    {
+        var agent = await InProcessAgent.StartAsync(nodeName: "n1");
+        await CreateNodeAsync("n1", agent.Endpoint);
+        StartControllers(agent.ClientOptions());
+        await _h.UntilReadyAsync("n1");
+        return agent;
+    }
+
     private async Task CreateNodeAsync(string name, string endpoint)
     {
         await _h.CreateClusterAsync("aws-use1", CloudProvider.Aws, "us-east-1", onDemandVcpu: "0.04");
@@ -122,7 +210,7 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
             new ObjectKey(null, name), System.Text.Json.JsonSerializer.Serialize(new { spec = new { agentEndpoint = endpoint } }), ResourceClient<SuperNode>.MergePatch, null, CancellationToken.None);
     }
 
-    private Task<SuperPod> CreatePodAsync(string name, string kernel, RunStrategy runStrategy, string? initrd = null, string? cmdline = null) =>
+    private Task<SuperPod> CreatePodAsync(string name, string image, RunStrategy runStrategy, string? cmdline = null) =>
         _h.Pods.CreateAsync(
             new SuperPod
             {
@@ -130,7 +218,7 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
                 Spec = new SuperPodSpec
                 {
                     Resources = new SuperPodResources { Cpu = new ResourceQuantity("500m"), Memory = new ResourceQuantity("64Mi") },
-                    Boot = new BootSource { Kernel = kernel, Initrd = initrd, Cmdline = cmdline },
+                    Boot = new BootSource { Image = image, Cmdline = cmdline },
                     RunStrategy = runStrategy,
                 },
             },
@@ -148,6 +236,9 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
             superPods: new SuperPodControllerOptions
             {
                 AgentClient = agentClient,
+                Registry = RegistryServer.Missing is null ? TestGuest.RegistryOptions : new SuperCloud.Images.RegistryOptions(),
+                DefaultRegistry = RegistryServer.Missing is null ? TestGuest.Registry : null,
+                PullingRequeue = TimeSpan.FromMilliseconds(200),
                 StartingRequeue = TimeSpan.FromMilliseconds(200),
                 InitialBackoff = TimeSpan.FromMilliseconds(200),
                 MaxBackoff = TimeSpan.FromSeconds(1),

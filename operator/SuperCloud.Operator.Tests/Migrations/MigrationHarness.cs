@@ -76,6 +76,8 @@ internal sealed class MigrationHarness : IAsyncDisposable
                     CallTimeout = TimeSpan.FromSeconds(10),
                     ConnectTimeout = TimeSpan.FromSeconds(2),
                 },
+                Registry = SuperCloud.Lab.Registry.RegistryServer.Missing is null ? TestGuest.RegistryOptions : new SuperCloud.Images.RegistryOptions(),
+                PullingRequeue = TimeSpan.FromMilliseconds(200),
                 StartingRequeue = TimeSpan.FromMilliseconds(200),
                 InitialBackoff = TimeSpan.FromMilliseconds(200),
                 MaxBackoff = TimeSpan.FromSeconds(1),
@@ -99,8 +101,7 @@ internal sealed class MigrationHarness : IAsyncDisposable
                     Resources = new SuperPodResources { Cpu = new ResourceQuantity("1"), Memory = new ResourceQuantity(memory) },
                     Boot = new BootSource
                     {
-                        Kernel = TestGuest.Kernel,
-                        Initrd = TestGuest.Initrd,
+                        Image = TestGuest.Image,
                         Cmdline = "console=ttyS0 quiet panic=-1 sc.mem_mib=32 sc.dirty_pages_per_sec=2000",
                     },
                     Placement = new Placement { Clusters = [cluster] },
@@ -119,12 +120,18 @@ internal sealed class MigrationHarness : IAsyncDisposable
                 Spec = new SuperPodSpec
                 {
                     Resources = new SuperPodResources { Cpu = new ResourceQuantity("1"), Memory = new ResourceQuantity("128Mi") },
-                    Boot = new BootSource { Kernel = "/images/vmlinuz" },
+                    Boot = new BootSource { Image = "supercloud/test-guest:latest" },
                 },
             },
             CancellationToken.None);
         var clusterName = (await Cluster.GetNodeAsync(node)).Spec.Cluster;
-        pod.Status = new SuperPodStatus { Node = node, Cluster = clusterName, Phase = phase };
+
+        // As the SuperPod controller leaves it: its image resolved (to a digest no agent is asked for here).
+        pod.Status = new SuperPodStatus
+        {
+            Node = node, Cluster = clusterName, Phase = phase,
+            Images = [new ImageStatus { Name = "boot", Image = "supercloud/test-guest:latest", Resolved = "registry.invalid:5000/supercloud/test-guest@" + SuperCloud.Images.Digest.Of([1]) }],
+        };
         return await Cluster.Pods.ReplaceAsync(pod, "status", CancellationToken.None);
     }
 

@@ -64,7 +64,7 @@ public sealed class MigrationLimitsResolverTests
         Spec = new SuperPodSpec
         {
             Resources = new SuperPodResources { Cpu = new ResourceQuantity("1"), Memory = new ResourceQuantity("1Gi") },
-            Boot = new BootSource { Kernel = "/k" },
+            Boot = new BootSource { Image = "vm" },
             MigrationPolicy = policy is null ? null : new MigrationPolicyReference { Name = policy },
         },
     };

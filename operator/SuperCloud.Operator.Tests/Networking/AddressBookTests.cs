@@ -133,7 +133,7 @@ public sealed class AddressBookTests : IAsyncLifetime
         Spec = new SuperPodSpec
         {
             Resources = new SuperPodResources { Cpu = new ResourceQuantity("1"), Memory = new ResourceQuantity("64Mi") },
-            Boot = new BootSource { Kernel = "/k" },
+            Boot = new BootSource { Image = "supercloud/test-guest:latest" },
             Networks = [new NetworkInterface { Name = "eth0", Ip = ip, Mac = mac, Overlay = overlay }],
         },
     };

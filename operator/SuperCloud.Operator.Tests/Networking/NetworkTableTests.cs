@@ -73,7 +73,7 @@ public sealed class NetworkTableTests
         Spec = new SuperPodSpec
         {
             Resources = new SuperPodResources { Cpu = new ResourceQuantity("1"), Memory = new ResourceQuantity("64Mi") },
-            Boot = new BootSource { Kernel = "/k" },
+            Boot = new BootSource { Image = "supercloud/test-guest:latest" },
             Networks = [new NetworkInterface { Name = "eth0" }],
         },
         Status = new SuperPodStatus

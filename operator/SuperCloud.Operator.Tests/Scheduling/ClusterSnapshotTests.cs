@@ -59,7 +59,7 @@ public sealed class ClusterSnapshotTests
         Spec = new SuperPodSpec
         {
             Resources = new SuperPodResources { Cpu = new ResourceQuantity("2"), Memory = new ResourceQuantity("4Gi") },
-            Boot = new BootSource(),
+            Boot = new BootSource { Image = "vm" },
         },
         Status = new SuperPodStatus { Node = node, Phase = phase },
     };

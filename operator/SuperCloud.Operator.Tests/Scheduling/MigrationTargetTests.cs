@@ -69,7 +69,7 @@ public sealed class MigrationTargetTests
         var pod = new SuperPod
         {
             Metadata = new V1ObjectMeta { Name = "vm", NamespaceProperty = "default" },
-            Spec = new SuperPodSpec { Resources = new SuperPodResources { Cpu = new ResourceQuantity("3"), Memory = new ResourceQuantity("4Gi") }, Boot = new BootSource { Kernel = "/k" } },
+            Spec = new SuperPodSpec { Resources = new SuperPodResources { Cpu = new ResourceQuantity("3"), Memory = new ResourceQuantity("4Gi") }, Boot = new BootSource { Image = "vm" } },
             Status = new SuperPodStatus
             {
                 Node = "src", Phase = SuperPodPhase.Running,

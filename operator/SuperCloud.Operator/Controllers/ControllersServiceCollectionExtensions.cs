@@ -70,6 +70,8 @@ public static class ControllersServiceCollectionExtensions
             services.TryAddSingleton(superPods);
             services.TryAddSingleton(sp => new AgentClientFactory(agentClient, sp.GetRequiredService<TimeProvider>()));
             AddNetwork(services, superPods);
+            services.TryAddSingleton(sp => new SuperCloud.Images.RegistryClient(superPods.Registry, sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton(sp => new Images.ImageResolver(sp.GetRequiredService<SuperCloud.Images.RegistryClient>(), superPods.DefaultRegistry));
             services.AddController<SuperPod, SuperPodController>(
                 "superpod-vm",
                 new ControllerOptions { BaseRetryDelay = superPods.InitialBackoff, MaxRetryDelay = superPods.MaxBackoff },

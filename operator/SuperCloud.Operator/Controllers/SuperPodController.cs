@@ -3,6 +3,7 @@ using k8s.Models;
 using SuperCloud.Agent.V1;
 using SuperCloud.Crds.V1Alpha1;
 using SuperCloud.Operator.Agents;
+using SuperCloud.Operator.Images;
 using SuperCloud.Operator.Networking;
 using SuperCloud.Operator.Runtime;
 using AgentVmSpec = SuperCloud.Agent.V1.VmSpec;
@@ -14,11 +15,12 @@ namespace SuperCloud.Operator.Controllers;
 /// on the agent, creates it from the spec when missing, starts or stops it per runStrategy, and mirrors the agent's state
 /// into status.phase and the Ready condition. The VM id on the agent is the SuperPod's metadata.uid: a DNS label, unique
 /// across namespaces, and never reused by a new SuperPod of the same name. Finalizer <see cref="Finalizer"/> makes deletion
-/// wait until the VM is gone from the agent. The VM is only ever created on status.node's agent.
+/// wait until the VM is gone from the agent. The VM is only ever created on status.node's agent, from images resolved to
+/// digests in status.images and pulled on that node first.
 /// </summary>
-public sealed class SuperPodController(
+public sealed partial class SuperPodController(
     Informer<SuperPod> pods, Informer<SuperNode> nodes, ResourceClient<SuperPod> client, StatusWriter<SuperPod> status,
-    AgentClientFactory agents, EventRecorder events, SuperPodControllerOptions options, TimeProvider timeProvider,
+    AgentClientFactory agents, ImageResolver images, EventRecorder events, SuperPodControllerOptions options, TimeProvider timeProvider,
     ILogger<SuperPodController> logger, SuperPodNetworking network) : IReconciler
 {
     /// <summary>The finalizer that keeps a SuperPod until its VM is deleted from its node.</summary>
@@ -90,6 +92,13 @@ public sealed class SuperPodController(
             return ReconcileResult.Done;
         }
 
+        // Images first: a tag that does not resolve is the author's to fix, wherever the SuperPod lands.
+        (pod, var unresolved) = await ResolveImagesAsync(key, pod, cancellationToken);
+        if (unresolved is { } wait)
+        {
+            return wait;
+        }
+
         var nodeName = pod.Status?.Node;
         if (string.IsNullOrEmpty(nodeName))
         {
@@ -123,12 +132,15 @@ public sealed class SuperPodController(
 
             if (vm is null)
             {
-                if (BuildSpec(pod, id) is not { } spec)
+                if (ResolvedImages(pod) is not { } resolved || BuildSpec(pod, id) is not { } spec)
                 {
-                    const string message = "spec.boot.disk is not supported by the node agent yet: boot from spec.boot.kernel";
-                    await events.WarningAsync(pod, InvalidSpecReason, message, cancellationToken);
-                    await SetStatusAsync(key, SuperPodPhase.Failed, Ready("False", InvalidSpecReason, message), cancellationToken);
-                    return ReconcileResult.Done;
+                    // The status write that resolved the images re-triggers us with them.
+                    return ReconcileResult.After(options.PullingRequeue);
+                }
+
+                if (await PullImagesAsync(key, pod, agent, nodeName, resolved, cancellationToken) is { } pulling)
+                {
+                    return pulling;
                 }
 
                 try
@@ -336,11 +348,13 @@ public sealed class SuperPodController(
     private static V1Condition Ready(string status, string reason, string message) =>
         new() { Type = ConditionTypes.Ready, Status = status, Reason = reason, Message = message };
 
-    /// <summary>The agent's VM spec for <paramref name="pod"/>, or null when it boots from a disk (not supported by the agent yet).</summary>
+    /// <summary>
+    /// The agent's VM spec for <paramref name="pod"/>, naming its images by the digests in status.images (the same on every
+    /// node and in every migration), or null while status.images does not cover the spec's images.
+    /// </summary>
     internal static AgentVmSpec? BuildSpec(SuperPod pod, string id)
     {
-        var boot = pod.Spec.Boot;
-        if (string.IsNullOrEmpty(boot?.Kernel))
+        if (ResolvedImages(pod) is not { } resolved)
         {
             return null;
         }
@@ -353,7 +367,7 @@ public sealed class SuperPodController(
             Id = id,
             Vcpus = vcpus,
             MemoryMib = memoryMib,
-            Boot = new Boot { Kernel = boot.Kernel, Initrd = boot.Initrd ?? string.Empty, Cmdline = boot.Cmdline ?? string.Empty },
+            Boot = new Boot { Image = Reference(resolved[BootImageName]), Cmdline = pod.Spec.Boot.Cmdline ?? string.Empty },
         };
 
         // One NIC per overlay interface with its addresses (status.interfaces), the same on every host it moves to.
@@ -363,6 +377,30 @@ public sealed class SuperPodController(
             spec.Hostname = SuperPodNetworking.Hostname(pod);
         }
 
+        foreach (var disk in pod.Spec.Disks ?? [])
+        {
+            spec.Disks.Add(new Disk
+            {
+                Name = disk.Name,
+                Image = string.IsNullOrEmpty(disk.Image) ? null : Reference(resolved[disk.Name]),
+                SizeBytes = disk.Size is { } size ? (long)Math.Ceiling(size.ToDecimal()) : 0,
+            });
+        }
+
+        if (pod.Spec.CloudInit is { } cloudInit)
+        {
+            // The instance-id is the uid: the same wherever the SuperPod moves, new when it is created anew.
+            spec.CloudInit = new CloudInit
+            {
+                InstanceId = id,
+                Hostname = pod.Metadata.Name,
+                UserData = cloudInit.UserData ?? string.Empty,
+                NetworkData = cloudInit.NetworkData ?? string.Empty,
+            };
+        }
+
         return spec;
     }
+
+    private static ImageReference Reference(SuperCloud.Images.ImageSource source) => new() { Repository = source.Name, Digest = source.Digest.ToString() };
 }

@@ -8,6 +8,15 @@ public sealed record SuperPodControllerOptions
     /// <summary>Mutual TLS to the node agents; the controller is not registered without it (no agent can be reached).</summary>
     public AgentClientOptions? AgentClient { get; init; }
 
+    /// <summary>host[:port] of the registry serving image names without one, or null.</summary>
+    public string? DefaultRegistry { get; init; }
+
+    /// <summary>How registries are reached when resolving images.</summary>
+    public SuperCloud.Images.RegistryOptions Registry { get; init; } = new();
+
+    /// <summary>How soon a SuperPod whose images are being pulled on its node is looked at again.</summary>
+    public TimeSpan PullingRequeue { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How soon a SuperPod whose VM is still starting is looked at again.</summary>
     public TimeSpan StartingRequeue { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -33,7 +42,7 @@ public sealed record SuperPodControllerOptions
     public void Validate()
     {
         AgentClient?.Validate();
-        foreach (var (name, value) in new[] { (nameof(StartingRequeue), StartingRequeue), (nameof(ResyncPeriod), ResyncPeriod), (nameof(MaxBackoff), MaxBackoff), (nameof(InitialBackoff), InitialBackoff) })
+        foreach (var (name, value) in new[] { (nameof(PullingRequeue), PullingRequeue), (nameof(StartingRequeue), StartingRequeue), (nameof(ResyncPeriod), ResyncPeriod), (nameof(MaxBackoff), MaxBackoff), (nameof(InitialBackoff), InitialBackoff) })
         {
             if (value <= TimeSpan.Zero)
             {

@@ -133,7 +133,7 @@ public static class MigrationDecider
 
         if (!o.SpecSupported)
         {
-            return Fail("InvalidSpec", "spec.boot.disk is not supported by the node agent: only SuperPods booting from spec.boot.kernel migrate");
+            return Fail("InvalidSpec", "the SuperPod's images are not resolved to digests (status.images): it has not run yet");
         }
 
         var gaveUp = o.SinceStart >= o.AgentUnreachableTimeout;
@@ -249,11 +249,13 @@ public static class MigrationDecider
                     $"pre-copy did not converge within the completion timeout of {GoDuration.Format(o.CompletionTimeout)} ({GoDuration.Format(o.Limits.CompletionTimeoutPerGiB)} per GiB); post-copy is not allowed");
         }
 
-        var progressed = source.Status.BytesTransferred > o.BytesSent;
+        // Disks are mirrored before memory is copied: their bytes are progress too.
+        var sent = source.Status.BytesTransferred + source.Status.DiskBytesTransferred;
+        var progressed = sent > o.BytesSent;
         if (!progressed && o.SinceProgress > o.Limits.ProgressTimeout)
         {
             return new MigrationAction.CancelSource(MigrationPhase.Failed, "ProgressTimeout",
-                $"no progress for {GoDuration.Format(o.Limits.ProgressTimeout)} (stuck at {source.Status.BytesTransferred} bytes sent)");
+                $"no progress for {GoDuration.Format(o.Limits.ProgressTimeout)} (stuck at {sent} bytes sent)");
         }
 
         return new MigrationAction.RecordProgress(source);

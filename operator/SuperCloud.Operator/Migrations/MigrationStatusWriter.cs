@@ -150,11 +150,14 @@ public sealed class MigrationStatusWriter(StatusWriter<SuperPodMigration> migrat
         return WriteAsync(migration, m =>
         {
             var p = m.Status!.Progress ??= new MigrationProgress();
-            var progressed = view.BytesTransferred > (p.BytesSent ?? -1);
-            var changed = progressed || p.BytesRemaining != view.BytesRemaining || p.Iterations != view.Iterations
+            // Disks are mirrored before memory is copied: their bytes are progress too.
+            var sent = view.BytesTransferred + view.DiskBytesTransferred;
+            var remaining = view.BytesRemaining + view.DiskBytesRemaining;
+            var progressed = sent > (p.BytesSent ?? -1);
+            var changed = progressed || p.BytesRemaining != remaining || p.Iterations != view.Iterations
                 || p.DirtyRateBytesPerSecond != view.DirtyRateBytesPerSecond || p.CpuThrottlePercent != view.CpuThrottlePercent || (p.PostCopy ?? false) != postCopy;
-            p.BytesSent = view.BytesTransferred;
-            p.BytesRemaining = view.BytesRemaining;
+            p.BytesSent = sent;
+            p.BytesRemaining = remaining;
             p.DirtyRateBytesPerSecond = view.DirtyRateBytesPerSecond;
             p.Iterations = view.Iterations;
             p.CpuThrottlePercent = view.CpuThrottlePercent;

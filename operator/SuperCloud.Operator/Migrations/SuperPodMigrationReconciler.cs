@@ -126,7 +126,9 @@ public sealed partial class SuperPodMigrationReconciler(
             SourceEpoch = sourceEpoch,
             TargetEpoch = targetEpoch,
             Limits = limits,
-            CompletionTimeout = limits.CompletionTimeout((long)(pod?.Spec.Resources.Memory.ToDecimal() ?? 0)),
+            // The disks' bytes to mirror count like memory.
+            CompletionTimeout = limits.CompletionTimeout((long)(pod?.Spec.Resources.Memory.ToDecimal() ?? 0)
+                + (round.Source.Report?.Status.DiskBytesTransferred ?? 0) + (round.Source.Report?.Status.DiskBytesRemaining ?? 0)),
             SinceStart = Now - start,
             SinceProgress = Now - Utc(status?.Progress?.LastProgressTime ?? start),
             BytesSent = status?.Progress?.BytesSent ?? -1,

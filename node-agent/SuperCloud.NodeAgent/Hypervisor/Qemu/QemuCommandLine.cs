@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 
 namespace SuperCloud.NodeAgent.Hypervisor.Qemu;
 
@@ -6,12 +7,14 @@ namespace SuperCloud.NodeAgent.Hypervisor.Qemu;
 internal static class QemuCommandLine
 {
     /// <param name="spec">The VM.</param>
+    /// <param name="files">Its kernel, disks and seed: files of the image cache and of its own directory only.</param>
     /// <param name="paths">Its state directory.</param>
     /// <param name="accelerator"><c>tcg</c> or <c>kvm</c>.</param>
     /// <param name="sharedMemoryFile">Guest RAM is the shared file <see cref="QemuVmPaths.Memory"/> rather than anonymous memory.</param>
     /// <param name="incoming">Start as the target of a live migration: the stream's source is given later (<c>migrate-incoming</c>).</param>
     /// <param name="observerSocket">Add the second QMP socket <see cref="QemuVmPaths.ObserverSocket"/> for observers.</param>
-    public static IReadOnlyList<string> Build(VmSpec spec, QemuVmPaths paths, string accelerator, bool sharedMemoryFile = false, bool incoming = false, bool observerSocket = false)
+    public static IReadOnlyList<string> Build(
+        VmSpec spec, QemuVmFiles files, QemuVmPaths paths, string accelerator, bool sharedMemoryFile = false, bool incoming = false, bool observerSocket = false)
     {
         var memory = spec.MemoryMib.ToString(CultureInfo.InvariantCulture);
         var args = new List<string>
@@ -22,8 +25,6 @@ internal static class QemuCommandLine
             "-accel", accelerator,
             "-m", memory,
             "-smp", spec.Vcpus.ToString(CultureInfo.InvariantCulture),
-            "-kernel", spec.Boot.Kernel,
-            "-append", KernelCommandLine.For(spec),
             // Appending, so the console log can be truncated under QEMU when it is rotated (ConsoleLogRotator).
             "-chardev", $"file,id=console,path={paths.ConsoleLog},append=on",
             "-serial", "chardev:console",
@@ -51,10 +52,16 @@ internal static class QemuCommandLine
             args.AddRange(["-incoming", "defer"]);
         }
 
-        if (spec.Boot.Initrd is { Length: > 0 } initrd)
+        if (files.Kernel is { } kernel)
         {
-            args.AddRange(["-initrd", initrd]);
+            args.AddRange(["-kernel", kernel, "-append", files.Cmdline]);
+            if (files.Initrd is { } initrd)
+            {
+                args.AddRange(["-initrd", initrd]);
+            }
         }
+
+        AddDisks(args, files);
 
         for (var i = 0; i < spec.Nics.Count; i++)
         {
@@ -70,6 +77,40 @@ internal static class QemuCommandLine
 
         return args;
     }
+
+    // Each disk is an explicit node graph: the base (read-only, from the cache) is opened with no backing of its own and
+    // the overlay's backing is that node, so no file name written inside an image is ever followed.
+    private static void AddDisks(List<string> args, QemuVmFiles files)
+    {
+        for (var i = 0; i < files.Disks.Count; i++)
+        {
+            var disk = files.Disks[i];
+            var node = QemuDiskFile.NodeName(i);
+            JsonNode? backing = null;
+            if (disk.Base is { } baseFile)
+            {
+                args.AddRange(["-blockdev", Blockdev(new JsonObject { ["driver"] = "file", ["node-name"] = node + "-base-file", ["filename"] = baseFile, ["read-only"] = true })]);
+                args.AddRange(["-blockdev", Blockdev(new JsonObject
+                {
+                    ["driver"] = "qcow2", ["node-name"] = node + "-base", ["file"] = node + "-base-file", ["read-only"] = true, ["backing"] = null,
+                })]);
+                backing = node + "-base";
+            }
+
+            args.AddRange(["-blockdev", Blockdev(new JsonObject { ["driver"] = "file", ["node-name"] = node + "-file", ["filename"] = disk.Overlay })]);
+            args.AddRange(["-blockdev", Blockdev(new JsonObject { ["driver"] = "qcow2", ["node-name"] = node, ["file"] = node + "-file", ["backing"] = backing })]);
+            args.AddRange(["-device", $"virtio-blk-pci,drive={node},id={node}-dev,serial={disk.Name}{(disk.Boot ? ",bootindex=1" : "")}"]);
+        }
+
+        if (files.Seed is { } seed)
+        {
+            args.AddRange(["-blockdev", Blockdev(new JsonObject { ["driver"] = "file", ["node-name"] = "seed-file", ["filename"] = seed, ["read-only"] = true })]);
+            args.AddRange(["-blockdev", Blockdev(new JsonObject { ["driver"] = "raw", ["node-name"] = "seed", ["file"] = "seed-file", ["read-only"] = true })]);
+            args.AddRange(["-device", "virtio-blk-pci,drive=seed,id=seed-dev,serial=cidata"]);
+        }
+    }
+
+    private static string Blockdev(JsonObject options) => options.ToJsonString();
 
     /// <summary>Maps QMP's <c>query-status</c> run state to the agent's state.</summary>
     public static VmState MapRunState(string runState) => runState switch

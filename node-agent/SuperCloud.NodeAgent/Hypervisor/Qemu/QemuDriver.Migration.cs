@@ -79,6 +79,7 @@ public sealed partial class QemuDriver
             const string operation = "start outgoing migration";
             await ExecuteAsync(vm, operation, "migrate-set-capabilities", Capabilities(settings, source: true), cancellationToken);
             await ExecuteAsync(vm, operation, "migrate-set-parameters", Parameters(settings), cancellationToken);
+            await SetPauseBeforeSwitchoverAsync(vm, cancellationToken);
             vm.Apply(new QemuVmEvent.OutgoingStarting(_timeProvider.GetUtcNow()), _timeProvider.GetUtcNow());
             try
             {
@@ -116,7 +117,14 @@ public sealed partial class QemuDriver
             throw new HypervisorException(vmId, "get migration of", ex.Message, ex);
         }
 
-        return ParseMigration(vm, reply);
+        var info = ParseMigration(vm, reply);
+        if (vm.MirrorJobs.Count > 0)
+        {
+            var disks = await GetDiskMirrorAsync(vmId, cancellationToken);
+            info = info with { DiskTransferredBytes = disks.TransferredBytes, DiskRemainingBytes = disks.RemainingBytes };
+        }
+
+        return info;
     }
 
     /// <inheritdoc />
@@ -220,6 +228,8 @@ public sealed partial class QemuDriver
                     throw new HypervisorException(vmId, operation, "QEMU exited while loading the incoming state");
                 }
             }
+
+            await StopExportsAsync(vm, cancellationToken);
 
             // The RESUME event carries QEMU's own timestamp of the moment the vCPUs ran again: the end of the downtime.
             DateTimeOffset resumedAt;
@@ -357,7 +367,8 @@ public sealed partial class QemuDriver
 
     private static MigrationInfo ParseMigration(QemuVm vm, JsonElement reply)
     {
-        var status = MigrationInfo.ParseQemuStatus(reply.TryGetProperty("status", out var s) ? s.GetString() : null);
+        var word = reply.TryGetProperty("status", out var s) ? s.GetString() : null;
+        var status = MigrationInfo.ParseQemuStatus(word);
         long Ram(string name) => reply.TryGetProperty("ram", out var ram) && ram.TryGetProperty(name, out var v) ? v.GetInt64() : 0;
         long Top(string name) => reply.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : -1;
         var pageSize = Ram("page-size") is > 0 and var p ? p : 4096;
@@ -378,7 +389,10 @@ public sealed partial class QemuDriver
             total >= 0 ? TimeSpan.FromMilliseconds(total) : null,
             reply.TryGetProperty("error-desc", out var e) ? e.GetString() : null,
             stoppedAt,
-            state.LastResumeAt);
+            state.LastResumeAt)
+        {
+            PausedBeforeSwitchover = word == "pre-switchover",
+        };
     }
 
     private static string? MigrationEventStatus(QmpEvent evt) =>

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SuperCloud.Agent.V1;
+using SuperCloud.Images;
 using SuperCloud.NodeAgent.Qmp;
 
 namespace SuperCloud.NodeAgent.Hypervisor.Qemu;
@@ -21,14 +22,16 @@ public sealed partial class QemuDriver : IHypervisorDriver
     };
 
     private readonly QemuDriverOptions _options;
+    private readonly QemuStorage _storage;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<QemuDriver> _logger;
     private readonly ConcurrentDictionary<string, QemuVm> _vms = new(StringComparer.Ordinal);
     private readonly ConsoleLogRotator _consoleLogs;
 
-    private QemuDriver(QemuDriverOptions options, TimeProvider timeProvider, ILogger<QemuDriver> logger)
+    private QemuDriver(QemuDriverOptions options, ImageCache images, TimeProvider timeProvider, ILogger<QemuDriver> logger)
     {
         _options = options;
+        _storage = new QemuStorage(images, options);
         _timeProvider = timeProvider;
         _logger = logger;
         _consoleLogs = new ConsoleLogRotator(options.StateDirectory, options.ConsoleLogMaxSize, options.ConsoleLogMaxFiles, options.ConsoleLogCheckInterval, timeProvider, logger);
@@ -40,10 +43,14 @@ public sealed partial class QemuDriver : IHypervisorDriver
     /// <inheritdoc />
     public string StateDirectory => _options.StateDirectory;
 
-    /// <summary>Validates the options, creates the state directory and re-attaches to every VM found in it.</summary>
-    public static async Task<QemuDriver> OpenAsync(QemuDriverOptions options, TimeProvider timeProvider, ILogger<QemuDriver> logger, CancellationToken cancellationToken)
+    /// <summary>
+    /// Validates the options, creates the state directory and re-attaches to every VM found in it. VMs boot only from
+    /// images in <paramref name="images"/>, the host's cache.
+    /// </summary>
+    public static async Task<QemuDriver> OpenAsync(QemuDriverOptions options, ImageCache images, TimeProvider timeProvider, ILogger<QemuDriver> logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(images);
         var errors = options.Validate();
         if (errors.Count > 0)
         {
@@ -51,7 +58,7 @@ public sealed partial class QemuDriver : IHypervisorDriver
         }
 
         Directory.CreateDirectory(options.StateDirectory);
-        var driver = new QemuDriver(options, timeProvider, logger);
+        var driver = new QemuDriver(options, images, timeProvider, logger);
         foreach (var dir in Directory.EnumerateDirectories(options.StateDirectory).Order(StringComparer.Ordinal))
         {
             await driver.ReattachAsync(new QemuVmPaths(dir), cancellationToken);
@@ -103,12 +110,17 @@ public sealed partial class QemuDriver : IHypervisorDriver
         }
 
         // All or nothing: a caller that goes away mid-way (the operator killed during the call) must not leave a VM
-        // registered without its spec on disk. The writes are local and short, so they are not cancelled; a failure
-        // removes what was made.
+        // registered without its spec on disk. Pulling the images may take long and follows the caller's token; the
+        // writes after it are local and short, so they are not cancelled; a failure removes what was made.
         try
         {
             Directory.CreateDirectory(paths.Directory);
-            await WriteAtomicallyAsync(paths.Spec, JsonSerializer.Serialize(vm.Spec, Json));
+            using (_storage.Pin(vm.Spec))
+            {
+                await _storage.PrepareAsync(vm.Spec, paths, cancellationToken);
+                await WriteAtomicallyAsync(paths.Spec, JsonSerializer.Serialize(vm.Spec, Json));
+            }
+
             await PersistAsync(vm, CancellationToken.None);
         }
         catch
@@ -324,14 +336,15 @@ public sealed partial class QemuDriver : IHypervisorDriver
 
         vm.Apply(new QemuVmEvent.Launching(incoming?.SocketPath), _timeProvider.GetUtcNow());
 
-        var psi = new ProcessStartInfo(_options.QemuBinary) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in QemuCommandLine.Build(vm.Spec, paths, _options.Accelerator, _options.SharedMemoryFile, incoming is not null, _options.ObserverSocket))
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
         try
         {
+            var files = await _storage.ResolveAsync(vm.Spec, paths, cancellationToken);
+            var psi = new ProcessStartInfo(_options.QemuBinary) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var arg in QemuCommandLine.Build(vm.Spec, files, paths, _options.Accelerator, _options.SharedMemoryFile, incoming is not null, _options.ObserverSocket))
+            {
+                psi.ArgumentList.Add(arg);
+            }
+
             await LaunchProcessAsync(vm, psi, cancellationToken);
             var pid = QemuProcess.ReadPidFile(paths.Pid)
                 ?? throw new HypervisorException(vm.Spec.Id, "start", $"QEMU daemonized but wrote no pid to {paths.Pid}");

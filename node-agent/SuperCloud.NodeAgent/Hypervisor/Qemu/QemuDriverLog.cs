@@ -47,4 +47,16 @@ internal static partial class QemuDriverLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "VM {VmId} resumed on the source: its completed migration was rolled back")]
     public static partial void MigrationRolledBack(this ILogger logger, string vmId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: mirroring {Disks} disks to the migration target")]
+    public static partial void DiskMirrorStarted(this ILogger logger, string vmId, int disks);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: disk mirror completed; the target's disks are identical")]
+    public static partial void DiskMirrorCompleted(this ILogger logger, string vmId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "VM {VmId}: ending the disk mirror, {Command} failed: {Error}")]
+    public static partial void DiskMirrorCleanupFailed(this ILogger logger, string vmId, string command, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: {Jobs} disk mirror jobs ended and their NBD clients removed")]
+    public static partial void DiskMirrorEnded(this ILogger logger, string vmId, int jobs);
 }

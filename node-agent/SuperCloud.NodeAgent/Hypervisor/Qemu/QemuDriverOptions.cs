@@ -9,6 +9,15 @@ public sealed class QemuDriverOptions
     /// <summary>The QEMU binary, a path or a name on PATH.</summary>
     public string QemuBinary { get; set; } = "qemu-system-x86_64";
 
+    /// <summary>qemu-img, which creates the VMs' disk overlays.</summary>
+    public string QemuImgBinary { get; set; } = "qemu-img";
+
+    /// <summary>mkfs.vfat (dosfstools), which formats the cloud-init seed.</summary>
+    public string MkfsVfatBinary { get; set; } = "mkfs.vfat";
+
+    /// <summary>mcopy (mtools), which writes the seed's files without mounting it.</summary>
+    public string McopyBinary { get; set; } = "mcopy";
+
     /// <summary><c>tcg</c> (default, works everywhere) or <c>kvm</c>.</summary>
     public string Accelerator { get; set; } = "tcg";
 

@@ -26,6 +26,12 @@ internal sealed class QemuVm(VmSpec spec, QemuVmPaths paths, VmStatus initial)
     /// </summary>
     public SemaphoreSlim PersistLock { get; } = new(1, 1);
 
+    /// <summary>Source: the disk mirror jobs of an outgoing migration (job id and NBD node per disk), while they exist.</summary>
+    public IReadOnlyList<(string Job, string Node)> MirrorJobs { get; set; } = [];
+
+    /// <summary>Target: QEMU serves the disks over NBD for the source's mirror.</summary>
+    public volatile bool DisksExported;
+
     /// <summary>The VM's state now.</summary>
     public QemuVmState State
     {

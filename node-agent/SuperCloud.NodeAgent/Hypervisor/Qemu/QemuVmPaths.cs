@@ -17,6 +17,12 @@ internal sealed record QemuVmPaths(string Directory)
 
     public string ConsoleLog => Path.Combine(Directory, "console.log");
 
+    /// <summary>The cloud-init NoCloud seed volume.</summary>
+    public string Seed => Path.Combine(Directory, "cidata.img");
+
+    /// <summary>The qcow2 file of the disk <paramref name="name"/> (an overlay on its image's base, or an empty disk).</summary>
+    public string Disk(string name) => Path.Combine(Directory, $"disk-{name}.qcow2");
+
     /// <summary>Guest RAM when <see cref="QemuDriverOptions.SharedMemoryFile"/> is on.</summary>
     public string Memory => Path.Combine(Directory, "memory");
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using SuperCloud.Images;
 using SuperCloud.NodeAgent.Hypervisor.Qemu;
 
 namespace SuperCloud.NodeAgent.Hypervisor.Xen;
@@ -10,8 +11,9 @@ namespace SuperCloud.NodeAgent.Hypervisor.Xen;
 /// Runs VMs as Xen PVH domains through the xl toolstack, for Xen-Blanket hosts. The domain list in Xen is the truth
 /// for running VMs; each VM's directory keeps its spec, generated xl config and console log, so an agent restart
 /// loses nothing. On hosts without Xen every operation fails with <see cref="HypervisorUnavailableException"/>.
+/// Domains boot kernel images from the host's image cache; disks and cloud-init seeds are QEMU's only.
 /// </summary>
-public sealed class XenDriver(XenDriverOptions options, TimeProvider timeProvider) : IHypervisorDriver
+public sealed class XenDriver(XenDriverOptions options, ImageCache images, TimeProvider timeProvider) : IHypervisorDriver
 {
     private static readonly TimeSpan WatchInterval = TimeSpan.FromSeconds(1);
 
@@ -60,9 +62,30 @@ public sealed class XenDriver(XenDriverOptions options, TimeProvider timeProvide
             throw new VmAlreadyExistsException(spec.Id);
         }
 
+        if (spec.Disks.Count > 0 || spec.CloudInit is not null)
+        {
+            throw new InvalidVmSpecException([new VmSpecError(spec.Disks.Count > 0 ? "spec.disks" : "spec.cloudInit", "the xen driver boots kernel images without disks or seeds")]);
+        }
+
+        CachedImage image;
+        try
+        {
+            image = await images.PullAsync(spec.Boot.Image, null, cancellationToken);
+        }
+        catch (RegistryException ex)
+        {
+            throw new ImageUnavailableException(spec.Id, ex);
+        }
+
+        if (image.KernelPath is not { } kernel)
+        {
+            throw new InvalidVmSpecException([new VmSpecError("spec.boot.image", $"{spec.Boot.Image} has no kernel; the xen driver boots kernel images only")]);
+        }
+
+        var cmdline = KernelCommandLine.For(spec, !string.IsNullOrEmpty(spec.Boot.Cmdline) ? spec.Boot.Cmdline : image.Config.KernelCmdline ?? "console=hvc0");
         Directory.CreateDirectory(dir);
         await File.WriteAllTextAsync(Path.Combine(dir, "spec.json"), JsonSerializer.Serialize(spec, QemuDriver.Json), cancellationToken);
-        await File.WriteAllTextAsync(ConfigPath(spec.Id), XlConfig.Generate(spec, ConsolePath(spec.Id)), cancellationToken);
+        await File.WriteAllTextAsync(ConfigPath(spec.Id), XlConfig.Generate(spec, kernel, image.InitrdPath, cmdline, ConsolePath(spec.Id)), cancellationToken);
         return await WriteStateAsync(spec.Id, VmState.Created, "Created", cancellationToken);
     }
 
@@ -263,6 +286,28 @@ public sealed class XenDriver(XenDriverOptions options, TimeProvider timeProvide
 
     /// <inheritdoc />
     public Task<VmStatus> RollBackOutgoingAsync(string vmId, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "roll back migration");
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListDisksAsync(string vmId, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
+
+    /// <inheritdoc />
+    public Task ExportDisksAsync(string vmId, string socketPath, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "export disks");
+
+    /// <inheritdoc />
+    public Task StartDiskMirrorAsync(string vmId, IReadOnlyDictionary<string, string> socketByDisk, CancellationToken cancellationToken) =>
+        throw NoLiveMigration(vmId, "mirror disks");
+
+    /// <inheritdoc />
+    public Task<DiskMirrorInfo> GetDiskMirrorAsync(string vmId, CancellationToken cancellationToken) => Task.FromResult(DiskMirrorInfo.None);
+
+    /// <inheritdoc />
+    public Task CompleteDiskMirrorAsync(string vmId, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "complete disk mirror");
+
+    /// <inheritdoc />
+    public Task CancelDiskMirrorAsync(string vmId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task ContinueOutgoingAsync(string vmId, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "continue migration");
 
     /// <inheritdoc />
     public Task RecoverIncomingAsync(string vmId, string streamSocketPath, CancellationToken cancellationToken) => throw NoLiveMigration(vmId, "recover post-copy");

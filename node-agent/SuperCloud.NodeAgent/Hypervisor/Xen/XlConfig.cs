@@ -6,8 +6,11 @@ namespace SuperCloud.NodeAgent.Hypervisor.Xen;
 /// <summary>Generates the xl domain configuration file for a VM spec (PVH direct kernel boot).</summary>
 public static class XlConfig
 {
-    /// <summary>Returns the xl.cfg text for <paramref name="spec"/>, with the console written to <paramref name="consoleLog"/>.</summary>
-    public static string Generate(VmSpec spec, string consoleLog)
+    /// <summary>
+    /// Returns the xl.cfg text for <paramref name="spec"/> booting <paramref name="kernel"/> (and <paramref name="initrd"/>)
+    /// from the image cache with <paramref name="cmdline"/>, its console written to <paramref name="consoleLog"/>.
+    /// </summary>
+    public static string Generate(VmSpec spec, string kernel, string? initrd, string cmdline, string consoleLog)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var cfg = new StringBuilder();
@@ -18,13 +21,13 @@ public static class XlConfig
         Line(cfg, "memory", spec.MemoryMib.ToString(CultureInfo.InvariantCulture));
         Line(cfg, "maxmem", spec.MemoryMib.ToString(CultureInfo.InvariantCulture));
         Line(cfg, "vcpus", spec.Vcpus.ToString(CultureInfo.InvariantCulture));
-        Line(cfg, "kernel", Quote(spec.Boot.Kernel));
-        if (spec.Boot.Initrd is { Length: > 0 } initrd)
+        Line(cfg, "kernel", Quote(kernel));
+        if (initrd is { Length: > 0 })
         {
             Line(cfg, "ramdisk", Quote(initrd));
         }
 
-        Line(cfg, "cmdline", Quote(KernelCommandLine.For(spec)));
+        Line(cfg, "cmdline", Quote(cmdline));
         var vifs = spec.Nics.Select(nic => Quote($"mac={nic.Mac},vifname={nic.TapDevice},type=vif"));
         Line(cfg, "vif", "[ " + string.Join(", ", vifs) + " ]");
         Line(cfg, "serial", Quote("file:" + consoleLog));
