@@ -117,20 +117,22 @@ internal static class ImageBenchmarks
             Boot = new V1.Boot { Image = new V1.ImageReference { Repository = registry.Kernel.Name, Digest = registry.Kernel.Digest.ToString() }, Cmdline = Cmdline },
         };
         spec.Disks.Add(new V1.Disk { Name = "data", SizeBytes = 1L << 30 });
-        await pair.Source.CreateVmAsync(new V1.CreateVmRequest { Spec = spec }, cancellationToken: ct);
+        // The copy on the source runs under epoch 1; the target's under epoch 2, as the operator would hand them out.
+        await pair.Source.CreateVmAsync(new V1.CreateVmRequest { Spec = spec, Epoch = 1 }, cancellationToken: ct);
         var overlay = Path.Combine(pair.SourceVms, "mirror", "disk-data.qcow2");
         await RunAsync("qemu-io", ["-f", "qcow2", "-c", $"write -P 0x5a 0 {DiskDataMib}M", overlay], ct);
         var copy = Path.Combine(dir, "source.qcow2");
         File.Copy(overlay, copy);
-        await pair.Source.StartVmAsync(new V1.VmRequest { Id = "mirror" }, cancellationToken: ct);
+        await pair.Source.StartVmAsync(new V1.VmRequest { Id = "mirror", Epoch = 1 }, cancellationToken: ct);
 
         var token = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(32));
         var options = new V1.MigrationOptions { MaxDowntimeMs = 300 };
-        await pair.Target.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest { MigrationId = "mirror", Token = token, Spec = spec, SourceNode = "bench-a", Options = options }, cancellationToken: ct);
+        await pair.Target.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest { MigrationId = "mirror", Token = token, Spec = spec, SourceNode = "bench-a", Options = options, Epoch = 2 }, cancellationToken: ct);
         var clock = Stopwatch.StartNew();
         await pair.Source.StartMigrationSourceAsync(new V1.StartMigrationSourceRequest
         {
             MigrationId = "mirror", VmId = "mirror", Token = token, TargetNode = "bench-b", TargetEndpoint = pair.TargetEndpoint, Options = options,
+            SourceEpoch = 1, TargetEpoch = 2,
         }, cancellationToken: ct);
         V1.MigrationStatus status;
         do

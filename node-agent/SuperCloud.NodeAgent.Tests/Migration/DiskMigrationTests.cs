@@ -44,6 +44,7 @@ public sealed class DiskMigrationTests(DiskMigrationAgents agents) : IClassFixtu
         // The operator's last step: the source's copy goes, with its disk files; one QEMU runs the guest.
         await source.Client.DeleteVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(30));
         agents.Current = target;
+        agents.Epoch++;
         Directory.Exists(sourceFiles).Should().BeFalse("the source's overlay and seed went with the VM");
         QemuProcessesOf(source, target).Should().ContainSingle().Which.Should().Be(targetVm.ProcessId);
     }
@@ -67,7 +68,7 @@ public sealed class DiskMigrationTests(DiskMigrationAgents agents) : IClassFixtu
         final.Message.Should().Contain("keeps running on the source");
         try
         {
-            await target.Client.CancelMigrationAsync(new V1.MigrationRequest { MigrationId = "disk-kill-1", VmId = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(30));
+            await target.Client.AbortMigrationTargetAsync(new V1.MigrationRequest { MigrationId = "disk-kill-1", VmId = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(30));
             if (await target.HasVmAsync())
             {
                 await target.Client.DeleteVmAsync(new V1.VmRequest { Id = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(30));
@@ -86,17 +87,18 @@ public sealed class DiskMigrationTests(DiskMigrationAgents agents) : IClassFixtu
         (await source.Driver.GetDiskMirrorAsync(MigrationAgents.VmId, CancellationToken.None)).Should().Be(DiskMirrorInfo.None, "the mirror is gone");
     }
 
-    private static async Task StartAsync(MigrationAgents.Agent source, MigrationAgents.Agent target, string id, V1.MigrationOptions options)
+    private async Task StartAsync(MigrationAgents.Agent source, MigrationAgents.Agent target, string id, V1.MigrationOptions options)
     {
         var token = MigrationAgents.NewToken();
         var prepared = await target.Client.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest
         {
-            MigrationId = id, Token = token, Spec = new DiskMigrationAgents().Spec(), SourceNode = source.Name, Options = options,
+            MigrationId = id, Token = token, Spec = new DiskMigrationAgents().Spec(), SourceNode = source.Name, Options = options, Epoch = agents.Epoch + 1,
         }, deadline: MigrationAgents.Deadline(60));
         prepared.Phase.Should().Be(V1.MigrationPhase.Prepared);
         var started = await source.Client.StartMigrationSourceAsync(new V1.StartMigrationSourceRequest
         {
             MigrationId = id, VmId = MigrationAgents.VmId, Token = token, TargetNode = target.Name, TargetEndpoint = target.Endpoint, Options = options,
+            SourceEpoch = agents.Epoch, TargetEpoch = agents.Epoch + 1,
         }, deadline: MigrationAgents.Deadline(60));
         started.Phase.Should().Be(V1.MigrationPhase.Transferring, started.Message);
     }
