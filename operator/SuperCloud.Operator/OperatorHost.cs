@@ -28,6 +28,7 @@ public static class OperatorHost
         ["--max-parallel-migrations"] = "Operator:MaxParallelMigrations",
         ["--failpoints"] = "Operator:Failpoints",
         ["--max-outbound-migrations-per-node"] = "Operator:MaxOutboundMigrationsPerNode",
+        ["--dashboard-address"] = "Operator:Dashboard:ListenAddress",
     };
 
     /// <summary>Creates the application; <paramref name="configureServices"/> registers controllers (and lets tests override services).</summary>
