@@ -110,7 +110,9 @@ public sealed class ProjectChartTests : IAsyncLifetime
         operatorRole.Rules.Should().Contain(r => r.Resources.Contains("namespaces") && r.Verbs.Contains("watch"), "policy namespace selectors read namespace labels");
         (await _cluster.Client.RbacAuthorizationV1.ReadNamespacedRoleAsync("supercloud-operator-leader-election", Namespace))
             .Rules.Single().Resources.Should().Equal("leases");
-        (await _cluster.Client.CoreV1.ReadNamespacedServiceAsync("supercloud-operator-metrics", Namespace)).Spec.Ports.Single().Port.Should().Be(8080);
+        var ports = (await _cluster.Client.CoreV1.ReadNamespacedServiceAsync("supercloud-operator-metrics", Namespace)).Spec.Ports;
+        ports.Single(p => p.Name == "metrics").Port.Should().Be(8080);
+        ports.Single(p => p.Name == "dashboard").Port.Should().Be(8081);
 
         // The node agents' admission policy is node-agent/deploy's, for the release's account.
         var policy = (await _cluster.Client.AdmissionregistrationV1.ListValidatingAdmissionPolicyAsync(labelSelector: "app.kubernetes.io/instance=supercloud")).Items.Single();
