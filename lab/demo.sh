@@ -46,6 +46,8 @@ until [ -f "$data/ready" ]; do
 done
 echo "lab ready after $((SECONDS - started)) s"
 run cat "$data/ready"
+dashboard="$(sed -n 's/.*"DashboardAddress": *"\([^"]*\)".*/\1/p' "$data/lab-state.json")"
+echo "dashboard: $dashboard/   (clouds, hosts, SuperPods, migrations live, cost vs on-demand, client RTT)"
 run ip netns list
 export KUBECONFIG="$data/kubeconfig" KUBECACHEDIR="$work/kube-cache"
 run "$kubectl" get superclusters
@@ -170,12 +172,14 @@ run "$kubectl" delete superpod ledger-onprem --timeout=60s
 
 if [ -t 0 ]; then
   step "The lab keeps running: press Ctrl-C to remove it"
+  echo "Dashboard: $dashboard/"
   cat <<TEXT
   export KUBECONFIG=$data/kubeconfig
   $kubectl get superpods,supernodes -o wide
   $lab link --data-dir $data --cloud onprem --rate 100mbit     # cap the WAN into a cloud
   $lab link --data-dir $data --cut aws-us-east-1,onprem         # cut the link between two clouds
   $lab agent kill --data-dir $data --host onprem-1              # lose a host's agent
+  dashboard: $dashboard/
 TEXT
   wait "$up" || true
 fi

@@ -12,6 +12,7 @@ debian_packages=(
   qemu-system-x86 qemu-utils linux-image-amd64 busybox-static cpio gzip
   openvswitch-switch iproute2 socat
   gcc make cmake libc6-dev libxen-dev lua5.1 unzip curl ca-certificates
+  chromium
 )
 
 log() { printf 'setup: %s\n' "$*"; }
