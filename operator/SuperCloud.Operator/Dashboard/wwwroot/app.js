@@ -40,7 +40,7 @@ function renderClouds(snapshot) {
         host.phase !== 'Ready' ? el('span', { class: 'badge bad' }, host.phase || 'no heartbeat') : null,
         host.interruption ? el('span', { class: 'badge bad' }, 'interruption') : null,
         host.unschedulable ? el('span', { class: 'badge' }, 'cordoned') : null,
-        ...host.superPods.map((p) => el('span', { class: 'pod', 'data-superpod': p }, p.split('/')[1]))))))));
+        ...host.superPods.map((p) => el('span', { class: 'pod', 'data-superpod': p }, p.split('/')[1])))))))));
 }
 
 function renderPods(snapshot) {
