@@ -47,6 +47,8 @@ until [ -f "$data/ready" ]; do
 done
 echo "lab ready after $((SECONDS - started)) s"
 run cat "$data/ready"
+dashboard="$(sed -n 's/.*"DashboardAddress": *"\([^"]*\)".*/\1/p' "$data/lab-state.json")"
+echo "dashboard: $dashboard/   (clouds, hosts, SuperPods, migrations live, cost vs on-demand, client RTT)"
 run ip netns list
 export KUBECONFIG="$data/kubeconfig" KUBECACHEDIR="$work/kube-cache"
 run "$kubectl" get superclusters
@@ -261,6 +263,7 @@ run "$kubectl" delete superpod ledger-onprem --timeout=60s
 
 if [ -t 0 ]; then
   step "The lab keeps running: press Ctrl-C to remove it"
+  echo "Dashboard: $dashboard/"
   cat <<TEXT
   export KUBECONFIG=$data/kubeconfig
   $kubectl get superpods,supernodes -o wide
@@ -269,6 +272,7 @@ if [ -t 0 ]; then
   $lab agent kill --data-dir $data --host onprem-1              # lose a host's agent
   $lab client --data-dir $data --cloud onprem -- ping $roamer_ip   # reach a SuperPod as a client of a cloud
   $lab ovs kill --data-dir $data --host onprem-1                # lose a host's ovs-vswitchd (ovs start brings it back)
+  dashboard: $dashboard/
 TEXT
   wait "$up" || true
 fi

@@ -13,6 +13,7 @@ debian_packages=(
   openvswitch-switch iproute2 socat iputils-ping
   gcc make cmake libc6-dev libxen-dev lua5.1 unzip curl ca-certificates
   docker-registry fdisk dosfstools mtools syslinux syslinux-common
+  chromium
 )
 
 log() { printf 'setup: %s\n' "$*"; }

@@ -20,7 +20,21 @@ public sealed class LabFixture : IAsyncLifetime
     public static readonly TimeSpan NodeGracePeriod = TimeSpan.FromSeconds(5);
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), "supercloud-e2e-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly string _clouds;
+    private readonly IReadOnlyDictionary<string, string>? _environment;
     private LabRun? _lab;
+
+    public LabFixture()
+        : this(Clouds, null)
+    {
+    }
+
+    /// <summary>A lab of <paramref name="clouds"/> whose processes get <paramref name="environment"/> (operator settings, for one).</summary>
+    internal LabFixture(string clouds, IReadOnlyDictionary<string, string>? environment)
+    {
+        _clouds = clouds;
+        _environment = environment;
+    }
 
     /// <summary>Why the lab cannot run on this machine, or null.</summary>
     public string? SkipReason { get; } = Prerequisites.Missing();
@@ -43,8 +57,9 @@ public sealed class LabFixture : IAsyncLifetime
         GuestDirectory = guest;
         _lab = await LabRun.StartAsync(
             Path.Combine(_root, "shared"),
-            Clouds,
+            _clouds,
             TimeSpan.FromMinutes(2),
+            _environment,
             "--lease-duration", $"{LeaseDuration.TotalSeconds}s",
             "--node-grace-period", $"{NodeGracePeriod.TotalSeconds}s",
             "--guest-dir", guest);

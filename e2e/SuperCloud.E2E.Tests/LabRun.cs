@@ -32,11 +32,15 @@ internal sealed partial class LabRun : IAsyncDisposable
     public TimeSpan TimeToReady { get; private set; }
 
     /// <summary>Starts up in <paramref name="root"/>/lab with <paramref name="clouds"/> and waits for DIR/ready.</summary>
-    public static async Task<LabRun> StartAsync(string root, string clouds, TimeSpan readyTimeout, params string[] extraArgs)
+    public static Task<LabRun> StartAsync(string root, string clouds, TimeSpan readyTimeout, params string[] extraArgs) =>
+        StartAsync(root, clouds, readyTimeout, null, extraArgs);
+
+    /// <summary>As above, with <paramref name="environment"/> added to up's (and so to the operator's and agents') environment.</summary>
+    public static async Task<LabRun> StartAsync(string root, string clouds, TimeSpan readyTimeout, IReadOnlyDictionary<string, string>? environment, params string[] extraArgs)
     {
         Directory.CreateDirectory(root);
         var dataDir = Path.Combine(root, "lab");
-        var up = ChildProcess.Start("supercloud-lab up", RepoPaths.LabCli, ["up", "--data-dir", dataDir, "--clouds", clouds, "--port", "0", .. extraArgs]);
+        var up = ChildProcess.Start("supercloud-lab up", RepoPaths.LabCli, ["up", "--data-dir", dataDir, "--clouds", clouds, "--port", "0", .. extraArgs], environment);
         var lab = new LabRun(root, dataDir, up);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         try

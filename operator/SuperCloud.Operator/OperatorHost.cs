@@ -31,6 +31,7 @@ public static class OperatorHost
         ["--default-registry"] = "Operator:Images:DefaultRegistry",
         ["--plain-http-registries"] = "Operator:Images:PlainHttpRegistries",
         ["--registry-ca"] = "Operator:Images:CaBundlePath",
+        ["--dashboard-address"] = "Operator:Dashboard:ListenAddress",
     };
 
     /// <summary>Creates the application; <paramref name="configureServices"/> registers controllers (and lets tests override services).</summary>

@@ -50,6 +50,15 @@ public sealed class OperatorOptions
     /// <summary>How long a SuperNode stays NotReady before its SuperPods are treated as lost (a lab shortens it to seconds).</summary>
     public TimeSpan LostNodeGracePeriod { get; set; } = new Controllers.NodeHealthOptions().LostNodeGracePeriod;
 
+    /// <summary>Cost accounting: how often status.cost is written.</summary>
+    public Cost.CostOptions Cost { get; set; } = new();
+
+    /// <summary>CloudEvents sinks of SuperPod lifecycle and migration events.</summary>
+    public Events.CloudEventsOptions CloudEvents { get; set; } = new();
+
+    /// <summary>The read-only dashboard; served only when its listen address is set.</summary>
+    public Dashboard.DashboardOptions Dashboard { get; set; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -84,6 +93,9 @@ public sealed class OperatorOptions
         }
 
         LeaderElection.ToOptions().Validate();
+        Cost.Validate();
+        CloudEvents.Validate();
+        Dashboard.Validate();
         AgentClient.Validate();
         Signer.Validate();
         Images.Validate();

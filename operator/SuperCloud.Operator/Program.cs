@@ -3,6 +3,9 @@ using SuperCloud.Operator;
 using SuperCloud.Operator.Agents;
 using SuperCloud.Operator.Certificates;
 using SuperCloud.Operator.Controllers;
+using SuperCloud.Operator.Cost;
+using SuperCloud.Operator.Dashboard;
+using SuperCloud.Operator.Events;
 using SuperCloud.Operator.Migrations;
 
 WebApplication app;
@@ -24,6 +27,9 @@ try
                 MaxParallelMigrations = options.MaxParallelMigrations,
                 MaxOutboundPerNode = options.MaxOutboundMigrationsPerNode,
             });
+        services.AddCostAccounting(options.Cost);
+        services.AddCloudEvents(options.CloudEvents);
+        services.AddDashboard(options.Dashboard);
     });
 }
 catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)

@@ -15,6 +15,9 @@ namespace SuperCloud.Crds.V1Alpha1;
 [PrinterColumn(3, "Nodes", "integer", ".status.nodes")]
 [PrinterColumn(4, "Age", "date", ".metadata.creationTimestamp")]
 [PrinterColumn(5, "Zone", "string", ".spec.zone", Priority = 1)]
+[PrinterColumn(6, "Rate/h", "string", ".status.cost.ratePerHour", Priority = 1)]
+[PrinterColumn(7, "Cost", "string", ".status.cost.accumulated", Priority = 1)]
+[PrinterColumn(8, "On-demand", "string", ".status.cost.onDemandAccumulated", Priority = 1)]
 public sealed class SuperCluster : IKubernetesObject<V1ObjectMeta>, ISpec<SuperClusterSpec>, IStatus<SuperClusterStatus?>
 {
     /// <summary>The API group.</summary>

@@ -17,6 +17,8 @@ namespace SuperCloud.Crds.V1Alpha1;
 [PrinterColumn(6, "Region", "string", ".status.region", Priority = 1)]
 [PrinterColumn(7, "CPU", "string", ".spec.resources.cpu", Priority = 1)]
 [PrinterColumn(8, "Memory", "string", ".spec.resources.memory", Priority = 1)]
+[PrinterColumn(9, "Rate/h", "string", ".status.cost.ratePerHour", Priority = 1)]
+[PrinterColumn(10, "Cost", "string", ".status.cost.accumulated", Priority = 1)]
 public sealed class SuperPod : IKubernetesObject<V1ObjectMeta>, ISpec<SuperPodSpec>, IStatus<SuperPodStatus?>
 {
     /// <summary>The API group.</summary>

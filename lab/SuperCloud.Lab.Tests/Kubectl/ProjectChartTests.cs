@@ -115,7 +115,9 @@ public sealed class ProjectChartTests : IAsyncLifetime
                 .Single(r => r.Metadata.Name == "supercloud-operator-ipam").Rules,
             o => o.WithStrictOrdering(),
             "the overlay's address books (ConfigMaps) in the release namespace, as operator/deploy grants them");
-        (await _cluster.Client.CoreV1.ReadNamespacedServiceAsync("supercloud-operator-metrics", Namespace)).Spec.Ports.Single().Port.Should().Be(8080);
+        var ports = (await _cluster.Client.CoreV1.ReadNamespacedServiceAsync("supercloud-operator-metrics", Namespace)).Spec.Ports;
+        ports.Single(p => p.Name == "metrics").Port.Should().Be(8080);
+        ports.Single(p => p.Name == "dashboard").Port.Should().Be(8081);
 
         // The node agents' admission policy is node-agent/deploy's, for the release's account.
         var policy = (await _cluster.Client.AdmissionregistrationV1.ListValidatingAdmissionPolicyAsync(labelSelector: "app.kubernetes.io/instance=supercloud")).Items.Single();

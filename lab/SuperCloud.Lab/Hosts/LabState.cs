@@ -27,6 +27,9 @@ public sealed class LabState
     /// <summary>The operator's /metrics, /healthz and /readyz address.</summary>
     public string? OperatorListenAddress { get; set; }
 
+    /// <summary>The operator's dashboard address.</summary>
+    public string? DashboardAddress { get; set; }
+
     /// <summary>Network namespaces, in creation order.</summary>
     public List<string> Namespaces { get; init; } = [];
 

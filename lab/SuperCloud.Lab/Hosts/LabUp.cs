@@ -275,6 +275,8 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
 
         await store.UpdateAsync(s => s.Files.AddRange([LabPaths.PodsName, "helm"]), cancellationToken);
         var metricsPort = FreeLoopbackPort();
+        var dashboardPort = FreeLoopbackPort();
+        await store.UpdateAsync(s => s.DashboardAddress = $"http://127.0.0.1:{dashboardPort.ToString(CultureInfo.InvariantCulture)}", cancellationToken);
         var lease = options.LeaseDuration;
         var agentEnv = new JsonArray(
             Env("SUPERCLOUD_Kubernetes__LeaseDuration", Config(lease)),
@@ -291,6 +293,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 "--set", $"nodeAgent.region={topology.Clouds[0].Spec.Region}",
                 "--set", "operator.replicas=1",
                 "--set", $"operator.metricsPort={metricsPort.ToString(CultureInfo.InvariantCulture)}",
+                "--set", $"operator.dashboard.port={dashboardPort.ToString(CultureInfo.InvariantCulture)}",
                 "--set", "nodeAgent.kvm=false",
                 // The lab's registries: the cloud's own first, all of them plain HTTP; unqualified images resolve at it.
                 "--set", $"operator.defaultRegistry={LabRegistries.Address(topology, topology.Clouds[0])}",
@@ -426,10 +429,15 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
     private async Task<Uri> StartOperatorAsync(LabStateStore store, LabTopology topology, LabProcesses processes, CancellationToken cancellationToken)
     {
         var listen = new Uri($"http://127.0.0.1:{FreeLoopbackPort().ToString(CultureInfo.InvariantCulture)}");
+        var dashboard = $"http://127.0.0.1:{FreeLoopbackPort().ToString(CultureInfo.InvariantCulture)}";
         string[] args =
         [
             "--kubeconfig", _paths.OperatorKubeconfig,
             "--listen-address", listen.GetLeftPart(UriPartial.Authority),
+            "--dashboard-address", dashboard,
+
+            // Costs that visibly move while one watches the lab.
+            "--Operator:Cost:WriteInterval=00:00:05",
             "--leader-election-namespace", SystemNamespace,
             "--signer-ca", Path.Combine(_paths.Certs, "ca.crt"),
             "--signer-key", Path.Combine(_paths.Certs, "ca.key"),
@@ -443,6 +451,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             {
                 s.Files.Add(LabPaths.OperatorLogName);
                 s.OperatorListenAddress = listen.GetLeftPart(UriPartial.Authority);
+                s.DashboardAddress = dashboard;
             },
             cancellationToken);
         var process = processes.StartDetached(LabProcessNames.Operator, options.Executables.Operator, args, [], null, _paths.OperatorLog);
