@@ -26,6 +26,9 @@ internal sealed class QemuVm(VmSpec spec, QemuVmPaths paths, VmStatus initial)
     /// </summary>
     public SemaphoreSlim PersistLock { get; } = new(1, 1);
 
+    /// <summary>Held by the one interactive console session QEMU's console socket serves at a time.</summary>
+    public SemaphoreSlim ConsoleSession { get; } = new(1, 1);
+
     /// <summary>The VM's state now.</summary>
     public QemuVmState State
     {

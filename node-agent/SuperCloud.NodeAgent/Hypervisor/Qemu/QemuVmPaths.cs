@@ -17,6 +17,9 @@ internal sealed record QemuVmPaths(string Directory)
 
     public string ConsoleLog => Path.Combine(Directory, "console.log");
 
+    /// <summary>The serial console's socket (QEMU listens; the agent attaches for interactive sessions).</summary>
+    public string ConsoleSocket => Path.Combine(Directory, "console.sock");
+
     /// <summary>Guest RAM when <see cref="QemuDriverOptions.SharedMemoryFile"/> is on.</summary>
     public string Memory => Path.Combine(Directory, "memory");
 }
