@@ -28,6 +28,11 @@ public static class OperatorHost
         ["--max-parallel-migrations"] = "Operator:MaxParallelMigrations",
         ["--failpoints"] = "Operator:Failpoints",
         ["--max-outbound-migrations-per-node"] = "Operator:MaxOutboundMigrationsPerNode",
+        ["--subresource-api-address"] = "Operator:SubresourceApi:ListenAddress",
+        ["--tls-cert-file"] = "Operator:SubresourceApi:CertificatePath",
+        ["--tls-private-key-file"] = "Operator:SubresourceApi:KeyPath",
+        ["--requestheader-client-ca-file"] = "Operator:SubresourceApi:RequestHeaderCaPath",
+        ["--requestheader-allowed-names"] = "Operator:SubresourceApi:RequestHeaderAllowedNames",
     };
 
     /// <summary>Creates the application; <paramref name="configureServices"/> registers controllers (and lets tests override services).</summary>
@@ -71,6 +76,13 @@ public static class OperatorHost
         builder.Services.AddSingleton(new ControllerOptions { Workers = options.Workers });
         builder.Services.AddControllerRuntime(client, leaderElection);
         builder.Services.AddHealthChecks().AddCheck<ControllerManager>("caches", tags: ["ready"]);
+        if (options.SubresourceApi.Enabled)
+        {
+            builder.Services.AddSingleton(options.SubresourceApi);
+            builder.Services.AddSingleton<Subresources.SuperPodSubresources>();
+            builder.Services.AddHostedService<Subresources.SubresourceApiServer>();
+        }
+
         configureServices?.Invoke(builder.Services, options);
 
         var app = builder.Build();
