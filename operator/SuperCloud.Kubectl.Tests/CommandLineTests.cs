@@ -1,5 +1,3 @@
-using FluentAssertions;
-using Xunit;
 
 namespace SuperCloud.Kubectl.Tests;
 

@@ -20,10 +20,7 @@ internal sealed class KubeConnection : IDisposable
     {
         _config = config;
         Client = new Kubernetes(config);
-        if (!string.IsNullOrEmpty(config.ClientCertificateData) || !string.IsNullOrEmpty(config.ClientCertificateFilePath))
-        {
-            _clientCertificate = CertUtils.GeneratePfx(config);
-        }
+        _clientCertificate = ClientCertificate(config);
 
         var handler = new SocketsHttpHandler { SslOptions = TlsOptions() };
         _http = new HttpClient(handler) { BaseAddress = Server, Timeout = TimeSpan.FromSeconds(60) };
@@ -106,6 +103,19 @@ internal sealed class KubeConnection : IDisposable
         _clientCertificate?.Dispose();
         Client.Dispose();
     }
+
+    // client-certificate(-data) and client-key(-data) of the kubeconfig's user, PEM, inline (base64) or in files.
+    private static X509Certificate2? ClientCertificate(KubernetesClientConfiguration config)
+    {
+        var certificate = Pem(config.ClientCertificateData, config.ClientCertificateFilePath);
+        var key = Pem(config.ClientCertificateKeyData, config.ClientKeyFilePath);
+        return certificate is null || key is null ? null : X509Certificate2.CreateFromPem(certificate, key);
+    }
+
+    private static string? Pem(string? data, string? file) =>
+        !string.IsNullOrEmpty(data) ? System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(data))
+        : !string.IsNullOrEmpty(file) ? File.ReadAllText(file)
+        : null;
 
     private SslClientAuthenticationOptions TlsOptions() => new()
     {

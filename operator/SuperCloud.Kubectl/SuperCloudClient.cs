@@ -50,7 +50,8 @@ internal sealed class SuperCloudClient(KubeConnection connection)
 
     public async Task SetRunStrategyAsync(string ns, string name, RunStrategy strategy, CancellationToken cancellationToken)
     {
-        var patch = new V1Patch($$"""{"spec":{"runStrategy":"{{strategy}}"}}""", V1Patch.PatchType.MergePatch);
+        var body = new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["runStrategy"] = strategy.ToString() } };
+        var patch = new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch);
         await Call($"superpods.{Group} \"{name}\" in namespace \"{ns}\"",
             async () => await connection.Client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, Group, Version, ns, "superpods", name, cancellationToken: cancellationToken));
     }

@@ -230,7 +230,8 @@ internal sealed class AggregatedApis(ObjectStore store, X509Certificate2? frontP
             return;
         }
 
-        foreach (var (name, value) in headers.Where(h => !h.Name.Equals("Connection", StringComparison.OrdinalIgnoreCase) && !h.Name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)))
+        // Kestrel's upgrade writes Connection itself; the backend's Upgrade (the protocol switched to) is passed on.
+        foreach (var (name, value) in headers.Where(h => !h.Name.Equals("Connection", StringComparison.OrdinalIgnoreCase)))
         {
             context.Response.Headers.Append(name, value);
         }

@@ -1,8 +1,6 @@
-using FluentAssertions;
 using k8s.Models;
 using SuperCloud.Crds.V1Alpha1;
 using SuperCloud.Kubectl.Commands;
-using Xunit;
 
 namespace SuperCloud.Kubectl.Tests.Commands;
 

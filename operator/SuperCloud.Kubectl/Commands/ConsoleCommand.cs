@@ -153,7 +153,7 @@ internal static class ConsoleCommand
             // Fall back to the WebSocket's own error below.
         }
 
-        return $"cannot open the console of SuperPod {ns}/{name}: {error.Message}";
+        return $"cannot open the console of SuperPod {ns}/{name}: {error.Message}{(error.InnerException is { } inner ? ": " + inner.Message : "")}";
     }
 
     private static string? Stty(string arguments)

@@ -15,7 +15,7 @@ internal static class ProgressBar
         var phase = status?.Phase ?? MigrationPhase.Pending;
         var progress = status?.Progress;
         var fraction = phase == MigrationPhase.Succeeded ? 1.0 : Fraction(progress);
-        var filled = (int)Math.Round(fraction * Width);
+        var filled = (int)Math.Round(fraction * Width, MidpointRounding.AwayFromZero);
         var bar = "[" + new string('#', filled) + new string('.', Width - filled) + "]";
         var line = string.Create(CultureInfo.InvariantCulture, $"{bar} {fraction * 100,3:0}%  {phase}");
         if (progress is not null && phase is MigrationPhase.Transferring or MigrationPhase.Switching)

@@ -57,6 +57,7 @@ public sealed record RemoteUser(string Name, IReadOnlyList<string> Groups, IRead
         return allowedNames.Count == 0 || allowedNames.Contains(commonName, StringComparer.Ordinal);
     }
 
-    // One header per value, as kube sends them; values are not split (a group name may hold a comma).
-    private static IReadOnlyList<string> Values(StringValues values) => [.. values.Where(v => !string.IsNullOrEmpty(v)).Select(v => v!)];
+    // Kube sends one header per value; HTTP lets a proxy fold them into one comma-separated line (.NET's HttpClient does).
+    private static IReadOnlyList<string> Values(StringValues values) =>
+        [.. values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
 }
