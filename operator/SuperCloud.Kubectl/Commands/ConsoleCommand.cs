@@ -51,6 +51,11 @@ internal static class ConsoleCommand
                 var toGuest = CopyInputAsync(input, socket, session);
                 var first = await Task.WhenAny(fromGuest, toGuest);
                 await session.CancelAsync();
+                if (first == toGuest)
+                {
+                    // Surfaces a broken connection; stdin itself cannot be cancelled, so it is not waited for otherwise.
+                    await toGuest;
+                }
                 var closed = first == fromGuest ? await fromGuest : null;
                 if (socket.State == WebSocketState.Open)
                 {
@@ -131,9 +136,13 @@ internal static class ConsoleCommand
                 }
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
+        catch (OperationCanceledException)
         {
             // The session ended on the other side.
+        }
+        catch (Exception e) when (e is WebSocketException or IOException)
+        {
+            throw new CommandFailedException($"the console connection broke: {e.Message}");
         }
     }
 

@@ -157,6 +157,10 @@ public sealed partial class SuperPodSubresources(
             catch (Exception e) when (e is RpcException or OperationCanceledException or WebSocketException or IOException)
             {
                 // Either side went away; the session ends below.
+                if (!session.IsCancellationRequested)
+                {
+                    LogConsoleBroken(ns, name, "guest output", e.Message);
+                }
             }
             finally
             {
@@ -180,9 +184,13 @@ public sealed partial class SuperPodSubresources(
 
             await call.RequestStream.CompleteAsync();
         }
-        catch (Exception e) when (e is RpcException or OperationCanceledException or WebSocketException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is RpcException or OperationCanceledException or WebSocketException or IOException or InvalidOperationException or NotSupportedException)
         {
             // The user detached or the agent ended the call.
+            if (!session.IsCancellationRequested)
+            {
+                LogConsoleBroken(ns, name, "user input", e.Message);
+            }
         }
         finally
         {
@@ -268,6 +276,9 @@ public sealed partial class SuperPodSubresources(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Console of SuperPod {Namespace}/{Name} closed for {User}")]
     private partial void LogConsoleClosed(string @namespace, string name, string user);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Console of SuperPod {Namespace}/{Name}: the {Direction} stream ended: {Reason}")]
+    private partial void LogConsoleBroken(string @namespace, string name, string direction, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SuperPod {Namespace}/{Name}: {Operation} for {User}")]
     private partial void LogPaused(string @namespace, string name, string operation, string user);
