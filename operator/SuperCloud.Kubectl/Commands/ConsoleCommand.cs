@@ -152,7 +152,8 @@ internal static class ConsoleCommand
         try
         {
             using var response = await connection.SendAsync(HttpMethod.Get, path, cancellationToken);
-            if (response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized or HttpStatusCode.NotFound or HttpStatusCode.Conflict or HttpStatusCode.ServiceUnavailable)
+            // Only a refusal the plain request meets as well explains the upgrade's (not "the request must ask to upgrade").
+            if (response.StatusCode is not (HttpStatusCode.BadRequest or HttpStatusCode.OK or HttpStatusCode.MethodNotAllowed))
             {
                 return await SuperCloudClient.ErrorMessageAsync(response, $"console of SuperPod {ns}/{name}", cancellationToken);
             }

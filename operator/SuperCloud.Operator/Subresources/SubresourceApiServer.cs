@@ -68,6 +68,22 @@ public sealed partial class SubresourceApiServer(SubresourceApiSettings settings
 
     private async Task HandleAsync(HttpContext context)
     {
+        try
+        {
+            await ServeAsync(context);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(context.Request.Method, context.Request.Path.Value ?? "/", e);
+            if (!context.Response.HasStarted)
+            {
+                await new SubresourceStatus(500, "InternalError", $"Internal error occurred: {e.Message}").WriteAsync(context.Response, context.RequestAborted);
+            }
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context)
+    {
         var cancellationToken = context.RequestAborted;
         var path = (context.Request.Path.Value ?? "/").TrimEnd('/');
         if (path == "/healthz")
@@ -100,6 +116,9 @@ public sealed partial class SubresourceApiServer(SubresourceApiSettings settings
 
         await new SubresourceStatus(404, "NotFound", "the server could not find the requested resource").WriteAsync(context.Response, cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Subresource request {Method} {Path} failed")]
+    private partial void LogFailed(string method, string path, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving subresources.supercloud.dev on {Address}")]
     private partial void LogServing(string address);

@@ -24,6 +24,8 @@ public sealed record SubresourceStatus(int Code, string Reason, string Message)
             ["reason"] = Reason,
             ["code"] = Code,
         };
-        await response.WriteAsync(body.ToJsonString(), cancellationToken);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(body.ToJsonString());
+        response.ContentLength = bytes.Length;
+        await response.Body.WriteAsync(bytes, cancellationToken);
     }
 }

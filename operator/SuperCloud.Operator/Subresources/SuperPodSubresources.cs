@@ -117,28 +117,38 @@ public sealed partial class SuperPodSubresources(
 
     private async Task<SubresourceStatus?> ConsoleAsync(HttpContext context, RemoteUser user, string ns, string name, CancellationToken cancellationToken)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
-        {
-            return new SubresourceStatus(400, "BadRequest", $"superpods/console of {ns}/{name} is a WebSocket ({ConsoleProtocol}): the request must ask to upgrade");
-        }
-
         var (pod, client, error) = Locate(ns, name, "open the console of");
         if (error is not null)
         {
             return error;
         }
 
+        if (pod!.Status?.Phase is not (SuperPodPhase.Running or SuperPodPhase.Migrating))
+        {
+            return new SubresourceStatus(409, "Conflict", $"cannot open the console of SuperPod {ns}/{name}: it is {pod.Status?.Phase?.ToString() ?? "Pending"}, not Running");
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            return new SubresourceStatus(400, "BadRequest", $"superpods/console of {ns}/{name} is a WebSocket ({ConsoleProtocol}): the request must ask to upgrade");
+        }
+
         using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var call = client!.AttachConsole(cancellationToken: session.Token);
         try
         {
-            await call.RequestStream.WriteAsync(new ConsoleInput { Id = SuperPodController.VmId(pod!) }, cancellationToken);
+            await call.RequestStream.WriteAsync(new ConsoleInput { Id = SuperPodController.VmId(pod) }, cancellationToken);
             // The agent answers its headers once the console is attached, or fails the call: only then is the upgrade accepted.
             await call.ResponseHeadersAsync;
         }
-        catch (RpcException e)
+        catch (Exception e) when (e is RpcException or InvalidOperationException)
         {
-            return AgentError(ns, name, pod!.Status!.Node!, "open the console of", e);
+            // A call that failed at once refuses further writes; its status says why.
+        }
+
+        if (Completed(call) is { StatusCode: not StatusCode.OK } refused)
+        {
+            return AgentError(ns, name, pod.Status!.Node!, "open the console of", new RpcException(refused));
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(ConsoleProtocol);
@@ -261,6 +271,19 @@ public sealed partial class SuperPodSubresources(
         }
 
         return (pod, agents.Client(node), null);
+    }
+
+    private static Status? Completed(AsyncDuplexStreamingCall<ConsoleInput, ConsoleOutput> call)
+    {
+        try
+        {
+            return call.GetStatus();
+        }
+        catch (InvalidOperationException)
+        {
+            // Still running: the console is attached.
+            return null;
+        }
     }
 
     private static SubresourceStatus AgentError(string ns, string name, string node, string operation, RpcException e) => e.StatusCode switch
