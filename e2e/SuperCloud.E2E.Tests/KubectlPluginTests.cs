@@ -31,7 +31,7 @@ public sealed class KubectlPluginTests(LabFixture fixture, ITestOutputHelper out
 
             migrate.ExitCode.Should().Be(0, migrate.ToString());
             var lines = migrate.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            lines[0].Should().MatchRegex($"^superpodmigration.supercloud.dev/plugged-migration-[a-z0-9]{{5}} created: SuperPod default/plugged from {source} to cloud onprem$");
+            lines[0].Should().MatchRegex($"^superpodmigration.supercloud.dev/plugged-migration-[a-z0-9]{{5}} created: SuperPod default/plugged from {source} to SuperCluster onprem$");
             lines.Should().Contain(l => l.StartsWith('[') && l.Contains("Transferring", StringComparison.Ordinal), "the bar is shown while memory is sent");
             lines.Should().Contain("[" + new string('#', 30) + "] 100%  Succeeded");
             lines[^1].Should().MatchRegex($"^SuperPod default/plugged moved from {source} \\(aws-us-east-1\\) to onprem-1 \\(onprem\\) in .+ \\(downtime .+\\)$");
