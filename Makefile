@@ -18,13 +18,21 @@ TEST_PROJECTS := $(sort $(wildcard crds/*.Tests/*.Tests.csproj lab/*.Tests/*.Tes
                    native-shim/*.Tests/*.Tests.csproj e2e/*.Tests/*.Tests.csproj))
 HAS_SHIM := $(wildcard native-shim/CMakeLists.txt)
 
-.PHONY: help setup build native guest manifests test test-dotnet test-native e2e bench demo clean
+.PHONY: help setup build native guest manifests plugin test test-dotnet test-native e2e bench demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup: ## install Debian packages, kubectl/helm and NuGet packages (idempotent)
+setup: ## install Debian packages, kubectl/helm, the kubectl supercloud plugin and NuGet packages (idempotent)
 	@bash lab/setup.sh
+	@$(MAKE) --no-print-directory plugin
+
+# `kubectl supercloud`: kubectl runs kubectl-supercloud from PATH (.tools/bin, exported above); it runs the build's output.
+PLUGIN := $(REPO)/operator/SuperCloud.Kubectl/bin/$(CONFIG)/net10.0/kubectl-supercloud
+plugin:
+	@mkdir -p $(TOOLS)
+	@printf '#!/bin/sh\n# kubectl supercloud: built by `make build` from operator/SuperCloud.Kubectl\nexec "%s" "$$@"\n' "$(PLUGIN)" > $(TOOLS)/kubectl-supercloud
+	@chmod 0755 $(TOOLS)/kubectl-supercloud
 
 native: ## build the native shim (CMake)
 ifneq ($(HAS_SHIM),)
@@ -35,7 +43,7 @@ endif
 guest: ## build the test guest (Debian kernel + initramfs with the memory checker)
 	@bash node-agent/guest/build.sh node-agent/guest/out
 
-build: native ## build every project with warnings as errors
+build: native plugin ## build every project with warnings as errors
 	@dotnet build $(SLN) -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly
 
 manifests: ## regenerate crds/generated from the C# API types

@@ -25,6 +25,9 @@ internal static class RepoPaths
     /// <summary>kubectl from `.tools/bin`; fails with the fix when it is missing.</summary>
     public static string Kubectl => Existing(Path.Combine(Root, ".tools", "bin", "kubectl"), "run `make setup` to install kubectl into .tools/bin");
 
+    /// <summary>The kubectl plugin (`kubectl supercloud`) as `make setup` installs it into `.tools/bin`.</summary>
+    public static string KubectlPlugin => Existing(Path.Combine(Root, ".tools", "bin", "kubectl-supercloud"), "run `make setup` to install the kubectl supercloud plugin into .tools/bin");
+
     public static string LabCli => Executable("lab/SuperCloud.Lab.Cli", "supercloud-lab");
 
     public static string NodeAgent => Executable("node-agent/SuperCloud.NodeAgent", "supercloud-node-agent");

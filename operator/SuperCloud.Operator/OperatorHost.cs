@@ -32,6 +32,11 @@ public static class OperatorHost
         ["--plain-http-registries"] = "Operator:Images:PlainHttpRegistries",
         ["--registry-ca"] = "Operator:Images:CaBundlePath",
         ["--dashboard-address"] = "Operator:Dashboard:ListenAddress",
+        ["--subresource-api-address"] = "Operator:SubresourceApi:ListenAddress",
+        ["--tls-cert-file"] = "Operator:SubresourceApi:CertificatePath",
+        ["--tls-private-key-file"] = "Operator:SubresourceApi:KeyPath",
+        ["--requestheader-client-ca-file"] = "Operator:SubresourceApi:RequestHeaderCaPath",
+        ["--requestheader-allowed-names"] = "Operator:SubresourceApi:RequestHeaderAllowedNames",
     };
 
     /// <summary>Creates the application; <paramref name="configureServices"/> registers controllers (and lets tests override services).</summary>
@@ -75,6 +80,13 @@ public static class OperatorHost
         builder.Services.AddSingleton(new ControllerOptions { Workers = options.Workers });
         builder.Services.AddControllerRuntime(client, leaderElection);
         builder.Services.AddHealthChecks().AddCheck<ControllerManager>("caches", tags: ["ready"]);
+        if (options.SubresourceApi.Enabled)
+        {
+            builder.Services.AddSingleton(options.SubresourceApi);
+            builder.Services.AddSingleton<Subresources.SuperPodSubresources>();
+            builder.Services.AddHostedService<Subresources.SubresourceApiServer>();
+        }
+
         configureServices?.Invoke(builder.Services, options);
 
         var app = builder.Build();

@@ -38,6 +38,9 @@ public sealed class OperatorOptions
     /// <summary>Where SuperPod images come from: the default registry, plain-HTTP registries, extra CAs.</summary>
     public ImageSettings Images { get; set; } = new();
 
+    /// <summary>The aggregated API of SuperPod subresources (console, pause, unpause); off unless its address is set.</summary>
+    public Subresources.SubresourceApiSettings SubresourceApi { get; set; } = new();
+
     /// <summary>Crash points for resilience tests (<c>migration.before=Transferring</c>); see <see cref="Runtime.Failpoints"/>. Empty: none.</summary>
     public string? Failpoints { get; set; }
 
@@ -67,6 +70,7 @@ public sealed class OperatorOptions
             throw new ArgumentException($"Operator:ListenAddress must be an http(s) URL like http://0.0.0.0:8080, not '{ListenAddress}'", nameof(ListenAddress));
         }
 
+        SubresourceApi.Validate();
         if (MaxParallelMigrations < 1)
         {
             throw new ArgumentException($"Operator:MaxParallelMigrations must be at least 1, not {MaxParallelMigrations}", nameof(MaxParallelMigrations));

@@ -5,7 +5,8 @@ namespace SuperCloud.Lab.ApiServer;
 
 /// <summary>The HTTP front of the server: health, version, OpenAPI, discovery and resource requests with kube's status codes.</summary>
 internal sealed partial class ApiHandler(
-    ResourceOperations operations, FaultInjector faults, RequestSecurity security, ServiceAccountTokens tokens, TimeProvider time, ILogger logger)
+    ResourceOperations operations, FaultInjector faults, RequestSecurity security, ServiceAccountTokens tokens, TimeProvider time, ILogger logger,
+    AggregatedApis? aggregated = null)
 {
     private ObjectStore Store => operations.Store;
 
@@ -30,7 +31,11 @@ internal sealed partial class ApiHandler(
             }
 
             security.Check(context, apiPath);
-            if (apiPath is null)
+            if (apiPath is { Group.Length: > 0, Version: not null } && aggregated?.Find(apiPath.Group, apiPath.Version) is { } apiService)
+            {
+                await aggregated.ProxyAsync(context, apiService, cancellationToken);
+            }
+            else if (apiPath is null)
             {
                 await HandleNonResourceAsync(context, path, cancellationToken);
             }

@@ -52,6 +52,7 @@ internal static class BuiltInResources
         Group("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", false, [], verbs: ["create"]),
         Group("authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", false, [], verbs: ["create"]),
         Group("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false, [], verbs: ["create"]),
+        Group("apiregistration.k8s.io", "v1", "APIService", "apiservices", false, [], ["api-extensions"], status: true),
     ];
 
     /// <summary>The review APIs: answered from the request alone, never stored.</summary>

@@ -152,7 +152,7 @@ public sealed class LabApiServer : IAsyncDisposable
             kestrel.AddServerHeader = false;
         });
         var app = builder.Build();
-        var handler = new ApiHandler(operations, faults, security, tokens, options.Time, logger);
+        var handler = new ApiHandler(operations, faults, security, tokens, options.Time, logger, new AggregatedApis(store, options.FrontProxyClientCertificate));
         var requests = new RequestLog(options.Time);
         app.Use(requests.RecordAsync);
         app.Run(handler.HandleAsync);

@@ -40,6 +40,12 @@ public sealed record LabApiServerOptions
     /// <summary>Clock for timestamps; the system clock by default.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// The front-proxy client certificate (with its key) presented to aggregated API servers (kube's
+    /// <c>--proxy-client-cert-file</c>); without it APIServices are proxied without a client certificate.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? FrontProxyClientCertificate { get; init; }
+
     /// <summary>Logger factory; nothing is logged when null.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 }

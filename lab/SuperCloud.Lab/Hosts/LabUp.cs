@@ -27,6 +27,12 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
     /// <summary>The operator's ServiceAccount (operator/deploy).</summary>
     public const string OperatorAccount = "supercloud-operator";
 
+    /// <summary>The common name of the API server's front-proxy client certificate (the only one aggregated APIs accept).</summary>
+    public const string FrontProxyClientName = "front-proxy-client";
+
+    private const string FrontProxyCaName = "front-proxy-ca";
+    private const string SubresourceApiCertificateName = "subresource-api";
+
     // A lab lives for hours at most; its tokens outlive it and die with their Node or ServiceAccount.
     private static readonly TimeSpan TokenLifetime = TimeSpan.FromDays(30);
 
@@ -110,7 +116,9 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 await WriteClusterCaAsync(store, stop);
                 await StartSwitchesAsync(store, topology, commands, processes, stop);
                 await StartAgentsAsync(store, topology, processes, stop);
-                operatorAddress = await StartOperatorAsync(store, topology, processes, stop);
+                var subresourcePort = FreeLoopbackPort();
+                operatorAddress = await StartOperatorAsync(store, topology, processes, subresourcePort, stop);
+                await RegisterSubresourceApiAsync(api, subresourcePort, stop);
             }
 
             await WaitReadyAsync(api, store, topology, operatorAddress, stop);
@@ -160,6 +168,11 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
         CertificateAuthority.WritePem(ca.Certificate, _paths.Pki, "ca");
         var serving = ca.IssueServing("supercloud-lab-apiserver", ["localhost", "kubernetes", "kubernetes.default.svc"], [IPAddress.Loopback, management], validity);
         CertificateAuthority.WritePem(serving, _paths.Pki, "apiserver");
+        // The aggregation layer's own CA, as kube's front-proxy-ca: aggregated API servers trust its client certificate to
+        // name the user in X-Remote-User and X-Remote-Group.
+        using var frontProxyCa = CertificateAuthority.Create($"supercloud-lab-{Path.GetFileName(options.DataDir)}-front-proxy-ca", validity, time);
+        CertificateAuthority.WritePem(frontProxyCa.Certificate, _paths.Pki, FrontProxyCaName);
+        var frontProxy = frontProxyCa.IssueUser(FrontProxyClientName, [], validity);
         var server = await LabApiServer.StartAsync(
             new LabApiServerOptions
             {
@@ -168,6 +181,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 AdditionalAddresses = [management],
                 // The public part only: the CA (and its key) is disposed once the certificates are issued.
                 Tls = new LabApiServerTls(serving, X509CertificateLoader.LoadCertificate(ca.Certificate.RawData), [X509CertificateLoader.LoadCertificate(ca.Certificate.RawData)]),
+                FrontProxyClientCertificate = frontProxy,
                 LoggerFactory = loggerFactory,
             },
             cancellationToken);
@@ -350,6 +364,10 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
         await store.UpdateAsync(s => s.Files.Add(LabPaths.CertsName), cancellationToken);
         using var ca = CertificateAuthority.Create("supercloud-cluster-ca", TimeSpan.FromDays(365), time);
         CertificateAuthority.WritePem(ca.Certificate, _paths.Certs, "ca");
+        // The operator's aggregated API is reached as its Service, OPERATOR.NAMESPACE.svc, whatever address serves it.
+        using var serving = ca.IssueServing(
+            OperatorAccount, [$"{OperatorAccount}.{SystemNamespace}.svc", $"{OperatorAccount}.{SystemNamespace}.svc.cluster.local"], [IPAddress.Loopback], TimeSpan.FromDays(365));
+        CertificateAuthority.WritePem(serving, _paths.Certs, SubresourceApiCertificateName);
     }
 
     private async Task StartSwitchesAsync(LabStateStore store, LabTopology topology, CommandRunner commands, LabProcesses processes, CancellationToken cancellationToken)
@@ -426,7 +444,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
         }
     }
 
-    private async Task<Uri> StartOperatorAsync(LabStateStore store, LabTopology topology, LabProcesses processes, CancellationToken cancellationToken)
+    private async Task<Uri> StartOperatorAsync(LabStateStore store, LabTopology topology, LabProcesses processes, int subresourcePort, CancellationToken cancellationToken)
     {
         var listen = new Uri($"http://127.0.0.1:{FreeLoopbackPort().ToString(CultureInfo.InvariantCulture)}");
         var dashboard = $"http://127.0.0.1:{FreeLoopbackPort().ToString(CultureInfo.InvariantCulture)}";
@@ -445,6 +463,11 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             // Unqualified image names (supercloud/test-guest:latest) resolve at the first cloud's registry.
             "--default-registry", LabRegistries.Address(topology, topology.Clouds[0]),
             "--plain-http-registries", string.Join(',', topology.Clouds.Select(c => LabRegistries.Address(topology, c))),
+            "--subresource-api-address", $"https://127.0.0.1:{subresourcePort.ToString(CultureInfo.InvariantCulture)}",
+            "--tls-cert-file", Path.Combine(_paths.Certs, SubresourceApiCertificateName + ".crt"),
+            "--tls-private-key-file", Path.Combine(_paths.Certs, SubresourceApiCertificateName + ".key"),
+            "--requestheader-client-ca-file", Path.Combine(_paths.Pki, FrontProxyCaName + ".crt"),
+            "--requestheader-allowed-names", FrontProxyClientName,
         ];
         await store.UpdateAsync(
             s =>
@@ -457,6 +480,43 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
         var process = processes.StartDetached(LabProcessNames.Operator, options.Executables.Operator, args, [], null, _paths.OperatorLog);
         await store.UpdateAsync(s => s.Processes[process.Name] = process, cancellationToken);
         return listen;
+    }
+
+    // The operator's aggregated API as a cluster has it: an APIService naming the operator's Service, whose Endpoints (no
+    // selector: the operator is a process here, not a pod) hold the address it serves on.
+    private async Task RegisterSubresourceApiAsync(LabApiClient api, int port, CancellationToken cancellationToken)
+    {
+        await api.CreateAsync($"/api/v1/namespaces/{SystemNamespace}/services", new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = OperatorAccount },
+            ["spec"] = new JsonObject
+            {
+                ["ports"] = new JsonArray(new JsonObject { ["name"] = "subresources", ["port"] = 443, ["targetPort"] = port, ["protocol"] = "TCP" }),
+            },
+        }, cancellationToken);
+        await api.CreateAsync($"/api/v1/namespaces/{SystemNamespace}/endpoints", new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = OperatorAccount },
+            ["subsets"] = new JsonArray(new JsonObject
+            {
+                ["addresses"] = new JsonArray(new JsonObject { ["ip"] = "127.0.0.1" }),
+                ["ports"] = new JsonArray(new JsonObject { ["name"] = "subresources", ["port"] = port, ["protocol"] = "TCP" }),
+            }),
+        }, cancellationToken);
+        var caBundle = Convert.ToBase64String(await File.ReadAllBytesAsync(Path.Combine(_paths.Certs, "ca.crt"), cancellationToken));
+        await api.CreateAsync("/apis/apiregistration.k8s.io/v1/apiservices", new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "v1alpha1.subresources.supercloud.dev" },
+            ["spec"] = new JsonObject
+            {
+                ["group"] = "subresources.supercloud.dev",
+                ["version"] = "v1alpha1",
+                ["groupPriorityMinimum"] = 1000,
+                ["versionPriority"] = 15,
+                ["service"] = new JsonObject { ["namespace"] = SystemNamespace, ["name"] = OperatorAccount, ["port"] = 443 },
+                ["caBundle"] = caBundle,
+            },
+        }, cancellationToken);
     }
 
     private async Task WaitReadyAsync(LabApiClient api, LabStateStore store, LabTopology topology, Uri operatorAddress, CancellationToken cancellationToken)

@@ -22,7 +22,7 @@ public sealed class QemuCommandLineTests
         string.Join(' ', args).Should()
             .Contain("-accel kvm").And.Contain("-m 256").And.Contain("-smp 2")
             .And.Contain("-kernel /cache/blobs/sha256/k").And.Contain("-initrd /cache/blobs/sha256/i")
-            .And.Contain("-chardev file,id=console,path=/var/lib/sc/vms/a/console.log,append=on -serial chardev:console")
+            .And.Contain("-chardev socket,id=console,path=/var/lib/sc/vms/a/console.sock,server=on,wait=off,logfile=/var/lib/sc/vms/a/console.log,logappend=on -serial chardev:console")
             .And.Contain("-qmp unix:/var/lib/sc/vms/a/qmp.sock,server=on,wait=off")
             .And.Contain("-pidfile /var/lib/sc/vms/a/qemu.pid")
             .And.Contain("-daemonize").And.Contain("-S");

@@ -449,6 +449,100 @@ public sealed class NodeAgentService(
         });
     }
 
+    /// <inheritdoc />
+    public override async Task AttachConsole(IAsyncStreamReader<ConsoleInput> requestStream, IServerStreamWriter<ConsoleOutput> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        if (!await requestStream.MoveNext(cancellationToken))
+        {
+            throw RpcErrors.InvalidArgument("id", "the first message must name the VM");
+        }
+
+        var first = requestStream.Current;
+        var id = RequireId(new VmRequest { Id = first.Id });
+        Stream console;
+        try
+        {
+            console = await driver.AttachConsoleAsync(id, cancellationToken);
+        }
+        catch (HypervisorException e)
+        {
+            throw RpcErrors.ToRpc(e);
+        }
+
+        await using (console)
+        {
+            // Headers now: the caller learns the session is open before the guest has anything to say.
+            await context.WriteResponseHeadersAsync([]);
+            using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var input = PumpInputAsync(first, requestStream, console, session);
+            var buffer = new byte[4096];
+            try
+            {
+                while (true)
+                {
+                    var read = await console.ReadAsync(buffer, session.Token);
+                    if (read == 0)
+                    {
+                        // QEMU closed the socket: the VM stopped, was deleted or migrated away.
+                        break;
+                    }
+
+                    await responseStream.WriteAsync(new ConsoleOutput { Data = Google.Protobuf.ByteString.CopyFrom(buffer, 0, read) }, session.Token);
+                }
+            }
+            catch (OperationCanceledException) when (session.IsCancellationRequested)
+            {
+                // The caller detached (its input ended) or went away.
+            }
+            catch (IOException)
+            {
+                // The socket broke under QEMU's exit.
+            }
+            finally
+            {
+                await session.CancelAsync();
+                await input;
+            }
+        }
+    }
+
+    // Copies the caller's input into the guest until the caller ends its stream; the end of input ends the session.
+    private static async Task PumpInputAsync(ConsoleInput first, IAsyncStreamReader<ConsoleInput> requestStream, Stream console, CancellationTokenSource session)
+    {
+        try
+        {
+            var message = first;
+            do
+            {
+                if (!message.Data.IsEmpty)
+                {
+                    await console.WriteAsync(message.Data.Memory, session.Token);
+                    await console.FlushAsync(session.Token);
+                }
+
+                if (!await requestStream.MoveNext(session.Token))
+                {
+                    break;
+                }
+
+                message = requestStream.Current;
+            }
+            while (true);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The session ended first; nothing is left to deliver.
+        }
+        finally
+        {
+            await session.CancelAsync();
+        }
+    }
+
     // What the host offers and what its VMs take: every VM that is not Stopped or Crashed holds its vCPUs and memory.
     private async Task<Room> ReadRoomAsync(bool available, CancellationToken cancellationToken)
     {

@@ -49,6 +49,12 @@ public interface IHypervisorDriver : IAsyncDisposable
     Task<string> ReadConsoleTailAsync(string vmId, int maxBytes, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Attaches to the running VM's serial console: reads return what the guest writes from now on, writes reach the guest.
+    /// One attachment per VM at a time (<see cref="VmStateConflictException"/> while another is open); disposing detaches.
+    /// </summary>
+    Task<Stream> AttachConsoleAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Defines a VM from <paramref name="spec"/> and starts its hypervisor paused, waiting for an incoming migration stream
     /// on the Unix socket <paramref name="streamSocketPath"/> (the hypervisor listens; the agent connects and relays).
     /// The VM stays paused after the transfer until <see cref="ResumeMigratedInAsync"/>.

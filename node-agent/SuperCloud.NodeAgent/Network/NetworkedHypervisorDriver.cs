@@ -179,6 +179,9 @@ public sealed class NetworkedHypervisorDriver(IHypervisorDriver inner, NetworkAg
     }
 
     /// <inheritdoc />
+    public Task<Stream> AttachConsoleAsync(string vmId, CancellationToken cancellationToken) => inner.AttachConsoleAsync(vmId, cancellationToken);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<string>> ListDisksAsync(string vmId, CancellationToken cancellationToken) => inner.ListDisksAsync(vmId, cancellationToken);
 
     /// <inheritdoc />

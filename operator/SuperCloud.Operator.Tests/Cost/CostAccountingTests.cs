@@ -183,7 +183,7 @@ public sealed class CostAccountingTests
     private static SuperPod Pod(string cpu, string memory) => new()
     {
         Metadata = new V1ObjectMeta { Name = Key.Name, NamespaceProperty = Key.Namespace },
-        Spec = new SuperPodSpec { Resources = new SuperPodResources { Cpu = new ResourceQuantity(cpu), Memory = new ResourceQuantity(memory) }, Boot = new BootSource() },
+        Spec = new SuperPodSpec { Resources = new SuperPodResources { Cpu = new ResourceQuantity(cpu), Memory = new ResourceQuantity(memory) }, Boot = new BootSource { Image = "supercloud/test-guest:latest" } },
         Status = new SuperPodStatus { Phase = SuperPodPhase.Running, Node = "n1", Cluster = "c1" },
     };
 

@@ -126,7 +126,7 @@ public sealed class SuperCloudEventsTests
     private static SuperPod Pod(SuperPodPhase? phase, string? node, int version) => new()
     {
         Metadata = new V1ObjectMeta { Name = "web", NamespaceProperty = "default", Uid = "uid-p", ResourceVersion = version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-        Spec = new SuperPodSpec { Resources = new SuperPodResources { Cpu = new ResourceQuantity("1"), Memory = new ResourceQuantity("1Gi") }, Boot = new BootSource() },
+        Spec = new SuperPodSpec { Resources = new SuperPodResources { Cpu = new ResourceQuantity("1"), Memory = new ResourceQuantity("1Gi") }, Boot = new BootSource { Image = "supercloud/test-guest:latest" } },
         Status = phase is null ? null : new SuperPodStatus { Phase = phase, Node = node },
     };
 }

@@ -25,8 +25,9 @@ internal static class QemuCommandLine
             "-accel", accelerator,
             "-m", memory,
             "-smp", spec.Vcpus.ToString(CultureInfo.InvariantCulture),
-            // Appending, so the console log can be truncated under QEMU when it is rotated (ConsoleLogRotator).
-            "-chardev", $"file,id=console,path={paths.ConsoleLog},append=on",
+            // A socket the agent attaches to for interactive sessions; QEMU logs everything the guest writes, attached or not,
+            // appending so the log can be truncated under QEMU when it is rotated (ConsoleLogRotator).
+            "-chardev", $"socket,id=console,path={paths.ConsoleSocket},server=on,wait=off,logfile={paths.ConsoleLog},logappend=on",
             "-serial", "chardev:console",
             "-qmp", $"unix:{paths.QmpSocket},server=on,wait=off",
             "-pidfile", paths.Pid,

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -280,6 +281,41 @@ public sealed partial class QemuDriver : IHypervisorDriver
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         var vm = Find(vmId, "read console of");
         return await ConsoleLogRotator.ReadTailAsync(vm.Paths.ConsoleLog, maxBytes, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<Stream> AttachConsoleAsync(string vmId, CancellationToken cancellationToken)
+    {
+        var vm = Find(vmId, "attach to the console of");
+        if (vm.Status.State is not (VmState.Running or VmState.Paused))
+        {
+            throw new VmStateConflictException(vmId, "attach to the console", vm.Status.State);
+        }
+
+        // QEMU serves one connection on the socket and queues the next silently: refuse a second session instead.
+        if (!await vm.ConsoleSession.WaitAsync(TimeSpan.Zero, cancellationToken))
+        {
+            throw new VmStateConflictException(vmId, "attach to the console", vm.Status.State, "another console session is attached");
+        }
+
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(vm.Paths.ConsoleSocket), cancellationToken);
+            return new QemuConsoleStream(new NetworkStream(socket, ownsSocket: true), vm.ConsoleSession);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            vm.ConsoleSession.Release();
+            throw new HypervisorException(vmId, "attach to the console", $"QEMU's console socket {vm.Paths.ConsoleSocket} refused the connection: {e.Message}");
+        }
+        catch
+        {
+            socket.Dispose();
+            vm.ConsoleSession.Release();
+            throw;
+        }
     }
 
     /// <summary>Detaches from every QEMU without stopping it: VMs outlive the agent.</summary>

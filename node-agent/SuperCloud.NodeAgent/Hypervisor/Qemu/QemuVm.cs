@@ -31,6 +31,8 @@ internal sealed class QemuVm(VmSpec spec, QemuVmPaths paths, VmStatus initial)
 
     /// <summary>Target: QEMU serves the disks over NBD for the source's mirror.</summary>
     public volatile bool DisksExported;
+    /// <summary>Held by the one interactive console session QEMU's console socket serves at a time.</summary>
+    public SemaphoreSlim ConsoleSession { get; } = new(1, 1);
 
     /// <summary>The VM's state now.</summary>
     public QemuVmState State

@@ -23,6 +23,9 @@ internal sealed record QemuVmPaths(string Directory)
     /// <summary>The qcow2 file of the disk <paramref name="name"/> (an overlay on its image's base, or an empty disk).</summary>
     public string Disk(string name) => Path.Combine(Directory, $"disk-{name}.qcow2");
 
+    /// <summary>The serial console's socket (QEMU listens; the agent attaches for interactive sessions).</summary>
+    public string ConsoleSocket => Path.Combine(Directory, "console.sock");
+
     /// <summary>Guest RAM when <see cref="QemuDriverOptions.SharedMemoryFile"/> is on.</summary>
     public string Memory => Path.Combine(Directory, "memory");
 }

@@ -260,6 +260,11 @@ public sealed class XenDriver(XenDriverOptions options, ImageCache images, TimeP
     }
 
     /// <inheritdoc />
+    public Task<Stream> AttachConsoleAsync(string vmId, CancellationToken cancellationToken) =>
+        // xl keeps the console on a pty owned by xenconsoled; attaching means `xl console`, which this driver does not run yet.
+        throw new HypervisorException(vmId, "attach to the console", "the xen driver serves the console log only (GetConsoleLog), not interactive sessions");
+
+    /// <inheritdoc />
     public Task<VmStatus> PrepareIncomingAsync(VmSpec spec, MigrationSettings settings, string streamSocketPath, CancellationToken cancellationToken) =>
         throw NoLiveMigration(spec?.Id ?? "", "prepare incoming migration");
 
