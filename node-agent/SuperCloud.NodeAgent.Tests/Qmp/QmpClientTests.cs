@@ -136,6 +136,105 @@ public sealed class QmpClientTests : IAsyncLifetime
         error.Message.Should().Contain("no reply within 0.2 s");
     }
 
+    [SkippableFact]
+    public async Task Qemu_offers_out_of_band_execution_and_the_client_enables_it()
+    {
+        Skip.If(TestEnvironment.QemuMissing is not null, TestEnvironment.QemuMissing);
+        await using var client = await QmpClient.ConnectAsync(SocketPath, TimeProvider.System, Timeout, CancellationToken.None);
+
+        client.SupportsOutOfBand.Should().BeTrue("QEMU's QMP socket runs its monitor in an I/O thread");
+        var act = () => client.ExecuteOutOfBandAsync("migrate-pause", null, Timeout, CancellationToken.None);
+
+        // migrate-pause is out-of-band capable; with no migration QEMU refuses it, which proves it parsed the exec-oob.
+        (await act.Should().ThrowAsync<QmpCommandException>()).Which.Command.Should().Be("migrate-pause");
+    }
+
+    [Fact]
+    public async Task Out_of_band_commands_are_answered_while_in_band_ones_wait_and_the_backlog_stays_below_qemus_queue()
+    {
+        // A peer that, like a post-copy target blocked on a missing page, answers out-of-band commands only, until released.
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        var path = Path.Combine(_dir, "blocked.sock");
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        var release = new TaskCompletionSource();
+        var inBandReceived = 0;
+        JsonNode? capabilities = null;
+        var server = Task.Run(async () =>
+        {
+            using var conn = await listener.AcceptAsync();
+            await using var stream = new NetworkStream(conn);
+            using var reader = new StreamReader(stream);
+            await stream.WriteAsync(Encoding.UTF8.GetBytes("{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 0, \"major\": 10}}, \"capabilities\": [\"oob\"]}}\r\n"));
+            var held = new List<string>();
+            var releasing = release.Task;
+            var reading = reader.ReadLineAsync();
+            while (true)
+            {
+                if (await Task.WhenAny(reading, releasing) == releasing)
+                {
+                    foreach (var heldId in held)
+                    {
+                        await stream.WriteAsync(Encoding.UTF8.GetBytes($"{{\"return\": {{}}, \"id\": \"{heldId}\"}}\r\n"));
+                    }
+
+                    held.Clear();
+                    releasing = new TaskCompletionSource().Task;
+                    continue;
+                }
+
+                var line = await reading;
+                if (line is null)
+                {
+                    return;
+                }
+
+                reading = reader.ReadLineAsync();
+                var message = JsonNode.Parse(line)!;
+                var id = message["id"]!.GetValue<string>();
+                if (message["execute"]?.GetValue<string>() == "qmp_capabilities")
+                {
+                    capabilities = message["arguments"];
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes($"{{\"return\": {{}}, \"id\": \"{id}\"}}\r\n"));
+                }
+                else if (message["exec-oob"] is not null)
+                {
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes($"{{\"return\": {{\"oob\": true}}, \"id\": \"{id}\"}}\r\n"));
+                }
+                else if (release.Task.IsCompleted)
+                {
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes($"{{\"return\": {{}}, \"id\": \"{id}\"}}\r\n"));
+                }
+                else
+                {
+                    Interlocked.Increment(ref inBandReceived);
+                    held.Add(id);
+                }
+            }
+        });
+        await using var client = await QmpClient.ConnectAsync(path, TimeProvider.System, Timeout, CancellationToken.None);
+        capabilities!["enable"]!.AsArray().Select(c => c!.GetValue<string>()).Should().Equal("oob");
+
+        for (var i = 0; i < QmpClient.MaxInBandBacklog; i++)
+        {
+            var query = () => client.ExecuteAsync("query-migrate", null, TimeSpan.FromMilliseconds(50), CancellationToken.None);
+            await query.Should().ThrowAsync<QmpTimeoutException>();
+        }
+
+        client.InBandBacklog.Should().Be(QmpClient.MaxInBandBacklog, "QEMU still holds every command whose caller gave up");
+        var refused = () => client.ExecuteAsync("query-status", null, Timeout, CancellationToken.None);
+        (await refused.Should().ThrowAsync<QmpTimeoutException>()).Which.Message.Should().Contain("not sent").And.Contain("6 earlier commands");
+        (await client.ExecuteOutOfBandAsync("migrate-recover", new JsonObject { ["uri"] = "unix:/x" }, Timeout, CancellationToken.None))
+            .GetProperty("oob").GetBoolean().Should().BeTrue("out-of-band commands pass a blocked main loop");
+        Volatile.Read(ref inBandReceived).Should().Be(QmpClient.MaxInBandBacklog, "the refused command never reached QEMU");
+
+        release.SetResult();
+        await Poll.UntilAsync(() => Task.FromResult(client.InBandBacklog), backlog => backlog == 0, Timeout, "the late replies empty the backlog");
+        (await client.ExecuteAsync("query-status", null, Timeout, CancellationToken.None)).ValueKind.Should().Be(System.Text.Json.JsonValueKind.Object);
+        await client.DisposeAsync();
+        await server;
+    }
+
     [Fact]
     public async Task Connect_to_missing_socket_fails_with_the_path()
     {

@@ -10,8 +10,15 @@ namespace SuperCloud.NodeAgent.Qmp;
 
 /// <summary>
 /// A small asynchronous client for the QEMU Machine Protocol over a Unix socket: greeting and capabilities
-/// negotiation, commands correlated by id with per-command timeouts, and events as async streams.
+/// negotiation, commands correlated by id with per-command timeouts, out-of-band commands, and events as async streams.
 /// </summary>
+/// <remarks>
+/// QEMU runs ordinary commands in its main loop. On a post-copy target that loop can block for as long as a page is
+/// missing (a vCPU holding the big lock faults on it), and a lost stream leaves it blocked until the stream is
+/// recovered: then only out-of-band commands (<c>migrate-recover</c>, <c>migrate-pause</c>) and events get through.
+/// QEMU queues at most eight in-band commands and stops reading the socket, out-of-band ones included, once the queue
+/// is full, so the client never lets that many go unanswered.
+/// </remarks>
 public sealed class QmpClient : IAsyncDisposable
 {
     private readonly Socket _socket;
@@ -28,7 +35,20 @@ public sealed class QmpClient : IAsyncDisposable
     private int _buffered;
     private Task _readLoop = Task.CompletedTask;
     private long _nextId;
+    private int _inBandBacklog;
     private string? _closedReason;
+
+    /// <summary>
+    /// In-band commands QEMU has not answered yet, including those whose callers gave up: QEMU still holds them in its
+    /// queue. At <see cref="MaxInBandBacklog"/> further in-band commands fail at once with <see cref="QmpTimeoutException"/>.
+    /// </summary>
+    public int InBandBacklog => Volatile.Read(ref _inBandBacklog);
+
+    /// <summary>The most unanswered in-band commands the client sends, below QEMU's queue of eight.</summary>
+    public const int MaxInBandBacklog = 6;
+
+    /// <summary>True when QEMU offered, and the client enabled, out-of-band execution (<c>exec-oob</c>).</summary>
+    public bool SupportsOutOfBand { get; private set; }
 
     private QmpClient(Socket socket, TimeProvider timeProvider)
     {
@@ -86,7 +106,9 @@ public sealed class QmpClient : IAsyncDisposable
             var version = qmp["version"]?["qemu"];
             client.QemuVersion = version is null ? "unknown" : $"{version["major"]}.{version["minor"]}.{version["micro"]}";
             client._readLoop = Task.Run(client.ReadLoopAsync, CancellationToken.None);
-            await client.ExecuteAsync("qmp_capabilities", null, timeout, cancellationToken);
+            var offersOutOfBand = qmp["capabilities"] is JsonArray offered && offered.Any(c => c?.GetValue<string>() == "oob");
+            await client.ExecuteAsync("qmp_capabilities", offersOutOfBand ? new JsonObject { ["enable"] = new JsonArray("oob") } : null, timeout, cancellationToken);
+            client.SupportsOutOfBand = offersOutOfBand;
             return client;
         }
         catch
@@ -109,7 +131,18 @@ public sealed class QmpClient : IAsyncDisposable
     /// Throws <see cref="QmpCommandException"/> on an error reply, <see cref="QmpTimeoutException"/> when no reply came
     /// within <paramref name="timeout"/>, and <see cref="QmpDisconnectedException"/> when the connection closed.
     /// </summary>
-    public async Task<JsonElement> ExecuteAsync(string command, JsonObject? arguments, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<JsonElement> ExecuteAsync(string command, JsonObject? arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SendAsync(command, arguments, outOfBand: false, timeout, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="command"/> out of band (<c>exec-oob</c>): QEMU answers it from its monitor thread even while
+    /// its main loop is blocked. Only commands QEMU marks <c>allow-oob</c> qualify; without out-of-band support in this
+    /// QEMU it runs in band.
+    /// </summary>
+    public Task<JsonElement> ExecuteOutOfBandAsync(string command, JsonObject? arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SendAsync(command, arguments, outOfBand: SupportsOutOfBand, timeout, cancellationToken);
+
+    private async Task<JsonElement> SendAsync(string command, JsonObject? arguments, bool outOfBand, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
         if (Volatile.Read(ref _closedReason) is { } reason)
@@ -117,12 +150,25 @@ public sealed class QmpClient : IAsyncDisposable
             throw new QmpDisconnectedException(command, reason);
         }
 
-        var id = "sc-" + Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var pending = new PendingCommand(command);
+        if (!outOfBand && InBandBacklog >= MaxInBandBacklog)
+        {
+            throw new QmpTimeoutException(command, TimeSpan.Zero,
+                $"QMP command '{command}' not sent: QEMU has not answered {InBandBacklog} earlier commands (its main loop is blocked)");
+        }
+
+        var id = (outOfBand ? "sc-oob-" : "sc-") + Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var pending = new PendingCommand(command, outOfBand);
         _pending[id] = pending;
+        if (!outOfBand)
+        {
+            Interlocked.Increment(ref _inBandBacklog);
+        }
+
+        var abandoned = true;
+        var queued = false;
         try
         {
-            var message = new JsonObject { ["execute"] = command, ["id"] = id };
+            var message = new JsonObject { [outOfBand ? "exec-oob" : "execute"] = command, ["id"] = id };
             if (arguments is not null)
             {
                 message["arguments"] = arguments.DeepClone();
@@ -133,7 +179,10 @@ public sealed class QmpClient : IAsyncDisposable
             try
             {
                 await WriteMessageAsync(message, linked.Token);
-                return await pending.Reply.Task.WaitAsync(linked.Token);
+                queued = true;
+                var reply = await pending.Reply.Task.WaitAsync(linked.Token);
+                abandoned = false;
+                return reply;
             }
             catch (OperationCanceledException) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -148,9 +197,28 @@ public sealed class QmpClient : IAsyncDisposable
                 throw new QmpDisconnectedException(command, ex.Message, ex);
             }
         }
+        catch (QmpCommandException)
+        {
+            abandoned = false;
+            throw;
+        }
         finally
         {
-            _pending.TryRemove(id, out _);
+            // A command given up on stays in QEMU's queue: it leaves the backlog when its late reply arrives.
+            var answered = !abandoned || !queued || outOfBand || !IsConnected;
+            if (!answered)
+            {
+                lock (pending)
+                {
+                    answered = pending.Answered;
+                    pending.Abandoned = !answered;
+                }
+            }
+
+            if (answered)
+            {
+                Forget(id);
+            }
         }
     }
 
@@ -278,8 +346,18 @@ public sealed class QmpClient : IAsyncDisposable
 
         if (message["id"] is not JsonValue idNode || !idNode.TryGetValue<string>(out var id) || !_pending.TryGetValue(id, out var pending))
         {
-            // A reply to a command whose caller already gave up (timeout): nothing waits for it any more.
             return;
+        }
+
+        lock (pending)
+        {
+            pending.Answered = true;
+            if (pending.Abandoned)
+            {
+                // The late reply to a command whose caller gave up: QEMU's queue is one shorter, nothing waits for it.
+                Forget(id);
+                return;
+            }
         }
 
         if (message["error"] is JsonObject error)
@@ -292,6 +370,14 @@ public sealed class QmpClient : IAsyncDisposable
         else
         {
             pending.Reply.TrySetResult(message["return"] is { } ret ? JsonSerializer.SerializeToElement(ret) : default);
+        }
+    }
+
+    private void Forget(string id)
+    {
+        if (_pending.TryRemove(id, out var pending) && !pending.OutOfBand)
+        {
+            Interlocked.Decrement(ref _inBandBacklog);
         }
     }
 
@@ -366,9 +452,16 @@ public sealed class QmpClient : IAsyncDisposable
         }
     }
 
-    private sealed class PendingCommand(string command)
+    private sealed class PendingCommand(string command, bool outOfBand)
     {
         public string Command { get; } = command;
+
+        public bool OutOfBand { get; } = outOfBand;
+
+        // Both guarded by locking the command: exactly one of the caller and the reader removes it.
+        public bool Abandoned { get; set; }
+
+        public bool Answered { get; set; }
 
         public TaskCompletionSource<JsonElement> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

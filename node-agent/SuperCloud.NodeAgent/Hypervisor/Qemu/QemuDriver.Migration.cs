@@ -34,6 +34,9 @@ public sealed partial class QemuDriver
     // A backstop only: the MIGRATION and STOP events wake the wait for the incoming load.
     private static readonly TimeSpan ResumePollInterval = TimeSpan.FromMilliseconds(100);
 
+    // How long a post-copy target gets to answer query-migrate before its last MIGRATION event stands in for the answer.
+    private static readonly TimeSpan PostCopyQueryTimeout = TimeSpan.FromSeconds(2);
+
     /// <inheritdoc />
     public async Task<VmStatus> PrepareIncomingAsync(VmSpec spec, MigrationSettings settings, string streamSocketPath, CancellationToken cancellationToken)
     {
@@ -107,10 +110,22 @@ public sealed partial class QemuDriver
                 : MigrationInfo.None;
         }
 
+        // A post-copy target whose main loop waits for a missing page answers no query: what it is doing is what its
+        // last MIGRATION event said (a lost stream shows as postcopy-paused, ready for migrate-recover).
+        var blockedPostCopy = MigrationInfo.None with { State = state.LastMigrationEvent, ResumedAt = state.LastResumeAt };
+        if (IsPostCopyTarget(state) && qmp.InBandBacklog > 0)
+        {
+            return blockedPostCopy;
+        }
+
         JsonElement reply;
         try
         {
-            reply = await qmp.ExecuteAsync("query-migrate", null, _options.CommandTimeout, cancellationToken);
+            reply = await qmp.ExecuteAsync("query-migrate", null, IsPostCopyTarget(state) ? PostCopyQueryTimeout : _options.CommandTimeout, cancellationToken);
+        }
+        catch (QmpTimeoutException) when (IsPostCopyTarget(vm.State))
+        {
+            return blockedPostCopy with { State = vm.State.LastMigrationEvent };
         }
         catch (QmpException ex)
         {
@@ -264,7 +279,17 @@ public sealed partial class QemuDriver
             CheckSocketPath(vmId, streamSocketPath);
             await RequirePostCopyPausedAsync(vm, operation, cancellationToken);
             File.Delete(streamSocketPath);
-            await ExecuteAsync(vm, operation, "migrate-recover", new JsonObject { ["uri"] = "unix:" + streamSocketPath }, cancellationToken);
+
+            // Out of band: the target's main loop is most likely blocked on a page only the lost stream could bring.
+            try
+            {
+                await vm.State.Qmp!.ExecuteOutOfBandAsync("migrate-recover", new JsonObject { ["uri"] = "unix:" + streamSocketPath }, _options.CommandTimeout, cancellationToken);
+            }
+            catch (QmpException ex)
+            {
+                throw new HypervisorException(vmId, operation, ex.Message, ex);
+            }
+
             _logger.IncomingListening(vmId, vm.State.Pid ?? 0, streamSocketPath);
             return vm.Status;
         }, cancellationToken);
@@ -288,8 +313,7 @@ public sealed partial class QemuDriver
 
     private async Task RequirePostCopyPausedAsync(QemuVm vm, string operation, CancellationToken cancellationToken)
     {
-        var reply = await ExecuteAsync(vm, operation, "query-migrate", null, cancellationToken);
-        var state = MigrationInfo.ParseQemuStatus(reply.TryGetProperty("status", out var s) ? s.GetString() : null);
+        var state = (await GetMigrationInfoAsync(vm.Spec.Id, cancellationToken)).State;
         if (state != HypervisorMigrationState.PostcopyPaused)
         {
             throw new VmStateConflictException(vm.Spec.Id, operation, vm.Status.State, $"the hypervisor's migration is {state}, not paused in post-copy");
@@ -340,6 +364,11 @@ public sealed partial class QemuDriver
             throw new HypervisorException(vm.Spec.Id, operation, ex.Message, ex);
         }
     }
+
+    // The copy a post-copy migration moved here, while its pages still follow (or wait for a lost stream to come back).
+    private static bool IsPostCopyTarget(QemuVmState state) =>
+        state.Migration is VmMigrationState.None or VmMigrationState.Incoming
+        && state.LastMigrationEvent is HypervisorMigrationState.PostcopyActive or HypervisorMigrationState.PostcopyPaused or HypervisorMigrationState.PostcopyRecover;
 
     private static async Task<bool> WaitForEventAsync(QmpEventSubscription events, TimeSpan pollInterval, CancellationToken cancellationToken)
     {

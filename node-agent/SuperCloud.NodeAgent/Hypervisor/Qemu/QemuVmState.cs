@@ -43,6 +43,12 @@ internal sealed record QemuVmState
     /// <summary>When QEMU last reported the vCPUs resumed (RESUME event).</summary>
     public DateTimeOffset? LastResumeAt { get; init; }
 
+    /// <summary>
+    /// The state QEMU's last MIGRATION event announced for the current process (None before any): what the driver knows
+    /// of a post-copy target whose main loop is blocked on a missing page and answers no query.
+    /// </summary>
+    public HypervisorMigrationState LastMigrationEvent { get; init; }
+
     /// <summary>What a migration has made of this copy.</summary>
     public VmMigrationState Migration => Status.Migration;
 }

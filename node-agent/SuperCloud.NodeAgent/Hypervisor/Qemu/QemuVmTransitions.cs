@@ -22,7 +22,7 @@ internal static class QemuVmTransitions
             Status = state.Status with { Migration = launching.IncomingSocket is null ? VmMigrationState.None : VmMigrationState.Incoming },
         },
         QemuVmEvent.ProcessStarted started => state with { Pid = started.Pid },
-        QemuVmEvent.Attached attached => state with { Qmp = attached.Qmp, Monitor = attached.Monitor },
+        QemuVmEvent.Attached attached => state with { Qmp = attached.Qmp, Monitor = attached.Monitor, LastMigrationEvent = HypervisorMigrationState.None },
         QemuVmEvent.Booted => Set(state, now, VmState.Running, "Started", ""),
         QemuVmEvent.Listening => Set(state, now, VmState.Paused, QemuDriver.IncomingMigrationReason, "waiting for the incoming migration stream"),
         QemuVmEvent.StartFailed failed => Set(state, now, VmState.Stopped, "StartFailed", failed.Message, VmMigrationState.None) with { IncomingSocket = null },
@@ -56,7 +56,7 @@ internal static class QemuVmTransitions
         QemuVmEvent.QemuResume resume => state.Status.State == VmState.Paused && state.Migration is VmMigrationState.None or VmMigrationState.Outgoing
             ? Set(state, now, VmState.Running, "Resumed", "") with { LastResumeAt = resume.At }
             : state with { LastResumeAt = resume.At },
-        QemuVmEvent.QemuMigration migration => Migrate(state, migration.State, now),
+        QemuVmEvent.QemuMigration migration => Migrate(state with { LastMigrationEvent = migration.State }, migration.State, now),
         QemuVmEvent.QemuShutdown shutdown => state with { ShutdownReason = shutdown.Reason },
         QemuVmEvent.Detached detached => ReferenceEquals(state.Qmp, detached.Qmp) ? state with { Qmp = null } : state,
         QemuVmEvent.Exited exited => Exit(state, exited, now),
