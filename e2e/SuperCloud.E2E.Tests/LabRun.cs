@@ -111,6 +111,23 @@ internal sealed partial class LabRun : IAsyncDisposable
         await MustAsync("apply", "-f", file);
     }
 
+    /// <summary>
+    /// Deletes the SuperPod <paramref name="name"/> and the SuperPodMigrations of it, and nothing else: a migration another
+    /// test left stuck behind its finalizer cannot hold this test's cleanup.
+    /// </summary>
+    public async Task DeleteSuperPodAsync(string name)
+    {
+        await KubectlAsync("delete", "superpod", name, "-n", "default", "--ignore-not-found", "--timeout=90s");
+        var migrations = await GetAsync("superpodmigrations", "-n", "default");
+        foreach (var m in migrations?["items"]?.AsArray() ?? [])
+        {
+            if (m?["spec"]?["superPod"]?.GetValue<string>() == name)
+            {
+                await KubectlAsync("delete", "superpodmigration", m["metadata"]!["name"]!.GetValue<string>(), "-n", "default", "--ignore-not-found", "--timeout=60s");
+            }
+        }
+    }
+
     /// <summary><c>supercloud-lab ARGS --data-dir DIR</c>, which must succeed.</summary>
     public async Task<CommandResult> LabAsync(params string[] args)
     {

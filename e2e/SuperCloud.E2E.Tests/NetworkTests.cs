@@ -292,10 +292,8 @@ public sealed partial class NetworkTests(LabFixture fixture, ITestOutputHelper o
     {
         foreach (var name in names)
         {
-            await Lab.KubectlAsync("delete", "superpod", name, "-n", "default", "--ignore-not-found", "--timeout=90s");
+            await Lab.DeleteSuperPodAsync(name);
         }
-
-        await Lab.KubectlAsync("delete", "superpodmigrations", "-n", "default", "--all", "--ignore-not-found");
     }
 
     // A lab host's underlay address: its agent endpoint in the lab's state.

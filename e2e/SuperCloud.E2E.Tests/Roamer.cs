@@ -273,24 +273,11 @@ internal sealed partial class Roamer(LabFixture fixture, string name, ITestOutpu
     {
         try
         {
-            await DeleteOrThrowAsync();
+            await Lab.DeleteSuperPodAsync(name);
         }
         catch (Exception e) when (_failure is not null)
         {
             output?.WriteLine($"cleaning up SuperPod {name} after the failure failed too: {e}");
-        }
-    }
-
-    private async Task DeleteOrThrowAsync()
-    {
-        await Lab.KubectlAsync("delete", "superpod", name, "-n", "default", "--ignore-not-found", "--timeout=90s");
-        var migrations = await Lab.GetAsync("superpodmigrations", "-n", "default");
-        foreach (var m in migrations?["items"]?.AsArray() ?? [])
-        {
-            if (m?["spec"]?["superPod"]?.GetValue<string>() == name)
-            {
-                await Lab.KubectlAsync("delete", "superpodmigration", m["metadata"]!["name"]!.GetValue<string>(), "-n", "default", "--ignore-not-found", "--timeout=60s");
-            }
         }
     }
 
