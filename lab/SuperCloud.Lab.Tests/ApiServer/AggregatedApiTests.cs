@@ -153,7 +153,13 @@ public sealed class AggregatedApiTests : IAsyncLifetime
             var buffer = new byte[64];
             var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
             await socket.SendAsync(Encoding.UTF8.GetBytes($"{user}: {Encoding.UTF8.GetString(buffer, 0, received.Count)}"), WebSocketMessageType.Binary, true, context.RequestAborted);
-            await socket.ReceiveAsync(buffer, context.RequestAborted);
+            var closing = await socket.ReceiveAsync(buffer, context.RequestAborted);
+            if (closing.MessageType == WebSocketMessageType.Close)
+            {
+                // The close handshake's answer, relayed back like any frame.
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", context.RequestAborted);
+            }
+
             return;
         }
 

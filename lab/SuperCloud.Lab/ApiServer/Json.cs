@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -6,8 +7,11 @@ namespace SuperCloud.Lab.ApiServer;
 /// <summary>Small helpers over <see cref="JsonNode"/> for reading and writing object fields by name.</summary>
 internal static class Json
 {
-    /// <summary>Serializer options used for every body the server writes.</summary>
-    public static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
+    /// <summary>
+    /// Serializer options used for every body the server writes: quotes inside strings escaped as <c>\"</c>, as
+    /// Kubernetes writes them, rather than System.Text.Json's default <c>\u0022</c>.
+    /// </summary>
+    public static readonly JsonSerializerOptions Options = new() { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static JsonObject Metadata(JsonObject obj)
     {
