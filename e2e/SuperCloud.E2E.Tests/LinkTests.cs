@@ -16,7 +16,9 @@ public sealed class LinkTests(LabFixture fixture)
         var lab = fixture.Lab;
         var id = lab.State()["Id"]!.GetValue<string>();
         var sender = $"sc{id}-aws-us-east-1-1";
-        var receiverIp = (await lab.GetAsync("supernode", "onprem-1"))!["spec"]!["underlayIP"]!.GetValue<string>();
+        // The host's own WAN address (where its agent listens), not the overlay's VXLAN endpoint on its Open vSwitch bridge.
+        var agentEndpoint = (await lab.GetAsync("supernode", "onprem-1"))!["spec"]!["agentEndpoint"]!.GetValue<string>();
+        var receiverIp = agentEndpoint[..agentEndpoint.LastIndexOf(':')];
         using var receiver = ChildProcess.Start(
             "receiver on onprem-1", "ip", ["netns", "exec", $"sc{id}-onprem-1", "socat", "-u", $"TCP-LISTEN:{Port},reuseaddr,fork", "GOPEN:/dev/null"]);
         try

@@ -310,8 +310,8 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 "--set", $"operator.dashboard.port={dashboardPort.ToString(CultureInfo.InvariantCulture)}",
                 "--set", "nodeAgent.kvm=false",
                 // The lab's registries: the cloud's own first, all of them plain HTTP; unqualified images resolve at it.
-                "--set", $"operator.defaultRegistry={LabRegistries.Address(topology, topology.Clouds[0])}",
-                "--set", $"operator.plainHttpRegistries={{{string.Join(',', topology.Clouds.Select(c => LabRegistries.Address(topology, c)))}}}",
+                "--set", $"operator.images.defaultRegistry={LabRegistries.Address(topology, topology.Clouds[0])}",
+                "--set", $"operator.images.plainHttpRegistries={{{string.Join(',', topology.Clouds.Select(c => LabRegistries.Address(topology, c)))}}}",
                 "--set", $"nodeAgent.images.mirrors={{{LabRegistries.Address(topology, topology.Clouds[0])}}}",
                 "--set", $"nodeAgent.images.plainHttpRegistries={{{string.Join(',', topology.Clouds.Select(c => LabRegistries.Address(topology, c)))}}}",
                 "--set-json", $"nodeAgent.extraEnv={agentEnv.ToJsonString()}",
