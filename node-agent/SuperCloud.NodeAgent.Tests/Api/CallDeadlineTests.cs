@@ -76,13 +76,14 @@ public sealed class CallDeadlineTests : IAsyncLifetime
         await Poll.UntilAsync(() => Task.FromResult(SleepingXlCount()), n => n == 0, TimeSpan.FromSeconds(5), "the agent killed the hung xl at the caller's deadline");
     }
 
-    // Counts the fake xl processes of this test still alive (their command line names this test's directory).
+    // Counts the fake `xl info` processes of this test still alive (their command line names this test's directory): the
+    // calls' own, not the agent's background `xl list` polls, which have their own timeout.
     private int SleepingXlCount() =>
         Directory.EnumerateDirectories("/proc").Count(p =>
         {
             try
             {
-                return int.TryParse(Path.GetFileName(p), out _) && File.ReadAllText(Path.Combine(p, "cmdline")).Contains(XlScript, StringComparison.Ordinal)
+                return int.TryParse(Path.GetFileName(p), out _) && File.ReadAllText(Path.Combine(p, "cmdline")).Contains(XlScript + "\0info", StringComparison.Ordinal)
                     && !File.ReadAllText(Path.Combine(p, "stat")).Split(')')[1].TrimStart().StartsWith('Z');
             }
             catch (IOException)
