@@ -35,6 +35,12 @@ internal sealed partial class ApiHandler(
                 throw new StatusException(injected, ReasonFor(injected), $"injected failure ({injected})");
             }
 
+            if (context.Request.ContentLength > MaxRequestBodyBytes)
+            {
+                // Refused before reading a byte: a client that sent "Expect: 100-continue" never uploads the body.
+                throw new StatusException(413, "RequestEntityTooLarge", $"Request entity too large: limit is {MaxRequestBodyBytes}");
+            }
+
             security.Check(context, apiPath);
             if (apiPath is null)
             {
