@@ -94,14 +94,14 @@ public sealed class GeneratedCrdTests
     public void Generated_superpod_network_addresses_must_be_well_formed()
     {
         var schema = CompileGenerated("supercloud.dev_superpods.yaml");
-        var bad = SuperPod("""{"boot": {"kernel": "/k"}, "resources": {"cpu": 1, "memory": "1Gi"}, "networks": [{"name": "eth0", "ip": "10.200.0.256", "mac": "01:00:5e:00:00:01"}]}""");
+        var bad = SuperPod("""{"boot": {"image": "supercloud/test-guest:latest"}, "resources": {"cpu": 1, "memory": "1Gi"}, "networks": [{"name": "eth0", "ip": "10.200.0.256", "mac": "01:00:5e:00:00:01"}]}""");
         schema.ApplyDefaults(bad);
 
         schema.Validate(bad, null).Select(e => e.Field).Should().BeEquivalentTo("spec.networks[0].ip", "spec.networks[0].mac");
         bad["spec"]!["networks"]![0]!["overlay"]!.GetValue<string>().Should().Be("default");
 
-        var fixedIp = SuperPod("""{"boot": {"kernel": "/k"}, "resources": {"cpu": 1, "memory": "1Gi"}, "networks": [{"name": "eth0", "ip": "10.200.0.10"}]}""");
-        var changed = SuperPod("""{"boot": {"kernel": "/k"}, "resources": {"cpu": 1, "memory": "1Gi"}, "networks": [{"name": "eth0", "ip": "10.200.0.11"}]}""");
+        var fixedIp = SuperPod("""{"boot": {"image": "supercloud/test-guest:latest"}, "resources": {"cpu": 1, "memory": "1Gi"}, "networks": [{"name": "eth0", "ip": "10.200.0.10"}]}""");
+        var changed = SuperPod("""{"boot": {"image": "supercloud/test-guest:latest"}, "resources": {"cpu": 1, "memory": "1Gi"}, "networks": [{"name": "eth0", "ip": "10.200.0.11"}]}""");
         schema.Validate(changed, fixedIp).Select(e => e.Message).Should().ContainSingle().Which.Should().Contain("ip is immutable once set");
     }
 
