@@ -15,19 +15,9 @@ public sealed class AutoConvergeTests(MigrationAgents agents) : IClassFixture<Mi
         // 8 MiB/s against a guest rewriting 16 MiB/s with 1 ms of downtime: pre-copy cannot converge, so QEMU throttles
         // the vCPUs (cpu-throttle-percentage in query-migrate) and raises the throttle while it still does not converge.
         var options = new V1.MigrationOptions { BandwidthBytesPerSecond = 8 << 20, MaxDowntimeMs = 1, AllowAutoConverge = true };
-        var token = MigrationAgents.NewToken();
         try
         {
-            var prepared = await target.Client.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest
-            {
-                MigrationId = id, Token = token, Spec = agents.Spec(), SourceNode = source.Name, Options = options, Epoch = agents.Epoch + 1,
-            }, deadline: MigrationAgents.Deadline(30));
-            prepared.Phase.Should().Be(V1.MigrationPhase.Prepared);
-            await source.Client.StartMigrationSourceAsync(new V1.StartMigrationSourceRequest
-            {
-                MigrationId = id, VmId = MigrationAgents.VmId, Token = token, TargetNode = target.Name, TargetEndpoint = target.Endpoint, Options = options,
-                SourceEpoch = agents.Epoch, TargetEpoch = agents.Epoch + 1,
-            }, deadline: MigrationAgents.Deadline(30));
+            await agents.StartMigrationAsync(source, target, id, options);
 
             var throttled = await Poll.UntilAsync(() => GetAsync(source, id), s => s.CpuThrottlePercent > 0 || IsOver(s), TimeSpan.FromSeconds(120), "QEMU throttles the guest");
             throttled.Phase.Should().Be(V1.MigrationPhase.Transferring, throttled.Message);
