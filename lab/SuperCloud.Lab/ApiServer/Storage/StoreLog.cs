@@ -26,7 +26,7 @@ internal sealed partial class StoreLog : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly long _compactionMinimumBytes;
     private readonly Lock _bufferLock = new();
-    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly WakeSignal _signal = new();
     private readonly CancellationTokenSource _stop = new();
     private MemoryStream _buffer = new();
     private long _bufferedThrough;
@@ -113,22 +113,7 @@ internal sealed partial class StoreLog : IAsyncDisposable
             _bufferedThrough = record.ResourceVersion;
         }
 
-        Signal();
-    }
-
-    private void Signal()
-    {
-        if (_signal.CurrentCount == 0)
-        {
-            try
-            {
-                _signal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled.
-            }
-        }
+        _signal.Set();
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
