@@ -87,7 +87,7 @@ test-slow: setup build ## the slow end-to-end families (partitions, migration fa
 e2e: setup build ## end-to-end tests on a lab started with supercloud-lab up (real kubectl, agents, QEMU)
 	@for p in $(wildcard e2e/*/*.csproj); do dotnet test $$p -c $(CONFIG) --no-build --nologo; done
 
-bench: setup build ## benchmarks, each figure beside a baseline measured in the same run
+bench: setup build ## benchmarks, each figure beside a baseline measured in the same run (two rows beside a quoted kube-scheduler threshold, labelled)
 	@dotnet run --project bench/SuperCloud.Bench -c $(CONFIG) --no-build
 ifneq ($(HAS_SHIM),)
 	@bash native-shim/bench.sh

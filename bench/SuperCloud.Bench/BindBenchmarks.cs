@@ -14,7 +14,9 @@ namespace SuperCloud.Bench;
 /// by the real operator in this process (<see cref="OperatorHost"/> with <see cref="ControllersServiceCollectionExtensions.AddSuperCloudControllers"/>:
 /// informers, work queue, leader election and <see cref="SuperPodSchedulingReconciler"/>, over HTTP). Bound/s and p50/p99
 /// bind latency (create sent → a separate watch sees status.node) beside a <see cref="RoundRobinBinder"/> measured in the
-/// same run against a fresh server and the same world, and beside kube-scheduler's published scheduler_perf floor.
+/// same run against a fresh server and the same world. One more row, labelled as such, sets the bound/s beside a quoted
+/// constant, not a measurement: kube-scheduler's scheduler_perf threshold, whose workload is larger (5,000 nodes,
+/// 11,000 pods) and whose API server is in-process — the row states both sides' counts rather than pretend they match.
 /// </summary>
 /// <remarks>
 /// The API server runs in its own process, as it does in a cluster: the managed heap and allocations measured here are
@@ -55,8 +57,8 @@ internal static class BindBenchmarks
             [
                 new Figure($"SuperPods bound/s via the API ({Pods:N0})", scheduled.PodsPerSecond, baseline.PodsPerSecond, "pods/s",
                     "round-robin binder, no filters or scores, same status write", HigherIsBetter: true, memory),
-                new Figure("SuperPods bound/s via the API vs kube-scheduler", scheduled.PodsPerSecond, SchedulerBenchmarks.KubeSchedulerPerfBaselinePodsPerSecond,
-                    "pods/s", "kube-scheduler scheduler_perf floor ~680-810 pods/s at 5,000 nodes (quoted constant)", HigherIsBetter: true, memory),
+                new Figure($"SuperPods bound/s via the API ({Nodes} nodes, {Pods:N0} pods) vs kube-scheduler", scheduled.PodsPerSecond,
+                    SchedulerBenchmarks.KubeSchedulerPerfThresholdPodsPerSecond, "pods/s", SchedulerBenchmarks.KubeSchedulerPerfThresholdName, HigherIsBetter: true, memory),
                 new Figure("bind latency p50, create to watch (ms)", scheduled.Percentile(0.50), baseline.Percentile(0.50), "ms",
                     "p50 of the round-robin binder", HigherIsBetter: false, memory),
                 new Figure("bind latency p99, create to watch (ms)", scheduled.Percentile(0.99), baseline.Percentile(0.99), "ms",

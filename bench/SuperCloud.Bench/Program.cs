@@ -1,6 +1,7 @@
 using SuperCloud.Bench;
 
-// `make bench`: every figure beside a baseline measured in the same run.
+// `make bench`: every figure beside a baseline measured in the same run, except two rows (scheduler and bind) that set
+// the pods/s beside kube-scheduler's scheduler_perf threshold, a quoted constant labelled "QUOTED, not measured".
 // Arguments pick sections (`supercloud-bench shim`); none runs them all.
 string[] knownSections = ["api", "scheduler", "bind", "operator", "shim", "vm", "migration", "network", "images"];
 var unknownSection = args.FirstOrDefault(a => !knownSections.Contains(a, StringComparer.OrdinalIgnoreCase));

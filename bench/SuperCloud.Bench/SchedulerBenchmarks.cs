@@ -9,15 +9,22 @@ namespace SuperCloud.Bench;
 /// <summary>
 /// Scheduler throughput in-process: 10,000 pending SuperPods placed one at a time (with assume) on 1,000 and 5,000
 /// SuperNodes, every filter and score on; beside a first-fit scheduler with only the resource filter measured in the same
-/// run, and beside kube-scheduler's published scheduler_perf floor quoted as a constant.
+/// run. One more row, labelled as such, sets the 5,000-node figure beside a quoted constant, not a measurement: the
+/// throughput kube-scheduler's scheduler_perf requires of itself at the same scale (<see cref="KubeSchedulerPerfThresholdPodsPerSecond"/>).
 /// </summary>
 internal static class SchedulerBenchmarks
 {
     /// <summary>
-    /// kube-scheduler's scheduler_perf SchedulingBasic at 5,000 nodes: the published threshold/results sit at about
-    /// 680–810 pods/s; quoted, not measured here (there is no kube-scheduler on this machine).
+    /// The threshold of kube-scheduler's scheduler_perf workload SchedulingBasic/5000Nodes_10000Pods
+    /// (test/integration/scheduler_perf/misc/performance-config.yaml): 5,000 nodes, 1,000 pods placed first, then 10,000
+    /// pods measured, which must reach at least 680 pods/s. Quoted, not measured here (there is no kube-scheduler on
+    /// this machine); it is the nearest published workload to this section's 5,000 nodes and 10,000 pods.
     /// </summary>
-    internal const double KubeSchedulerPerfBaselinePodsPerSecond = 750;
+    internal const double KubeSchedulerPerfThresholdPodsPerSecond = 680;
+
+    /// <summary>What <see cref="KubeSchedulerPerfThresholdPodsPerSecond"/> is, for the baseline column.</summary>
+    internal const string KubeSchedulerPerfThresholdName =
+        "QUOTED, not measured: kube-scheduler scheduler_perf SchedulingBasic/5000Nodes_10000Pods threshold (5,000 nodes; 1,000 pods placed, then 10,000 measured)";
 
     private const int PendingPods = 10_000;
     private const long GiB = 1L << 30;
@@ -59,8 +66,8 @@ internal static class SchedulerBenchmarks
         }
 
         figures.Add(new Figure(
-            "pods placed/s at 5,000 nodes vs kube-scheduler", at5000, KubeSchedulerPerfBaselinePodsPerSecond, "pods/s",
-            "kube-scheduler scheduler_perf floor ~680-810 pods/s at 5,000 nodes (quoted constant)", HigherIsBetter: true, GC.GetTotalMemory(false)));
+            $"pods placed/s at 5,000 nodes, {PendingPods:N0} pods, vs kube-scheduler", at5000, KubeSchedulerPerfThresholdPodsPerSecond, "pods/s",
+            KubeSchedulerPerfThresholdName, HigherIsBetter: true, GC.GetTotalMemory(false)));
         return figures;
     }
 

@@ -63,7 +63,21 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
             extraLimits: "    progressTimeout: 10s\n",
             strike: (_, source, target) => Lab.LabAsync("link", "--cut", $"{Roamer.CloudOf(source)},{Roamer.CloudOf(target)}"),
             heal: (source, target) => Lab.LabAsync("link", "--restore", $"{Roamer.CloudOf(source)},{Roamer.CloudOf(target)}"),
-            againToTarget: true);
+            againToTarget: true,
+            reason: "ProgressTimeout",
+            message: "no progress for 10s");
+
+    [SkippableFact]
+    public Task Pre_copy_that_cannot_converge_without_post_copy_fails_the_migration_at_the_completion_timeout() =>
+        // 2 MiB/s against a guest that rewrites 8 MiB/s: pre-copy never converges, yet bytes keep moving (no progress
+        // timeout); past 20 s (a 128 MiB guest counts as one GiB) with post-copy not allowed it is cancelled.
+        FailsMidTransferAndRecoversAsync(
+            "fault-completion",
+            otherCloud: false,
+            extraLimits: "    completionTimeoutPerGiB: 20s\n    allowPostCopy: false\n",
+            strike: (_, _, _) => Task.CompletedTask,
+            reason: "CompletionTimeout",
+            message: "pre-copy did not converge within the completion timeout of 20s");
 
     [SkippableFact]
     public async Task Corrupted_byte_in_the_stream_fails_the_migration_with_StreamCorrupted()
@@ -163,10 +177,12 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
 
     // The scenario of a fault while bytes are moving: start SuperPod NAME, migrate it (throttled) to another host of its
     // cloud (or of another cloud), strike(pod, source, target) once the transfer is under way, wait for the migration to
-    // end, heal(source, target) — in any case, also when the test fails — and check: Failed with a reason, the guest
+    // end, heal(source, target) — in any case, also when the test fails — and check: Failed with a reason (the one
+    // given, with its message), the guest
     // intact on the source alone, and a later migration of the same SuperPod (to the same target when asked) succeeds.
     private async Task FailsMidTransferAndRecoversAsync(
-        string name, bool otherCloud, string extraLimits, Func<Roamer, string, string, Task> strike, Func<string, string, Task>? heal = null, bool againToTarget = false)
+        string name, bool otherCloud, string extraLimits, Func<Roamer, string, string, Task> strike, Func<string, string, Task>? heal = null, bool againToTarget = false,
+        string? reason = null, string? message = null)
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var pod = Pod(name);
@@ -188,6 +204,12 @@ public sealed class MigrationFaultTests(LabFixture fixture, ITestOutputHelper ou
             }
 
             AssertFailedWithReason(failed);
+            if (reason is not null)
+            {
+                failed["status"]!["failureReason"]!.GetValue<string>().Should().Be(reason, failed["status"]!.ToJsonString());
+                failed["status"]!["message"]!.GetValue<string>().Should().Contain(message);
+            }
+
             await pod.AssertRunsIntactOnAsync(source, before);
             await MovesAgainAsync(pod, $"{name}-2", againToTarget ? target : null);
         }

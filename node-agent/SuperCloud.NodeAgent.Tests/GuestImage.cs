@@ -17,9 +17,11 @@ internal static class GuestImage
     private static readonly List<string> Caches = CreateCacheList();
 
     /// <summary>Null when a real guest can boot here, otherwise which prerequisite is missing.</summary>
-    public static string? Missing =>
-        TestEnvironment.QemuMissing
-        ?? RegistryServer.Missing
+    public static string? Missing => TestEnvironment.QemuMissing ?? ImageMissing;
+
+    /// <summary>Null when the guest's images can be built and served here (QEMU aside), otherwise which prerequisite is missing.</summary>
+    public static string? ImageMissing =>
+        RegistryServer.Missing
         ?? (Directory.Exists("/boot") && Directory.EnumerateFiles("/boot", "vmlinuz-*").Any() ? null : "no kernel /boot/vmlinuz-* (apt-get install linux-image-amd64)");
 
     /// <summary>build.sh's output directory, built (or found up to date) once per run.</summary>

@@ -93,8 +93,10 @@ public sealed class AggregatedApiTests : IAsyncLifetime
         using var response = await http.GetAsync("/apis/echo.example.dev/v1/namespaces/team/things/a/echo");
 
         response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
-        (await response.Content.ReadAsStringAsync()).Should().Contain(
-            "things.echo.example.dev \\\"a\\\" is forbidden: User \\\"alice\\\" cannot get resource \\\"things/echo\\\" in API group \\\"echo.example.dev\\\" in the namespace \\\"team\\\"");
+        var status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        status["reason"]!.GetValue<string>().Should().Be("Forbidden");
+        status["message"]!.GetValue<string>().Should().Be(
+            "things.echo.example.dev \"a\" is forbidden: User \"alice\" cannot get resource \"things/echo\" in API group \"echo.example.dev\" in the namespace \"team\"");
         _calls.Should().Be(0);
     }
 
@@ -153,10 +155,10 @@ public sealed class AggregatedApiTests : IAsyncLifetime
             var buffer = new byte[64];
             var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
             await socket.SendAsync(Encoding.UTF8.GetBytes($"{user}: {Encoding.UTF8.GetString(buffer, 0, received.Count)}"), WebSocketMessageType.Binary, true, context.RequestAborted);
+            // The client's close is answered with one, as a WebSocket server completes the closing handshake.
             var closing = await socket.ReceiveAsync(buffer, context.RequestAborted);
             if (closing.MessageType == WebSocketMessageType.Close)
             {
-                // The close handshake's answer, relayed back like any frame.
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", context.RequestAborted);
             }
 

@@ -1,35 +1,14 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using SuperCloud.Lab.Tests.ApiServer;
 
 namespace SuperCloud.Lab.Tests.Cli;
 
-/// <summary>The built <c>supercloud-lab apiserver</c> as a real process: kubeconfig, kubectl, SIGTERM, restart from the snapshot, usage errors.</summary>
+/// <summary>The built <c>supercloud-lab apiserver</c> as a real process: kubeconfig, kubectl, SIGTERM, restart from the store log, usage errors.</summary>
 public sealed class LabCliProcessTests : IDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "lab-cli-" + Guid.NewGuid().ToString("N")[..12]);
-
-    /// <summary>The CLI built in the same configuration (Debug or Release) as this test assembly.</summary>
-    private static string CliPath
-    {
-        get
-        {
-            var configuration = typeof(LabCliProcessTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-            var directory = Path.Combine(RepoPaths.Root, "lab", "SuperCloud.Lab.Cli", "bin", configuration, "net10.0");
-            var path = Path.Combine(directory, "supercloud-lab");
-            if (!File.Exists(path))
-            {
-                throw new InvalidOperationException(
-                    $"{path} is not built: run `dotnet build lab/SuperCloud.Lab.Cli/SuperCloud.Lab.Cli.csproj -c {configuration}` first");
-            }
-
-            return path;
-        }
-    }
 
     public void Dispose()
     {
@@ -39,54 +18,11 @@ public sealed class LabCliProcessTests : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => CliProcess.FreePort();
 
-    private static Process StartCli(params string[] args)
-    {
-        var info = new ProcessStartInfo(CliPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
+    private static Process StartCli(params string[] args) => CliProcess.Start(args);
 
-        var process = Process.Start(info) ?? throw new InvalidOperationException("supercloud-lab did not start");
-        return process;
-    }
-
-    /// <summary>Polls /healthz until the server answers or the process dies.</summary>
-    private static async Task WaitReadyAsync(Process process, int port, Task<string> stderr)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(2) };
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < Deadline)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"supercloud-lab exited with {process.ExitCode}: {await stderr}");
-            }
-
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"supercloud-lab on port {port} was not ready within {Deadline}");
-    }
+    private static Task WaitReadyAsync(Process process, int port, Task<string> stderr) => CliProcess.WaitReadyAsync(process, port, stderr, Deadline);
 
     private static async Task<int> TerminateAsync(Process process)
     {
@@ -118,7 +54,7 @@ public sealed class LabCliProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Apiserver_serves_kubectl_exits_0_on_SIGTERM_after_the_snapshot_and_restarts_with_its_objects()
+    public async Task Apiserver_serves_kubectl_exits_0_on_SIGTERM_and_restarts_with_its_objects()
     {
         var port = FreePort();
         using (var first = StartCli("apiserver", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", _dataDir))
@@ -146,7 +82,7 @@ public sealed class LabCliProcessTests : IDisposable
             }
 
             await stdout;
-            File.Exists(Path.Combine(_dataDir, "apiserver-snapshot.json")).Should().BeTrue("the server writes a final snapshot before exiting");
+            File.Exists(Path.Combine(_dataDir, "apiserver-store.log")).Should().BeTrue("the server keeps its objects in the store log");
         }
 
         var secondPort = FreePort();

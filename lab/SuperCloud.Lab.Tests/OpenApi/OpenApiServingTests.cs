@@ -7,7 +7,7 @@ using SuperCloud.Lab.Tests.Kubectl;
 
 namespace SuperCloud.Lab.Tests.OpenApi;
 
-/// <summary>Serving OpenAPI: cached documents until the served resources change, and v2 only as JSON.</summary>
+/// <summary>Serving OpenAPI: cached documents until the served resources change, v2 as JSON or protobuf.</summary>
 public sealed class OpenApiServingTests
 {
     private static async Task<HttpResponseMessage> GetAsync(TestCluster cluster, string path, string? accept = null)
@@ -23,24 +23,46 @@ public sealed class OpenApiServingTests
     }
 
     [Fact]
-    public async Task Openapi_v2_asked_only_as_protobuf_is_406_not_json_the_client_cannot_decode()
+    public async Task Openapi_v2_asked_as_protobuf_is_gnostics_document_in_kube_openapis_media_type()
     {
         await using var cluster = await TestCluster.StartAsync(withWidgets: false);
         using var protobuf = await GetAsync(cluster, "/openapi/v2", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf");
-        protobuf.StatusCode.Should().Be(HttpStatusCode.NotAcceptable);
-        var status = JsonNode.Parse(await protobuf.Content.ReadAsStringAsync())!;
-        status["reason"]!.GetValue<string>().Should().Be("NotAcceptable");
-        status["code"]!.GetValue<int>().Should().Be(406);
+        protobuf.StatusCode.Should().Be(HttpStatusCode.OK);
+        protobuf.Content.Headers.ContentType!.MediaType.Should().Be("application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
+        var body = await protobuf.Content.ReadAsByteArrayAsync();
+        // Document.swagger (field 1) = "2.0", then the definitions with their group-version-kind extensions.
+        body.Take(5).Should().Equal(0x0A, 0x03, (byte)'2', (byte)'.', (byte)'0');
+        var text = System.Text.Encoding.Latin1.GetString(body);
+        text.Should().Contain("io.k8s.api.core.v1.ConfigMap").And.Contain("x-kubernetes-group-version-kind");
 
         using var json = await GetAsync(cluster, "/openapi/v2", "application/json");
         json.StatusCode.Should().Be(HttpStatusCode.OK);
         JsonNode.Parse(await json.Content.ReadAsStringAsync())!["swagger"]!.GetValue<string>().Should().Be("2.0");
         using var any = await GetAsync(cluster, "/openapi/v2");
         any.StatusCode.Should().Be(HttpStatusCode.OK);
+        using var xml = await GetAsync(cluster, "/openapi/v2", "application/xml");
+        xml.StatusCode.Should().Be(HttpStatusCode.NotAcceptable);
     }
 
     [Fact]
-    public async Task Kubectl_explain_works_although_v2_is_json_only()
+    public async Task Kubectl_apply_of_an_unknown_kind_reports_no_matches_for_kind_after_validating_against_v2()
+    {
+        await using var cluster = await TestCluster.StartAsync(withWidgets: false);
+        var result = await KubectlRunner.RunOnceAsync(cluster, "apiVersion: example.com/v1\nkind: Gizmo\nmetadata:\n  name: g\n", "apply", "-f", "-");
+        result.ExitCode.Should().NotBe(0);
+        result.Stderr.Should().Contain("no matches for kind \"Gizmo\" in version \"example.com/v1\"").And.NotContain("content type");
+    }
+
+    [Fact]
+    public async Task Kubectl_apply_still_validates_known_kinds()
+    {
+        await using var cluster = await TestCluster.StartAsync(withWidgets: false);
+        var result = await KubectlRunner.RunOnceAsync(cluster, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: default\ndata:\n  a: b\n", "apply", "-f", "-");
+        result.ExitCode.Should().Be(0, result.Stderr);
+    }
+
+    [Fact]
+    public async Task Kubectl_explain_works_for_a_custom_resource()
     {
         await using var cluster = await TestCluster.StartAsync();
         var result = await KubectlRunner.RunOnceAsync(cluster, null, "explain", "widgets.spec");

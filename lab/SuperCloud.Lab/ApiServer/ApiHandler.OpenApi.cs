@@ -12,10 +12,19 @@ internal sealed partial class ApiHandler
         var resources = Registry.All;
         if (path == "/openapi/v2")
         {
-            // The v2 document exists only as JSON here; client-go asks for protobuf and, on 406, falls back cleanly.
-            if (!AcceptsJson(context.Request.Headers.Accept.ToString()))
+            // kubectl's validation asks for the protobuf form first; JSON for everyone else.
+            var accept = context.Request.Headers.Accept.ToString();
+            context.Response.Headers.Vary = "Accept";
+            if (Accepts(accept, OpenApiV2Protobuf.RequestedType) || Accepts(accept, OpenApiV2Protobuf.ContentType))
             {
-                throw new StatusException(406, "NotAcceptable", "only the following media types are accepted: application/json");
+                await WriteBytesAsync(context, _openApi.V2Protobuf(resources), cancellationToken, OpenApiV2Protobuf.ContentType);
+                return;
+            }
+
+            if (!AcceptsJson(accept))
+            {
+                throw new StatusException(406, "NotAcceptable",
+                    $"only the following media types are accepted: application/json, {OpenApiV2Protobuf.ContentType}");
             }
 
             await WriteBytesAsync(context, _openApi.V2(resources), cancellationToken);
@@ -46,10 +55,14 @@ internal sealed partial class ApiHandler
         string.IsNullOrWhiteSpace(accept) || accept.Split(',').Select(part => part.Split(';')[0].Trim())
             .Any(type => type is "*/*" or "application/*" or "application/json");
 
-    private static async Task WriteBytesAsync(HttpContext context, byte[] body, CancellationToken cancellationToken)
+    /// <summary>Whether an Accept header names <paramref name="type"/> itself (not only through a wildcard).</summary>
+    private static bool Accepts(string accept, string type) =>
+        accept.Split(',').Any(part => string.Equals(part.Split(';')[0].Trim(), type, StringComparison.OrdinalIgnoreCase));
+
+    private static async Task WriteBytesAsync(HttpContext context, byte[] body, CancellationToken cancellationToken, string contentType = "application/json")
     {
         context.Response.StatusCode = 200;
-        context.Response.ContentType = "application/json";
+        context.Response.ContentType = contentType;
         context.Response.ContentLength = body.Length;
         await context.Response.Body.WriteAsync(body, cancellationToken);
     }

@@ -56,7 +56,7 @@ internal sealed partial class ApiHandler
     {
         try
         {
-            return JsonNode.Parse(text) ?? throw Errors.BadRequest("the patch is null");
+            return Json.ParseRequest(text) ?? throw Errors.BadRequest("the patch is null");
         }
         catch (System.Text.Json.JsonException e)
         {

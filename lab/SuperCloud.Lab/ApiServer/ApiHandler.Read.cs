@@ -104,7 +104,7 @@ internal sealed partial class ApiHandler
         {
             var base64 = token.Replace('-', '+').Replace('_', '/');
             base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-            var json = JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(base64))) as JsonObject;
+            var json = Json.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(base64))) as JsonObject;
             var rv = json?["rv"]?.GetValue<long>();
             var start = Json.Str(json, "start");
             if (rv is null || start is null)

@@ -35,6 +35,11 @@ internal sealed partial class ApiHandler
                 : throw Errors.BadRequest($"timeoutSeconds: Invalid value: \"{t}\": must be a non-negative integer");
         }
 
+        if (from is { } wanted && wanted > Store.PublishedResourceVersion)
+        {
+            await WaitForResourceVersionAsync(wanted, cancellationToken);
+        }
+
         var wantsTable = ContentNegotiation.WantsTable(request.Accept);
         var response = request.Context.Response;
         response.StatusCode = 200;
@@ -85,6 +90,28 @@ internal sealed partial class ApiHandler
         }
     }
 
+    /// <summary>How long a watch from a resourceVersion the server has not reached waits for it (kube's watch cache: 3 s).</summary>
+    private static readonly TimeSpan FutureVersionWait = TimeSpan.FromSeconds(3);
+
+    /// <summary>Waits for a resourceVersion the server has not reached yet; 504 "Too large resource version" as kube's watch cache answers.</summary>
+    private async Task WaitForResourceVersionAsync(long wanted, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(FutureVersionWait);
+        try
+        {
+            await Store.WaitPublishedAsync(wanted, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new StatusException(504, "Timeout", $"Timeout: Too large resource version: {wanted}, current: {Store.PublishedResourceVersion}",
+                [new StatusCause("ResourceVersionTooLarge", "Too large resource version", "")])
+            {
+                RetryAfterSeconds = 1,
+            };
+        }
+    }
+
     private static async Task WriteLineAsync(ApiRequest request, string line, CancellationToken cancellationToken)
     {
         var bytes = Encoding.UTF8.GetBytes(line + "\n");
@@ -100,7 +127,7 @@ internal sealed partial class ApiHandler
             return Encode(request.Resource, e);
         }
 
-        var obj = AsServed(request.Resource, JsonNode.Parse(e.ObjectJson)!.AsObject());
+        var obj = AsServed(request.Resource, Json.Parse(e.ObjectJson)!.AsObject());
         var table = TryTable(request, [obj], Json.MetaStr(obj, "resourceVersion"), null)!;
         return new JsonObject { ["type"] = e.Type, ["object"] = table }.ToJsonString(Json.Options);
     }
@@ -121,7 +148,7 @@ internal sealed partial class ApiHandler
         }
         else if (Json.Str(e.Object, "apiVersion") != resource.ApiVersion)
         {
-            objectJson = AsServed(resource, JsonNode.Parse(e.ObjectJson)!.AsObject()).ToJsonString(Json.Options);
+            objectJson = AsServed(resource, Json.Parse(e.ObjectJson)!.AsObject()).ToJsonString(Json.Options);
         }
         else
         {

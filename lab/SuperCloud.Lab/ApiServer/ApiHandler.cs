@@ -8,6 +8,9 @@ internal sealed partial class ApiHandler(
     ResourceOperations operations, FaultInjector faults, RequestSecurity security, ServiceAccountTokens tokens, TimeProvider time, ILogger logger,
     AggregatedApis? aggregated = null)
 {
+    /// <summary>kube-apiserver's limit on a request body (3 MiB); Kestrel enforces it while the body is read.</summary>
+    public const long MaxRequestBodyBytes = 3 * 1024 * 1024;
+
     private ObjectStore Store => operations.Store;
 
     private ResourceRegistry Registry => operations.Registry;
@@ -18,6 +21,9 @@ internal sealed partial class ApiHandler(
         var path = context.Request.Path.Value ?? "/";
         var apiPath = ApiPath.Parse(path);
         var started = time.GetTimestamp();
+        // A response never shows a resourceVersion that a crash could take back: it waits until every change committed
+        // so far is durable (a no-op without a store log, and when nothing is being written).
+        context.Response.OnStarting(() => Store.WaitPublishedAsync(Store.ResourceVersion, cancellationToken));
         try
         {
             if (faults.Latency > TimeSpan.Zero)
@@ -28,6 +34,12 @@ internal sealed partial class ApiHandler(
             if (faults.Consume(path, Verb(context.Request, apiPath)) is { } injected)
             {
                 throw new StatusException(injected, ReasonFor(injected), $"injected failure ({injected})");
+            }
+
+            if (context.Request.ContentLength > MaxRequestBodyBytes)
+            {
+                // Refused before reading a byte: a client that sent "Expect: 100-continue" never uploads the body.
+                throw new StatusException(413, "RequestEntityTooLarge", $"Request entity too large: limit is {MaxRequestBodyBytes}");
             }
 
             security.Check(context, apiPath);
@@ -54,6 +66,15 @@ internal sealed partial class ApiHandler(
             {
                 await WriteFailureAsync(context, e, cancellationToken);
             }
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            // Kestrel's own limits (the 3 MiB body, a body shorter than its Content-Length): kube's 413/400 with a Status.
+            var error = e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? new StatusException(413, "RequestEntityTooLarge", $"Request entity too large: limit is {MaxRequestBodyBytes}")
+                : new StatusException(e.StatusCode, ReasonFor(e.StatusCode), e.Message);
+            context.Response.Headers.Connection = "close";
+            await WriteFailureAsync(context, error, CancellationToken.None);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -47,6 +47,24 @@ internal static class BuiltInAdmission
         }
     }
 
+    /// <summary>kube's limit on the data of one ConfigMap or Secret (1 MiB, <c>MaxSecretSize</c>).</summary>
+    public const long MaxConfigDataBytes = 1024 * 1024;
+
+    /// <summary>
+    /// The stored size of one data value: UTF-8 bytes of a ConfigMap's data, decoded bytes
+    /// of base64 (a ConfigMap's binaryData, a Secret's data).
+    /// </summary>
+    private static long ValueBytes(string field, string plural, JsonNode? value)
+    {
+        if (value is not JsonValue v || !v.TryGetValue<string>(out var text))
+        {
+            return 0;
+        }
+
+        var base64 = field == "binaryData" || (plural == "secrets" && field == "data");
+        return base64 ? text.Length / 4 * 3 : System.Text.Encoding.UTF8.GetByteCount(text);
+    }
+
     /// <summary>Kind-specific validation beyond metadata.</summary>
     public static List<FieldError> Validate(ApiResource resource, JsonObject obj)
     {
@@ -57,16 +75,23 @@ internal static class BuiltInAdmission
                 errors.AddRange(CertificateSigningRequests.Validate(obj));
                 break;
             case ("", "configmaps") or ("", "secrets"):
+                var total = 0L;
                 foreach (var field in new[] { "data", "binaryData" })
                 {
-                    foreach (var (key, _) in obj[field] as JsonObject ?? [])
+                    foreach (var (key, value) in obj[field] as JsonObject ?? [])
                     {
+                        total += ValueBytes(field, resource.Plural, value);
                         if (key.Length == 0 || key.Length > 253 || key.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
                         {
                             errors.Add(FieldError.Invalid($"{field}[{key}]", key,
                                 "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
                         }
                     }
+                }
+
+                if (total > MaxConfigDataBytes)
+                {
+                    errors.Add(FieldError.TooLong("data", JsonValue.Create(""), MaxConfigDataBytes));
                 }
 
                 break;

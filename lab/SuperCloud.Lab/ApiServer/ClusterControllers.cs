@@ -9,7 +9,7 @@ internal sealed class ClusterControllers : IAsyncDisposable
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(10);
 
-    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly WakeSignal _signal = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly IReadOnlyList<Func<bool>> _reconcilers;
@@ -27,11 +27,11 @@ internal sealed class ClusterControllers : IAsyncDisposable
         _reconcilers = reconcilers;
         _time = time;
         _logger = logger;
-        store.Changed += Signal;
+        store.Changed += _signal.Set;
         _loop = Task.Run(() => RunAsync(_stop.Token));
 
         // A loaded snapshot may hold unfinished deletions: run one pass at start.
-        Signal();
+        _signal.Set();
     }
 
     private static IReadOnlyList<Func<bool>> Reconcilers(ResourceOperations operations, string? rootCaPem)
@@ -42,21 +42,6 @@ internal sealed class ClusterControllers : IAsyncDisposable
         return rootCaPem is null
             ? [crds.Reconcile, namespaces.Reconcile, gc.Reconcile]
             : [crds.Reconcile, namespaces.Reconcile, gc.Reconcile, new RootCaPublisher(operations, rootCaPem).Reconcile];
-    }
-
-    private void Signal()
-    {
-        if (_signal.CurrentCount == 0)
-        {
-            try
-            {
-                _signal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another writer signalled first; one pending pass is enough.
-            }
-        }
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)

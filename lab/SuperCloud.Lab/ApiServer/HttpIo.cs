@@ -16,8 +16,15 @@ internal static class HttpIo
         await context.Response.Body.WriteAsync(bytes, cancellationToken);
     }
 
-    public static Task WriteStatusAsync(HttpContext context, StatusException error, CancellationToken cancellationToken) =>
-        WriteJsonAsync(context, error.Code, StatusBody.Failure(error), cancellationToken);
+    public static Task WriteStatusAsync(HttpContext context, StatusException error, CancellationToken cancellationToken)
+    {
+        if (error.RetryAfterSeconds is { } retry)
+        {
+            context.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return WriteJsonAsync(context, error.Code, StatusBody.Failure(error), cancellationToken);
+    }
 
     private static async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -26,11 +33,14 @@ internal static class HttpIo
         return buffer.ToArray();
     }
 
-    /// <summary>Only JSON (and YAML) bodies are decoded; protobuf and CBOR get 415 so client-go falls back to JSON.</summary>
+    /// <summary>
+    /// Only JSON (the default when no type is given, as kube's) and YAML bodies are decoded here; anything else — CBOR so
+    /// client-go falls back to JSON, text/plain, form data — gets 415 instead of being guessed at.
+    /// </summary>
     public static void RequireJson(HttpRequest request)
     {
-        var type = (request.ContentType ?? "").Split(';')[0].Trim();
-        if (type is "application/cbor" or "application/apply-patch+cbor")
+        var type = (request.ContentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
+        if (type is not ("" or "application/json" or "application/yaml"))
         {
             throw Errors.UnsupportedMediaType($"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
         }
@@ -65,13 +75,13 @@ internal static class HttpIo
         JsonNode? node;
         try
         {
-            node = yaml ? YamlJson.Parse(text) : JsonNode.Parse(text);
+            node = yaml ? YamlJson.Parse(text) : Json.ParseRequest(text);
         }
         catch (JsonException e)
         {
             throw Errors.BadRequest($"couldn't get version/kind; json parse error: {e.Message}");
         }
-        catch (YamlDotNet.Core.YamlException e)
+        catch (Exception e) when (e is YamlDotNet.Core.YamlException or FormatException)
         {
             throw Errors.BadRequest($"error converting YAML to JSON: {e.Message}");
         }
@@ -97,7 +107,7 @@ internal static class HttpIo
 
         try
         {
-            return JsonNode.Parse(text);
+            return Json.ParseRequest(text);
         }
         catch (JsonException e)
         {

@@ -8,10 +8,32 @@ namespace SuperCloud.Lab.ApiServer;
 internal static class Json
 {
     /// <summary>
+    /// How deeply a request body may nest (400 beyond). Far past any real manifest, and low enough that every recursive
+    /// walk over an object (validation, patches, field sets) stays well inside a thread's stack.
+    /// </summary>
+    public const int MaxRequestDepth = 256;
+
+    /// <summary>The depth the server itself reads and writes (request depth plus the envelopes it wraps objects in).</summary>
+    private const int MaxDepth = 2 * MaxRequestDepth;
+
+    /// <summary>
     /// Serializer options used for every body the server writes: quotes inside strings escaped as <c>\"</c>, as
     /// Kubernetes writes them, rather than System.Text.Json's default <c>\u0022</c>.
     /// </summary>
-    public static readonly JsonSerializerOptions Options = new() { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static readonly JsonSerializerOptions Options = new() { WriteIndented = false, MaxDepth = MaxDepth, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
+
+    private static readonly JsonDocumentOptions RequestOptions = new() { MaxDepth = MaxRequestDepth };
+
+    /// <summary>Parses JSON the server wrote or stored.</summary>
+    public static JsonNode? Parse(string json) => JsonNode.Parse(json, documentOptions: DocumentOptions);
+
+    /// <summary>Parses UTF-8 JSON the server wrote or stored.</summary>
+    public static JsonNode? Parse(ReadOnlySpan<byte> utf8) => JsonNode.Parse(utf8, documentOptions: DocumentOptions);
+
+    /// <summary>Parses a client's JSON body: nesting beyond <see cref="MaxRequestDepth"/> is a <see cref="JsonException"/> (400).</summary>
+    public static JsonNode? ParseRequest(string json) => JsonNode.Parse(json, documentOptions: RequestOptions);
 
     public static JsonObject Metadata(JsonObject obj)
     {

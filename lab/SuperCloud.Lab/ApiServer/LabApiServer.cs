@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging.Abstractions;
 using SuperCloud.Lab.ApiServer.Auth;
+using SuperCloud.Lab.ApiServer.Storage;
 
 namespace SuperCloud.Lab.ApiServer;
 
@@ -25,20 +26,20 @@ public sealed class LabApiServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ObjectStore _store;
     private readonly ClusterControllers _controllers;
-    private readonly SnapshotWriter? _snapshots;
+    private readonly StoreLog? _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _bookmarks;
     private readonly ServiceAccountTokens _tokens;
     private int _disposed;
 
     private LabApiServer(
-        WebApplication app, ObjectStore store, ClusterControllers controllers, SnapshotWriter? snapshots, FaultInjector faults, ServiceAccountTokens tokens,
+        WebApplication app, ObjectStore store, ClusterControllers controllers, StoreLog? log, FaultInjector faults, ServiceAccountTokens tokens,
         LabApiServerOptions options)
     {
         _app = app;
         _store = store;
         _controllers = controllers;
-        _snapshots = snapshots;
+        _log = log;
         _tokens = tokens;
         Faults = faults;
         Tls = options.Tls;
@@ -74,10 +75,13 @@ public sealed class LabApiServer : IAsyncDisposable
     /// <summary>The current cluster-wide resourceVersion.</summary>
     public long ResourceVersion => _store.ResourceVersion;
 
+    /// <summary>How many checkpoints the store log wrote since the start (0 without a data directory).</summary>
+    internal int StoreCheckpoints => _log?.Checkpoints ?? 0;
+
     /// <summary>How many watches are open right now.</summary>
     internal int OpenWatches => _store.WatcherCount;
 
-    /// <summary>Starts a server: loads the snapshot from <see cref="LabApiServerOptions.DataDir"/> if any and listens.</summary>
+    /// <summary>Starts a server: loads the store log from <see cref="LabApiServerOptions.DataDir"/> if any and listens.</summary>
     public static async Task<LabApiServer> StartAsync(LabApiServerOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -86,20 +90,12 @@ public sealed class LabApiServer : IAsyncDisposable
         var store = new ObjectStore(options.WatchHistory, options.WatcherQueueCapacity);
         var registry = new ResourceRegistry();
         var operations = new ResourceOperations(store, registry, options.Time);
-        string? snapshotPath = null;
+        StoreLog? log = null;
         if (options.DataDir is not null)
         {
             Directory.CreateDirectory(options.DataDir);
-            snapshotPath = Path.Combine(options.DataDir, SnapshotFile.FileName);
-            if (SnapshotFile.Load(snapshotPath) is { } snapshot)
-            {
-                store.Import(snapshot.ResourceVersion, snapshot.Objects);
-                operations.LoadCustomResources();
-                if (logger.IsEnabled(LogLevel.Information))
-                {
-                    logger.LogInformation("Loaded snapshot {Path} with {Count} objects at resourceVersion {ResourceVersion}", snapshotPath, snapshot.Objects.Count, snapshot.ResourceVersion);
-                }
-            }
+            log = StoreLog.Open(options.DataDir, store, options.StoreCompactionBytes, options.Time, logger);
+            operations.LoadCustomResources();
         }
 
         foreach (var ns in InitialNamespaces)
@@ -148,7 +144,7 @@ public sealed class LabApiServer : IAsyncDisposable
                 }
             }
 
-            kestrel.Limits.MaxRequestBodySize = 3 * 1024 * 1024;
+            kestrel.Limits.MaxRequestBodySize = ApiHandler.MaxRequestBodyBytes;
             kestrel.AddServerHeader = false;
         });
         var app = builder.Build();
@@ -158,9 +154,8 @@ public sealed class LabApiServer : IAsyncDisposable
         app.Run(handler.HandleAsync);
         var rootCa = options.Tls is { } published ? published.ServerCa.ExportCertificatePem() + "\n" : null;
         var controllers = new ClusterControllers(operations, options.Time, logger, rootCa);
-        var snapshots = snapshotPath is null ? null : new SnapshotWriter(store, snapshotPath, options.SnapshotDebounce, options.Time, logger);
         await app.StartAsync(cancellationToken);
-        var server = new LabApiServer(app, store, controllers, snapshots, faults, tokens, options) { Requests = requests };
+        var server = new LabApiServer(app, store, controllers, log, faults, tokens, options) { Requests = requests };
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation("API server listening on {Address}", server.BaseAddress);
@@ -296,7 +291,7 @@ public sealed class LabApiServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops listening, ends watches, stops the controllers and writes the final snapshot.</summary>
+    /// <summary>Stops listening, ends watches, stops the controllers and closes the store log.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -314,9 +309,9 @@ public sealed class LabApiServer : IAsyncDisposable
 
         await _app.DisposeAsync();
         await _controllers.DisposeAsync();
-        if (_snapshots is not null)
+        if (_log is not null)
         {
-            await _snapshots.DisposeAsync();
+            await _log.DisposeAsync();
         }
 
         _stop.Dispose();

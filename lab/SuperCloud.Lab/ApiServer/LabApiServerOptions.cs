@@ -22,7 +22,7 @@ public sealed record LabApiServerOptions
     /// <summary>TCP port of the TLS listener on 127.0.0.1 (and the additional addresses); 0 picks a free port.</summary>
     public int SecurePort { get; init; }
 
-    /// <summary>Directory for the snapshot (and the kubeconfig the CLI writes); null keeps everything in memory.</summary>
+    /// <summary>Directory for the store log (and the kubeconfig the CLI writes); null keeps everything in memory.</summary>
     public string? DataDir { get; init; }
 
     /// <summary>How many events the watch history keeps for resuming watches.</summary>
@@ -34,8 +34,11 @@ public sealed record LabApiServerOptions
     /// <summary>How often BOOKMARK events go to watches that allow them.</summary>
     public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Delay between a change and the snapshot write it triggers.</summary>
-    public TimeSpan SnapshotDebounce { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// The store log starts a new checkpoint when the changes written since the last one exceed this many bytes and
+    /// twice the checkpoint's size.
+    /// </summary>
+    public long StoreCompactionBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>Clock for timestamps; the system clock by default.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;

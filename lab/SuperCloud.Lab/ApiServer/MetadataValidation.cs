@@ -13,6 +13,9 @@ internal static partial class MetadataValidation
     [GeneratedRegex("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")]
     private static partial Regex QualifiedNamePart();
 
+    /// <summary>kube's limit on the keys and values of all annotations together (256 KiB).</summary>
+    public const long TotalAnnotationSizeLimit = 256 * 1024;
+
     public static List<FieldError> ValidateCreate(ApiResource resource, JsonObject obj)
     {
         var errors = new List<FieldError>();
@@ -72,12 +75,22 @@ internal static partial class MetadataValidation
 
         if (meta["annotations"] is JsonObject annotations)
         {
-            foreach (var (key, _) in annotations)
+            var total = 0L;
+            foreach (var (key, value) in annotations)
             {
                 foreach (var problem in QualifiedName(key))
                 {
                     yield return FieldError.Invalid("metadata.annotations", key, problem);
                 }
+
+                total += System.Text.Encoding.UTF8.GetByteCount(key) + (value is JsonValue v && v.TryGetValue<string>(out var text)
+                    ? System.Text.Encoding.UTF8.GetByteCount(text)
+                    : 0);
+            }
+
+            if (total > TotalAnnotationSizeLimit)
+            {
+                yield return FieldError.TooLong("metadata.annotations", JsonValue.Create(""), TotalAnnotationSizeLimit);
             }
         }
 

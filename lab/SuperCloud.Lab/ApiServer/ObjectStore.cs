@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SuperCloud.Lab.ApiServer.Storage;
 
 namespace SuperCloud.Lab.ApiServer;
 
@@ -8,6 +9,9 @@ namespace SuperCloud.Lab.ApiServer;
 /// All objects of the cluster, one cluster-wide resourceVersion counter, a bounded event history for watch
 /// replay, and the open watchers. Every method takes the (reentrant) <see cref="Gate"/>; callers that need
 /// several steps to be atomic hold it around them.
+/// With a <see cref="StoreLog"/> attached, a change is <em>published</em> (put in the watch history, sent to
+/// watchers, and allowed into any response) only once the log has it on disk, as etcd sends a watch event only for a
+/// committed revision: no client ever sees a resourceVersion a crash could take back.
 /// </summary>
 internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
 {
@@ -20,8 +24,15 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
     private readonly Dictionary<(string Group, string Plural, string Key), string> _uidByKey = [];
     private readonly Dictionary<(string Group, string Plural, string Key), JsonObject> _deleting = [];
     private readonly Dictionary<(string Group, string Plural, string Key), JsonObject> _owned = [];
+    private readonly List<WatchEvent> _unpublished = [];
+    private StoreLog? _log;
+    private TaskCompletionSource _nextPublish = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _resourceVersion = 1;
+    private long _published = 1;
     private long _compactedThrough = 1;
+
+    /// <summary>The largest object the store takes, in bytes of JSON: etcd's default request limit (1.5 MiB).</summary>
+    public const int MaxObjectBytes = 3 * 1024 * 1024 / 2;
 
     /// <summary>The write lock. Reentrant, so an operation can hold it across several store calls.</summary>
     public Lock Gate { get; } = new();
@@ -38,6 +49,69 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
                 return _resourceVersion;
             }
         }
+    }
+
+    /// <summary>The newest resourceVersion that is durable and delivered to watchers; responses never show a newer one.</summary>
+    public long PublishedResourceVersion
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _published;
+            }
+        }
+    }
+
+    /// <summary>From now on every change is appended to <paramref name="log"/> and published once it is durable.</summary>
+    public void Attach(StoreLog log)
+    {
+        lock (Gate)
+        {
+            _log = log;
+        }
+    }
+
+    /// <summary>Completes once every change up to <paramref name="resourceVersion"/> is durable and published.</summary>
+    public async Task WaitPublishedAsync(long resourceVersion, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task next;
+            lock (Gate)
+            {
+                if (_published >= resourceVersion)
+                {
+                    return;
+                }
+
+                next = _nextPublish.Task;
+            }
+
+            await next.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Called by the log once changes up to <paramref name="through"/> are on disk: they go to history and watchers.</summary>
+    public void Publish(long through)
+    {
+        TaskCompletionSource done;
+        lock (Gate)
+        {
+            var count = 0;
+            while (count < _unpublished.Count && _unpublished[count].ResourceVersion <= through)
+            {
+                Record(_unpublished[count]);
+                count++;
+            }
+
+            _unpublished.RemoveRange(0, count);
+            _published = Math.Max(_published, through);
+            done = _nextPublish;
+            _nextPublish = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        done.TrySetResult();
     }
 
     public static string Key(string? ns, string name) => ns is null ? name : $"{ns}/{name}";
@@ -100,18 +174,27 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
     }
 
     /// <summary>Stores a new state of an object (or removes it for DELETED), assigning the next resourceVersion.</summary>
+    /// <exception cref="StatusException">413 when the object's JSON exceeds <see cref="MaxObjectBytes"/>; nothing is stored.</exception>
     public JsonObject Commit(ApiResource resource, string type, JsonObject obj)
     {
         lock (Gate)
         {
-            var rv = ++_resourceVersion;
+            var rv = _resourceVersion + 1;
             Json.Metadata(obj)["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(obj, Json.Options);
+            if (bytes.Length > MaxObjectBytes && type != "DELETED")
+            {
+                throw new StatusException(413, "RequestEntityTooLarge",
+                    $"Request entity too large: the object is {bytes.Length} bytes, limit is {MaxObjectBytes}");
+            }
+
+            _resourceVersion = rv;
             var bucket = Bucket(resource);
             var key = Key(Json.Namespace(obj), Json.Name(obj));
             bucket.TryGetValue(key, out var old);
             Unindex(resource.Group, resource.Plural, key);
             var source = obj;
-            obj = Compact(obj);
+            obj = Compact(bytes);
             if (type == "DELETED")
             {
                 bucket.Remove(key);
@@ -122,9 +205,81 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
                 Index(resource.Group, resource.Plural, key, source, obj);
             }
 
-            Record(new WatchEvent(type, resource.Group, resource.Plural, rv, obj, type == "MODIFIED" ? old : null));
+            var e = new WatchEvent(type, resource.Group, resource.Plural, rv, obj, type == "MODIFIED" ? old : null);
+            if (_log is null)
+            {
+                Record(e);
+                _published = rv;
+            }
+            else
+            {
+                _log.Append(new LogRecord(LogRecordKind.Change, type, resource.Group, resource.Plural, rv, bytes, null));
+                _unpublished.Add(e);
+            }
+
             Changed?.Invoke();
             return obj;
+        }
+    }
+
+    /// <summary>
+    /// What a checkpoint of the log holds, taken atomically with <paramref name="whileLocked"/> (the log drops the
+    /// buffered changes it covers): the objects and the retained history (published or not), as references — stored
+    /// objects are never mutated, so the log serializes them outside the lock.
+    /// </summary>
+    public (long ResourceVersion, long CompactedThrough, List<(string Group, string Plural, JsonObject Object)> Objects, List<WatchEvent> History) CheckpointState(Action whileLocked)
+    {
+        lock (Gate)
+        {
+            whileLocked();
+            return (_resourceVersion, _compactedThrough,
+                _objects.SelectMany(kv => kv.Value.Values.Select(o => (kv.Key.Group, kv.Key.Plural, o))).ToList(),
+                [.. _history, .. _unpublished]);
+        }
+    }
+
+    /// <summary>Rebuilds the store from a log (before any watcher exists): objects, history and the resourceVersion counter.</summary>
+    public void Load(IEnumerable<LogRecord> records)
+    {
+        lock (Gate)
+        {
+            foreach (var record in records)
+            {
+                switch (record.Kind)
+                {
+                    case LogRecordKind.Checkpoint:
+                        _resourceVersion = record.ResourceVersion;
+                        _compactedThrough = record.CompactedThrough;
+                        break;
+                    case LogRecordKind.Object:
+                        Put(record.Group, record.Plural, Compact(record.Object));
+                        break;
+                    case LogRecordKind.History:
+                        AppendHistory(new WatchEvent(record.Type, record.Group, record.Plural, record.ResourceVersion, Compact(record.Object),
+                            record.Old is null ? null : Compact(record.Old)));
+                        break;
+                    case LogRecordKind.Change:
+                        var obj = Compact(record.Object);
+                        var bucket = Bucket(record.Group, record.Plural);
+                        var key = Key(Json.Namespace(obj), Json.Name(obj));
+                        bucket.TryGetValue(key, out var old);
+                        if (record.Type == "DELETED")
+                        {
+                            Unindex(record.Group, record.Plural, key);
+                            bucket.Remove(key);
+                        }
+                        else
+                        {
+                            Put(record.Group, record.Plural, obj);
+                        }
+
+                        AppendHistory(new WatchEvent(record.Type, record.Group, record.Plural, record.ResourceVersion, obj, record.Type == "MODIFIED" ? old : null));
+                        _resourceVersion = record.ResourceVersion;
+                        break;
+                }
+            }
+
+            _published = _resourceVersion;
         }
     }
 
@@ -135,14 +290,17 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
         lock (Gate)
         {
             var backlog = new List<WatchEvent>();
+            // Changes not yet published reach the watcher when they are; those already in the backlog must not twice.
+            long deliveredThrough;
             if (fromVersion is null || sendInitialEvents)
             {
                 backlog.AddRange(Bucket(filter.Resource).Values
                     .Where(filter.Matches)
                     .Select(o => new WatchEvent("ADDED", filter.Resource.Group, filter.Resource.Plural, Json.ResourceVersion(o), o, null)));
+                deliveredThrough = _resourceVersion;
                 if (sendInitialEvents)
                 {
-                    backlog.Add(Bookmark(filter.Resource) with { InitialEventsEnd = true });
+                    backlog.Add(Bookmark(filter.Resource, _resourceVersion) with { InitialEventsEnd = true });
                 }
             }
             else
@@ -156,9 +314,10 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
                     .Where(e => e.ResourceVersion > fromVersion)
                     .Select(filter.Translate)
                     .OfType<WatchEvent>());
+                deliveredThrough = Math.Max(_published, fromVersion.Value);
             }
 
-            var watcher = new Watcher(filter, watcherQueueCapacity);
+            var watcher = new Watcher(filter, watcherQueueCapacity) { DeliveredThrough = deliveredThrough };
             _watchers.Add(watcher);
             return (watcher, backlog);
         }
@@ -193,7 +352,7 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
         {
             foreach (var watcher in _watchers.Where(w => w.Filter.AllowBookmarks).ToList())
             {
-                if (!watcher.Offer(Bookmark(watcher.Filter.Resource)))
+                if (!watcher.Offer(Bookmark(watcher.Filter.Resource, _published)))
                 {
                     _watchers.Remove(watcher);
                 }
@@ -221,29 +380,19 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
         lock (Gate)
         {
             _history.Clear();
-            _compactedThrough = _resourceVersion;
-        }
-    }
-
-    /// <summary>A consistent copy of everything for a snapshot.</summary>
-    public (long ResourceVersion, List<(string Group, string Plural, JsonObject Object)> Objects) Export()
-    {
-        lock (Gate)
-        {
-            return (_resourceVersion, _objects.SelectMany(kv => kv.Value.Values.Select(o => (kv.Key.Group, kv.Key.Plural, Json.Clone(o)))).ToList());
+            _compactedThrough = _published;
         }
     }
 
     /// <summary>
-    /// How far a restart moves the resourceVersion counter past the snapshot's. Snapshots are debounced, so a server
-    /// that dies uncleanly may have issued versions (and sent them to watchers) after its last snapshot; reusing them
-    /// would let a client re-watching from a version it saw silently miss the reissued changes. One million writes
-    /// between two snapshots is far beyond what the lab sees, and the counter is a 64-bit number.
+    /// How far loading a snapshot of the earlier format moves the resourceVersion counter past the snapshot's. Those
+    /// snapshots were debounced, so the server that wrote one may have issued versions (and sent them to watchers)
+    /// after it; reusing them would let a client re-watching from a version it saw silently miss the reissued changes.
     /// </summary>
     public const long RestartResourceVersionGap = 1_000_000;
 
     /// <summary>
-    /// Loads a snapshot at start (before any watcher exists); the counter resumes
+    /// Loads a snapshot of the earlier format at start (before any watcher exists); the counter resumes
     /// <see cref="RestartResourceVersionGap"/> past the snapshot's, and everything before is compacted.
     /// </summary>
     public void Import(long resourceVersion, IEnumerable<(string Group, string Plural, JsonObject Object)> objects)
@@ -267,15 +416,16 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
 
             _resourceVersion = Math.Max(_resourceVersion, resourceVersion + RestartResourceVersionGap);
             _compactedThrough = _resourceVersion;
+            _published = _resourceVersion;
         }
     }
 
-    private WatchEvent Bookmark(ApiResource resource) =>
-        new("BOOKMARK", resource.Group, resource.Plural, _resourceVersion, new JsonObject
+    private static WatchEvent Bookmark(ApiResource resource, long resourceVersion) =>
+        new("BOOKMARK", resource.Group, resource.Plural, resourceVersion, new JsonObject
         {
             ["kind"] = resource.Kind,
             ["apiVersion"] = resource.ApiVersion,
-            ["metadata"] = new JsonObject { ["resourceVersion"] = _resourceVersion.ToString(CultureInfo.InvariantCulture) },
+            ["metadata"] = new JsonObject { ["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture) },
         }, null);
 
     /// <summary>
@@ -283,7 +433,17 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
     /// until something reads into it (a fully built node tree costs about 15 times the JSON). Stored objects are
     /// never mutated, and System.Text.Json materializes lazy nodes thread-safely, so concurrent readers can share them.
     /// </summary>
-    private static JsonObject Compact(JsonObject obj) => (JsonObject)JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(obj, Json.Options))!;
+    private static JsonObject Compact(JsonObject obj) => Compact(JsonSerializer.SerializeToUtf8Bytes(obj, Json.Options));
+
+    private static JsonObject Compact(byte[] utf8) => (JsonObject)Json.Parse(utf8)!;
+
+    private void Put(string group, string plural, JsonObject stored)
+    {
+        var key = Key(Json.Namespace(stored), Json.Name(stored));
+        Unindex(group, plural, key);
+        Bucket(group, plural)[key] = stored;
+        Index(group, plural, key, stored, stored);
+    }
 
     /// <summary>Indexes <paramref name="stored"/> by fields read from <paramref name="source"/> (the same object, already parsed), so the compact form stays unparsed.</summary>
     private void Index(string group, string plural, string key, JsonObject source, JsonObject stored)
@@ -318,28 +478,34 @@ internal sealed class ObjectStore(int historyCapacity, int watcherQueueCapacity)
 
     private void Record(WatchEvent e)
     {
-        _history.AddLast(e);
-        while (_history.Count > historyCapacity)
-        {
-            _compactedThrough = _history.First!.Value.ResourceVersion;
-            _history.RemoveFirst();
-        }
-
+        AppendHistory(e);
         for (var i = _watchers.Count - 1; i >= 0; i--)
         {
-            if (_watchers[i].Filter.Translate(e) is { } seen && !_watchers[i].Offer(seen))
+            if (e.ResourceVersion > _watchers[i].DeliveredThrough && _watchers[i].Filter.Translate(e) is { } seen && !_watchers[i].Offer(seen))
             {
                 _watchers.RemoveAt(i);
             }
         }
     }
 
-    private SortedDictionary<string, JsonObject> Bucket(ApiResource resource)
+    private void AppendHistory(WatchEvent e)
     {
-        if (!_objects.TryGetValue((resource.Group, resource.Plural), out var bucket))
+        _history.AddLast(e);
+        while (_history.Count > historyCapacity)
+        {
+            _compactedThrough = _history.First!.Value.ResourceVersion;
+            _history.RemoveFirst();
+        }
+    }
+
+    private SortedDictionary<string, JsonObject> Bucket(ApiResource resource) => Bucket(resource.Group, resource.Plural);
+
+    private SortedDictionary<string, JsonObject> Bucket(string group, string plural)
+    {
+        if (!_objects.TryGetValue((group, plural), out var bucket))
         {
             bucket = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
-            _objects[(resource.Group, resource.Plural)] = bucket;
+            _objects[(group, plural)] = bucket;
         }
 
         return bucket;

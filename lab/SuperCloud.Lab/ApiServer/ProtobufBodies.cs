@@ -229,7 +229,7 @@ internal static class ProtobufBodies
                         var (n, w) = raw.Tag();
                         if (n == 1)
                         {
-                            value = JsonNode.Parse(raw.Bytes());
+                            value = Json.Parse(raw.Bytes());
                         }
                         else
                         {

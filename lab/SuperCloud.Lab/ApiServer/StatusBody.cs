@@ -47,6 +47,11 @@ internal static class StatusBody
                 .ToArray());
         }
 
+        if (error.RetryAfterSeconds is { } retry)
+        {
+            details["retryAfterSeconds"] = retry;
+        }
+
         if (details.Count > 0)
         {
             body["details"] = details;

@@ -35,4 +35,7 @@ public sealed class StatusException : Exception
     /// for Invalid (as kube's <c>NewNotFound(GroupResource)</c> and <c>NewInvalid(GroupKind)</c> set it); omitted when null or empty.
     /// </summary>
     public string? Kind { get; init; }
+
+    /// <summary><c>Status.details.retryAfterSeconds</c> (and the <c>Retry-After</c> header); omitted when null.</summary>
+    public int? RetryAfterSeconds { get; init; }
 }

@@ -13,6 +13,9 @@ internal sealed class Watcher(WatchFilter filter, int capacity)
 
     public WatchFilter Filter { get; } = filter;
 
+    /// <summary>Changes up to this resourceVersion were in the watch's backlog; the store skips them.</summary>
+    public long DeliveredThrough { get; init; }
+
     public ChannelReader<WatchEvent> Events => _queue.Reader;
 
     /// <summary>Queues an event; returns false (and closes the watcher) when the queue is full.</summary>

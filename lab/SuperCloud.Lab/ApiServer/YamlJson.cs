@@ -12,20 +12,26 @@ internal static class YamlJson
     /// <summary>Every document of a multi-document YAML stream (<c>---</c> separated), empty ones skipped.</summary>
     public static IReadOnlyList<JsonNode> ParseAll(string text)
     {
+        YamlBudget.CheckNesting(text);
         var stream = new YamlStream();
         using var reader = new StringReader(text);
         stream.Load(reader);
-        return [.. stream.Documents.Select(d => Convert(d.RootNode)).OfType<JsonNode>()];
+        return [.. stream.Documents.Select(d => Convert(d.RootNode, new YamlBudget(), 1, false)).OfType<JsonNode>()];
     }
 
-    private static JsonNode? Convert(YamlNode node) => node switch
+    private static JsonNode? Convert(YamlNode node, YamlBudget budget, int depth, bool viaAlias)
     {
-        YamlMappingNode map => new JsonObject(map.Children.Select(kv =>
-            KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", Convert(kv.Value)))),
-        YamlSequenceNode seq => new JsonArray(seq.Children.Select(Convert).ToArray()),
-        YamlScalarNode scalar => Scalar(scalar),
-        _ => null,
-    };
+        viaAlias = budget.Enter(node, depth, viaAlias);
+        return node switch
+        {
+            YamlMappingNode map => new JsonObject(map.Children.Select(kv =>
+                KeyValuePair.Create(kv.Key is YamlScalarNode key ? key.Value ?? "" : throw new FormatException("yaml: mapping keys must be scalars"),
+                    Convert(kv.Value, budget, depth + 1, viaAlias)))),
+            YamlSequenceNode seq => new JsonArray(seq.Children.Select(c => Convert(c, budget, depth + 1, viaAlias)).ToArray()),
+            YamlScalarNode scalar => Scalar(scalar),
+            _ => null,
+        };
+    }
 
     private static JsonValue? Scalar(YamlScalarNode scalar)
     {

@@ -20,8 +20,9 @@ public sealed class CallDeadlineTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // A toolstack that never answers: what a wedged xl looks like. The privcmd stand-in makes the driver try it.
-        await File.WriteAllTextAsync(XlScript, $"#!/bin/sh\necho \"$@\" >> {_dir}/calls\nexec sleep 30\n");
+        // A toolstack that never answers: what a wedged xl looks like. The privcmd stand-in makes the driver try it. The
+        // shell stays (no exec) so its command line keeps the script's path, by which the tests find it in /proc.
+        await File.WriteAllTextAsync(XlScript, $"#!/bin/sh\necho \"$@\" >> {_dir}/calls\nsleep 30\n");
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(XlScript, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -64,20 +65,27 @@ public sealed class CallDeadlineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Callers_own_deadline_is_honoured()
+    public async Task Callers_own_deadline_is_honoured_and_the_agent_abandons_the_work_at_it()
     {
-        var act = async () => await Client().GetHostFactsAsync(new GetHostFactsRequest(), deadline: DateTime.UtcNow.AddMilliseconds(200));
+        // The client enforces its deadline by itself, so the error alone proves nothing about the agent: the proof is
+        // the agent's hung toolstack call, started inside the deadline and killed once the deadline passes.
+        var call = Client().GetHostFactsAsync(new GetHostFactsRequest(), deadline: DateTime.UtcNow.AddSeconds(3));
+        await Poll.UntilAsync(() => Task.FromResult(SleepingXlCount()), n => n > 0, TimeSpan.FromSeconds(3), "the agent runs xl for the call");
+
+        var act = async () => await call;
 
         (await act.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.DeadlineExceeded);
+        await Poll.UntilAsync(() => Task.FromResult(SleepingXlCount()), n => n == 0, TimeSpan.FromSeconds(5), "the agent killed the hung xl at the caller's deadline");
     }
 
-    // Counts the fake xl processes of this test still alive (their command line names this test's directory).
+    // Counts the fake `xl info` processes of this test still alive (their command line names this test's directory): the
+    // calls' own, not the agent's background `xl list` polls, which have their own timeout.
     private int SleepingXlCount() =>
         Directory.EnumerateDirectories("/proc").Count(p =>
         {
             try
             {
-                return int.TryParse(Path.GetFileName(p), out _) && File.ReadAllText(Path.Combine(p, "cmdline")).Contains(XlScript, StringComparison.Ordinal)
+                return int.TryParse(Path.GetFileName(p), out _) && File.ReadAllText(Path.Combine(p, "cmdline")).Contains(XlScript + "\0info", StringComparison.Ordinal)
                     && !File.ReadAllText(Path.Combine(p, "stat")).Split(')')[1].TrimStart().StartsWith('Z');
             }
             catch (IOException)

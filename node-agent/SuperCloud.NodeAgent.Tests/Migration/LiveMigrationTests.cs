@@ -221,7 +221,7 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
         V1.MigrationStatus final;
         try
         {
-            await StartAsync(source, target, "cancel-1", new V1.MigrationOptions { BandwidthBytesPerSecond = 4 << 20, MaxDowntimeMs = 300 });
+            await agents.StartMigrationAsync(source, target, "cancel-1", new V1.MigrationOptions { BandwidthBytesPerSecond = 4 << 20, MaxDowntimeMs = 300 });
             await Poll.UntilAsync(() => GetAsync(source, "cancel-1"), s => s.BytesTransferred > 1 << 20, TimeSpan.FromSeconds(30), "1 MiB sent");
 
             await source.Client.CancelMigrationAsync(new V1.MigrationRequest { MigrationId = "cancel-1", VmId = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(30));
@@ -245,7 +245,7 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
 
         // 8 MiB/s against a guest rewriting 16 MiB/s: pre-copy cannot converge within 1 ms of downtime.
         var options = new V1.MigrationOptions { BandwidthBytesPerSecond = 8 << 20, MaxDowntimeMs = 1, AllowPostCopy = true };
-        await StartAsync(source, target, "postcopy-1", options);
+        await agents.StartMigrationAsync(source, target, "postcopy-1", options);
         await Poll.UntilAsync(() => GetAsync(source, "postcopy-1"), s => s.Iterations >= 1 && s.BytesTransferred > 8 << 20, TimeSpan.FromSeconds(30), "first pass under way");
         await source.Client.StartPostCopyAsync(new V1.MigrationRequest { MigrationId = "postcopy-1", VmId = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(30));
 
@@ -290,7 +290,7 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
 
     private async Task<V1.MigrationStatus> MigrateAsync(MigrationAgents.Agent source, MigrationAgents.Agent target, string id, V1.MigrationOptions options)
     {
-        await StartAsync(source, target, id, options);
+        await agents.StartMigrationAsync(source, target, id, options);
         return await Poll.UntilAsync(() => GetAsync(source, id), s => s.Phase is V1.MigrationPhase.Switched or V1.MigrationPhase.Failed or V1.MigrationPhase.Cancelled, MigrationTimeout, $"migration {id} finished");
     }
 
@@ -299,21 +299,6 @@ public sealed class LiveMigrationTests(MigrationAgents agents) : IClassFixture<M
     {
         var aborted = await target.Client.AbortMigrationTargetAsync(new V1.MigrationRequest { MigrationId = id, VmId = MigrationAgents.VmId }, deadline: MigrationAgents.Deadline(30));
         aborted.Phase.Should().Be(V1.MigrationPhase.Aborted, aborted.Message);
-    }
-
-    private async Task StartAsync(MigrationAgents.Agent source, MigrationAgents.Agent target, string id, V1.MigrationOptions options)
-    {
-        var token = MigrationAgents.NewToken();
-        var prepared = await target.Client.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest
-        {
-            MigrationId = id, Token = token, Spec = MigrationSpec(), SourceNode = source.Name, Options = options, Epoch = agents.Epoch + 1,
-        }, deadline: MigrationAgents.Deadline(30));
-        prepared.Phase.Should().Be(V1.MigrationPhase.Prepared);
-        await source.Client.StartMigrationSourceAsync(new V1.StartMigrationSourceRequest
-        {
-            MigrationId = id, VmId = MigrationAgents.VmId, Token = token, TargetNode = target.Name, TargetEndpoint = target.Endpoint, Options = options,
-            SourceEpoch = agents.Epoch, TargetEpoch = agents.Epoch + 1,
-        }, deadline: MigrationAgents.Deadline(30));
     }
 
     private static V1.VmSpec MigrationSpec() => new()

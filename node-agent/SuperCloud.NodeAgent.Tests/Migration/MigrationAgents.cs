@@ -80,6 +80,22 @@ public class MigrationAgents : IAsyncLifetime
     /// <summary>A fresh one-time token.</summary>
     public static Google.Protobuf.ByteString NewToken() => Google.Protobuf.ByteString.CopyFrom(RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>Prepares <paramref name="target"/> for the guest under the next epoch and starts sending the guest from <paramref name="source"/>.</summary>
+    public async Task StartMigrationAsync(Agent source, Agent target, string id, V1.MigrationOptions options)
+    {
+        var token = NewToken();
+        var prepared = await target.Client.PrepareMigrationTargetAsync(new V1.PrepareMigrationTargetRequest
+        {
+            MigrationId = id, Token = token, Spec = Spec(), SourceNode = source.Name, Options = options, Epoch = Epoch + 1,
+        }, deadline: Deadline(30));
+        prepared.Phase.Should().Be(V1.MigrationPhase.Prepared);
+        await source.Client.StartMigrationSourceAsync(new V1.StartMigrationSourceRequest
+        {
+            MigrationId = id, VmId = VmId, Token = token, TargetNode = target.Name, TargetEndpoint = target.Endpoint, Options = options,
+            SourceEpoch = Epoch, TargetEpoch = Epoch + 1,
+        }, deadline: Deadline(30));
+    }
+
     private async Task<Agent> StartAgentAsync(string name)
     {
         var state = TestEnvironment.NewTempDir("scmv");

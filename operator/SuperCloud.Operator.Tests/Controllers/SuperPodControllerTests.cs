@@ -1,4 +1,6 @@
+extern alias nodeagent;
 using k8s.Models;
+using AgentVmState = nodeagent::SuperCloud.NodeAgent.Hypervisor.VmState;
 using Microsoft.Extensions.DependencyInjection;
 using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Crds.V1Alpha1;
@@ -192,6 +194,59 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
         }
     }
 
+    [SkippableFact]
+    public async Task Running_superpod_switched_to_Halted_is_stopped_on_its_agent()
+    {
+        Skip.If(TestGuest.Missing is not null, TestGuest.Missing);
+        await using var agent = await StartAgentOnNodeAsync();
+        var created = await CreatePodAsync("vm", TestGuest.Image, RunStrategy.Always, SteadyGuest, memory: "256Mi");
+        await _h.UntilPodAsync("vm", p => p.Status?.Phase == SuperPodPhase.Running, "the SuperPod runs", seconds: 30);
+        var qemu = (await agent.Driver.GetAsync(created.Metadata.Uid, CancellationToken.None)).ProcessId!.Value;
+
+        await _h.Pods.PatchAsync(
+            new ObjectKey(_h.Namespace, "vm"), """{"spec":{"runStrategy":"Halted"}}""", ResourceClient<SuperPod>.MergePatch, null, CancellationToken.None);
+
+        var pod = await _h.UntilPodAsync("vm", p => p.Status?.Phase == SuperPodPhase.Stopped, "the SuperPod is Stopped", seconds: 30);
+        var ready = Conditions.Find(pod.Status!.Conditions, ConditionTypes.Ready)!;
+        ready.Status.Should().Be("False");
+        ready.Reason.Should().Be(SuperPodController.StoppedReason);
+        ready.Message.Should().Contain("runStrategy Halted");
+        var vm = await agent.Driver.GetAsync(created.Metadata.Uid, CancellationToken.None);
+        vm.State.Should().Be(AgentVmState.Stopped);
+        vm.ProcessId.Should().BeNull();
+        await Eventually.UntilAsync(
+            () => !File.Exists($"/proc/{qemu}/stat") || File.ReadAllText($"/proc/{qemu}/stat").Split(')')[1].TrimStart().StartsWith('Z'),
+            "the VM's QEMU has exited", TimeSpan.FromSeconds(10));
+        (await _h.EventsAsync()).Should().Contain(e => e.Reason == SuperPodController.StoppedReason && e.Message.Contains("(runStrategy Halted)"));
+    }
+
+    [SkippableFact]
+    public async Task RerunOnFailure_superpod_whose_QEMU_dies_is_started_again_in_a_new_QEMU()
+    {
+        Skip.If(TestGuest.Missing is not null, TestGuest.Missing);
+        await using var agent = await StartAgentOnNodeAsync();
+        var created = await CreatePodAsync("vm", TestGuest.Image, RunStrategy.RerunOnFailure, SteadyGuest, memory: "256Mi");
+        await _h.UntilPodAsync("vm", p => p.Status?.Phase == SuperPodPhase.Running, "the SuperPod runs", seconds: 30);
+        var first = (await agent.Driver.GetAsync(created.Metadata.Uid, CancellationToken.None)).ProcessId!.Value;
+
+        using (var process = System.Diagnostics.Process.GetProcessById(first))
+        {
+            process.Kill();
+        }
+
+        await Eventually.UntilAsync(
+            () => agent.Driver.GetAsync(created.Metadata.Uid, CancellationToken.None).Result is { State: AgentVmState.Running, ProcessId: { } pid } && pid != first,
+            "the VM runs again in another QEMU", TimeSpan.FromSeconds(30));
+        var pod = await _h.UntilPodAsync("vm", p => p.Status?.Phase == SuperPodPhase.Running, "the SuperPod runs again", seconds: 30);
+        Conditions.Find(pod.Status!.Conditions, ConditionTypes.Ready)!.Status.Should().Be("True");
+        await Eventually.UntilAsync(
+            () => _h.EventsAsync().Result.Where(e => e.Reason == SuperPodController.StartedReason).Sum(e => e.Count ?? 1) >= 2,
+            "a second Started event was recorded");
+    }
+
+    // A guest that runs until it is stopped: 256 MiB (Debian's kernel resets in 64 MiB soon after boot), the checker on 8 MiB.
+    private const string SteadyGuest = "console=ttyS0 quiet panic=-1 sc.mem_mib=8";
+
     // A real agent for SuperNode n1 (its certificate names that node), the controllers, and the node Ready.
     private async Task<InProcessAgent> StartAgentOnNodeAsync()
     {
@@ -210,14 +265,14 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
             new ObjectKey(null, name), System.Text.Json.JsonSerializer.Serialize(new { spec = new { agentEndpoint = endpoint } }), ResourceClient<SuperNode>.MergePatch, null, CancellationToken.None);
     }
 
-    private Task<SuperPod> CreatePodAsync(string name, string image, RunStrategy runStrategy, string? cmdline = null) =>
+    private Task<SuperPod> CreatePodAsync(string name, string image, RunStrategy runStrategy, string? cmdline = null, string memory = "64Mi") =>
         _h.Pods.CreateAsync(
             new SuperPod
             {
                 Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = _h.Namespace },
                 Spec = new SuperPodSpec
                 {
-                    Resources = new SuperPodResources { Cpu = new ResourceQuantity("500m"), Memory = new ResourceQuantity("64Mi") },
+                    Resources = new SuperPodResources { Cpu = new ResourceQuantity("500m"), Memory = new ResourceQuantity(memory) },
                     Boot = new BootSource { Image = image, Cmdline = cmdline },
                     RunStrategy = runStrategy,
                 },
@@ -240,6 +295,8 @@ public sealed class SuperPodControllerTests : IAsyncLifetime, IDisposable
                 DefaultRegistry = RegistryServer.Missing is null ? TestGuest.Registry : null,
                 PullingRequeue = TimeSpan.FromMilliseconds(200),
                 StartingRequeue = TimeSpan.FromMilliseconds(200),
+                // A crash changes nothing in the API: the controller sees it when it looks again.
+                ResyncPeriod = TimeSpan.FromSeconds(1),
                 InitialBackoff = TimeSpan.FromMilliseconds(200),
                 MaxBackoff = TimeSpan.FromSeconds(1),
             });

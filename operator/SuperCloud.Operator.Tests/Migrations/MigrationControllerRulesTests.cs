@@ -98,16 +98,9 @@ public sealed class MigrationControllerRulesTests : IAsyncLifetime
         halted.Status.Message.Should().Contain("is Stopped: only a running SuperPod migrates live");
         Conditions.IsTrue(halted.Status.Conditions, ConditionTypes.Failed).Should().BeTrue();
         await Eventually.UntilAsync(
-            () => MetricsText().Result.Contains("supercloud_migrations_total{phase=\"Failed\",reason=\"SuperPodNotRunning\"} 2", StringComparison.Ordinal),
+            () => _h.MetricsTextAsync().Result.Contains("supercloud_migrations_total{phase=\"Failed\",reason=\"SuperPodNotRunning\"} 2", StringComparison.Ordinal),
             "the operator counts both failures by reason", TimeSpan.FromSeconds(10));
-        (await MetricsText()).Should().Contain("supercloud_migrations_total{phase=\"Failed\",reason=\"SuperPodNotFound\"} 1");
-    }
-
-    private async Task<string> MetricsText()
-    {
-        using var stream = new MemoryStream();
-        await _h.Cluster.Metrics.Registry.CollectAndExportAsTextAsync(stream);
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        (await _h.MetricsTextAsync()).Should().Contain("supercloud_migrations_total{phase=\"Failed\",reason=\"SuperPodNotFound\"} 1");
     }
 
     [Fact]

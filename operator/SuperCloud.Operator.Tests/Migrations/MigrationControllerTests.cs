@@ -18,7 +18,7 @@ public sealed class MigrationControllerTests : IAsyncLifetime
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
     [SkippableFact]
-    public async Task Migration_moves_a_running_superpod_to_another_cloud_and_records_it()
+    public async Task Migration_moves_a_running_superpod_to_another_cloud_and_records_it_in_status_and_metrics()
     {
         Skip.If(TestGuest.Missing is not null, TestGuest.Missing);
         var source = await _h.AddAgentAsync("aws-1", "aws-use1");
@@ -73,6 +73,31 @@ public sealed class MigrationControllerTests : IAsyncLifetime
                 t => t.IsFaulted ? throw new TimeoutException($"{t.Exception!.InnerException!.Message}; console: {console}") : t, TaskScheduler.Default);
         console.Should().NotContain("CHECKER START", "the guest was not booted again on the target");
         console.Should().NotContain("MEMCHECK CORRUPT");
+
+        // The metrics count this one migration with the figures its record holds.
+        var record = moved.Status.LastMigration;
+        var metrics = await _h.MetricsTextAsync();
+        Sample(metrics, "supercloud_migrations_total{phase=\"Succeeded\",reason=\"Migrated\"}").Should().Be(1);
+        Sample(metrics, "supercloud_migrations_total{phase=\"Failed\",reason=\"NoTarget\"}").Should().Be(1);
+        Sample(metrics, "supercloud_migration_duration_seconds_count").Should().Be(1);
+        var total = Crds.GoDuration.Parse(record.TotalTime!, "totalTime").TotalSeconds;
+        Sample(metrics, "supercloud_migration_duration_seconds_sum").Should().BeApproximately(total, 0.5, $"status.lastMigration.totalTime is {record.TotalTime}")
+            .And.BeLessThanOrEqualTo((record.CompletionTime!.Value - record.StartTime!.Value).TotalSeconds + 1);
+        Sample(metrics, "supercloud_migration_downtime_seconds_count").Should().Be(1);
+        var downtime = Crds.GoDuration.Parse(record.Downtime!, "downtime").TotalSeconds;
+        Sample(metrics, "supercloud_migration_downtime_seconds_sum").Should().BeApproximately(downtime, 0.001, $"status.lastMigration.downtime is {record.Downtime}")
+            .And.BePositive().And.BeLessThan(total);
+        Sample(metrics, "supercloud_migration_transferred_bytes_total").Should().Be(record.BytesTransferred!.Value)
+            .And.BeGreaterThanOrEqualTo(done.Status.Progress.BytesSent!.Value)
+            .And.BeGreaterThan(32 << 20, "the guest's checker fills 32 MiB of its memory (sc.mem_mib=32), which must have been sent");
+    }
+
+    // The value of one sample (name with its labels) in Prometheus text exposition.
+    private static double Sample(string metrics, string series)
+    {
+        var line = metrics.Split('\n').SingleOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        line.Should().NotBeNull($"{series} is exported:\n{metrics}");
+        return double.Parse(line![(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [SkippableFact]

@@ -59,6 +59,14 @@ internal sealed class MigrationHarness : IAsyncDisposable
             new ObjectKey(null, name), System.Text.Json.JsonSerializer.Serialize(new { spec = new { agentEndpoint = endpoint } }), ResourceClient<SuperNode>.MergePatch, null, CancellationToken.None);
     }
 
+    /// <summary>The operator's metrics as /metrics serves them (this harness has a registry of its own).</summary>
+    public async Task<string> MetricsTextAsync()
+    {
+        using var stream = new MemoryStream();
+        await Cluster.Metrics.Registry.CollectAndExportAsTextAsync(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
     public void StartControllers(MigrationControllerOptions? migrations = null)
     {
         var services = new ServiceCollection();

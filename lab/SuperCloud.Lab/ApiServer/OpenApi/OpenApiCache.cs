@@ -19,6 +19,9 @@ internal sealed class OpenApiCache
     /// <summary>The v2 document (<c>/openapi/v2</c>) as UTF-8 JSON.</summary>
     public byte[] V2(IReadOnlyList<ApiResource> resources) => For(resources).V2.Value;
 
+    /// <summary>The v2 document as gnostic protobuf (what kubectl's validation asks for).</summary>
+    public byte[] V2Protobuf(IReadOnlyList<ApiResource> resources) => For(resources).V2Protobuf.Value;
+
     /// <summary>One v3 group-version document as UTF-8 JSON with its hash, or null when the group-version is not served.</summary>
     public (byte[] Body, string Hash)? GroupVersion(IReadOnlyList<ApiResource> resources, string group, string version)
     {
@@ -55,6 +58,7 @@ internal sealed class OpenApiCache
             Resources = resources;
             Index = new Lazy<byte[]>(() => Utf8(BuildIndex()), LazyThreadSafetyMode.ExecutionAndPublication);
             V2 = new Lazy<byte[]>(() => Utf8(OpenApiV2.Build(resources)), LazyThreadSafetyMode.ExecutionAndPublication);
+            V2Protobuf = new Lazy<byte[]>(() => OpenApiV2Protobuf.Encode(OpenApiV2.Build(resources)), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         public IReadOnlyList<ApiResource> Resources { get; }
@@ -62,6 +66,8 @@ internal sealed class OpenApiCache
         public Lazy<byte[]> Index { get; }
 
         public Lazy<byte[]> V2 { get; }
+
+        public Lazy<byte[]> V2Protobuf { get; }
 
         public (byte[] Body, string Hash) Document(string group, string version) =>
             _documents.GetOrAdd((group, version), key => new Lazy<(byte[], string)>(() =>

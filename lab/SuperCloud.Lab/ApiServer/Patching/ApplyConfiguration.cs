@@ -19,7 +19,7 @@ public static partial class ApplyConfiguration
         try
         {
             var trimmed = body.TrimStart();
-            node = trimmed.StartsWith('{') ? JsonNode.Parse(body) : FromYaml(body);
+            node = trimmed.StartsWith('{') ? Json.ParseRequest(body) : FromYaml(body);
         }
         catch (Exception ex) when (ex is JsonException or YamlException or FormatException)
         {
@@ -32,6 +32,7 @@ public static partial class ApplyConfiguration
 
     private static JsonNode? FromYaml(string body)
     {
+        YamlBudget.CheckNesting(body);
         var stream = new YamlStream();
         using (var reader = new StringReader(body))
         {
@@ -48,11 +49,12 @@ public static partial class ApplyConfiguration
             throw new FormatException("the body must hold exactly one YAML document");
         }
 
-        return Convert(stream.Documents[0].RootNode);
+        return Convert(stream.Documents[0].RootNode, new YamlBudget(), 1, false);
     }
 
-    private static JsonNode? Convert(YamlNode node)
+    private static JsonNode? Convert(YamlNode node, YamlBudget budget, int depth, bool viaAlias)
     {
+        viaAlias = budget.Enter(node, depth, viaAlias);
         switch (node)
         {
             case YamlMappingNode map:
@@ -61,14 +63,14 @@ public static partial class ApplyConfiguration
                 foreach (var (key, value) in map.Children)
                 {
                     var name = key is YamlScalarNode s ? s.Value ?? "" : throw new FormatException("mapping keys must be scalars");
-                    obj[name] = Convert(value);
+                    obj[name] = Convert(value, budget, depth + 1, viaAlias);
                 }
 
                 return obj;
             }
 
             case YamlSequenceNode seq:
-                return new JsonArray(seq.Children.Select(Convert).ToArray());
+                return new JsonArray(seq.Children.Select(c => Convert(c, budget, depth + 1, viaAlias)).ToArray());
             case YamlScalarNode scalar:
                 return Scalar(scalar);
             default:

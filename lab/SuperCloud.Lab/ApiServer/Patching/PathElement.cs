@@ -67,7 +67,7 @@ internal sealed class PathElement : IComparable<PathElement>, IEquatable<PathEle
                 return Field(rest);
             case 'k':
             {
-                if (JsonNode.Parse(rest) is not JsonObject o)
+                if (Json.Parse(rest) is not JsonObject o)
                 {
                     throw new FormatException($"invalid FieldsV1 key {encoded}");
                 }
@@ -76,7 +76,7 @@ internal sealed class PathElement : IComparable<PathElement>, IEquatable<PathEle
             }
 
             case 'v':
-                return ByValue(JsonNode.Parse(rest));
+                return ByValue(Json.Parse(rest));
             case 'i':
                 return ByIndex(int.Parse(rest, CultureInfo.InvariantCulture));
             default:

@@ -220,7 +220,7 @@ internal static class SchemaCatalog
 
         if (!isCustomResource && ZeroValues.TryGetValue(kind, out var json))
         {
-            Fill(result, (JsonObject)JsonNode.Parse(json)!);
+            Fill(result, (JsonObject)Json.Parse(json)!);
         }
 
         return result;

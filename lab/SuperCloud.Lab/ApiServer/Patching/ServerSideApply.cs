@@ -388,7 +388,7 @@ public static class ServerSideApply
         JsonObject? lastApplied;
         try
         {
-            lastApplied = JsonNode.Parse(text) as JsonObject;
+            lastApplied = Json.Parse(text) as JsonObject;
         }
         catch (JsonException)
         {
