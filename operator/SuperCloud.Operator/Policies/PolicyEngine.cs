@@ -82,6 +82,7 @@ public static class PolicyEngine
         private readonly Dictionary<string, (long Cpu, long Memory)> _free = world.Nodes.ToDictionary(n => n.Name, n => (n.FreeMilliCpu, n.FreeMemoryBytes), StringComparer.Ordinal);
         private readonly Dictionary<string, int> _outbound = new(world.ActiveMigrations, StringComparer.Ordinal);
         private readonly HashSet<string> _decided = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string From, string To, long Limit), double> _rates = [];
         private int _parallel = world.ActiveMigrations.Values.Sum();
 
         public List<PolicyDecision> Decisions { get; } = [];
@@ -117,7 +118,7 @@ public static class PolicyEngine
                 var options = Rooms(pod, excludeNode: node.Name)
                     .Select(room =>
                     {
-                        var rate = world.Costs.Rate(source, room.Cluster.Name, world.History, pod.Policy.BandwidthBytesPerSecond);
+                        var rate = RateBetween(source, room.Cluster.Name, pod.Policy.BandwidthBytesPerSecond);
                         var wait = slot - world.Now + room.Provision;
                         var pre = wait + world.Costs.Predict(pod.MemoryBytes, pod.DiskBytes, rate, postCopy: false);
                         var post = wait + world.Costs.Predict(pod.MemoryBytes, pod.DiskBytes, rate, postCopy: true);
@@ -212,7 +213,7 @@ public static class PolicyEngine
             }
 
             var period = rule.BillingPeriod ?? here.Cluster.BillingPeriod;
-            var ownRate = world.Costs.Rate(here.Cluster.Name, here.Cluster.Name, world.History, pod.Policy.BandwidthBytesPerSecond);
+            var ownRate = RateBetween(here.Cluster.Name, here.Cluster.Name, pod.Policy.BandwidthBytesPerSecond);
             var (_, boundary) = BillingPeriodAt(pod.BillingAnchor, period, world.Now);
             if (rule.EvaluateAt == PriceEvaluation.BillingBoundary)
             {
@@ -239,7 +240,7 @@ public static class PolicyEngine
                     continue;
                 }
 
-                var rate = world.Costs.Rate(here.Cluster.Name, room.Cluster.Name, world.History, pod.Policy.BandwidthBytesPerSecond);
+                var rate = RateBetween(here.Cluster.Name, room.Cluster.Name, pod.Policy.BandwidthBytesPerSecond);
                 var time = room.Provision + world.Costs.Predict(pod.MemoryBytes, pod.DiskBytes, rate, postCopy: false);
                 var saving = (current - target) * hours;
                 var cost = target * (decimal)time.TotalHours;
@@ -340,6 +341,17 @@ public static class PolicyEngine
             _outbound[pod.Node] = _outbound.GetValueOrDefault(pod.Node) + 1;
             _decided.Add(pod.Key);
             Decisions.Add(new PolicyDecision(pod.Key, pod.Policy.Name, reason, room.Cluster.Name, room.Node?.Name, room.Spot, postCopy, numbers, message));
+        }
+
+        private double RateBetween(string from, string to, long limit)
+        {
+            if (!_rates.TryGetValue((from, to, limit), out var rate))
+            {
+                rate = world.Costs.Rate(from, to, world.History, limit);
+                _rates[(from, to, limit)] = rate;
+            }
+
+            return rate;
         }
 
         private Room CurrentRoom(PolicyPod pod)
