@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace SuperCloud.Bench.SpotReplay;
 
 /// <summary>
-/// <c>supercloud-bench spot-replay --prices FILE [--rtt FILE] [--out DIR] [--vms N] [--seed N] [--min-saving F] [--json]</c>:
+/// <c>supercloud-bench spot-replay --prices FILE [--rtt FILE] [--out DIR] [--vms N] [--seed N] [--min-saving F] [--hazard-scale F] [--json]</c>:
 /// replays the trace under the four strategies, prints a table, writes the two SVG charts, and with <c>--json</c> ends
 /// with one JSON object of the figures.
 /// </summary>
@@ -32,6 +32,7 @@ internal static class SpotReplayCommand
                     case "--vms": options = options with { Vms = PositiveInt(Value(), "--vms") }; break;
                     case "--seed": options = options with { Seed = ulong.Parse(Value(), CultureInfo.InvariantCulture) }; break;
                     case "--min-saving": options = options with { MinSaving = double.Parse(Value(), CultureInfo.InvariantCulture) }; break;
+                    case "--hazard-scale": options = options with { HazardScale = double.Parse(Value(), CultureInfo.InvariantCulture) }; break;
                     default: throw new ArgumentException($"unknown option {args[i]}");
                 }
             }
@@ -46,6 +47,12 @@ internal static class SpotReplayCommand
         {
             error.WriteLine("supercloud-bench spot-replay: --prices FILE is required (SpotLake hourly CSV, e.g. bench/data/aws-spot-2024-01-01_15-hourly.csv.gz)");
             return 2;
+        }
+
+        // dotnet run starts in the project's folder: a relative path is taken from the repository root when it is not found there.
+        if (!Path.IsPathRooted(prices) && !File.Exists(prices) && File.Exists(Path.Combine(RepoPaths.Root, prices)))
+        {
+            prices = Path.Combine(RepoPaths.Root, prices);
         }
 
         SpotTrace trace;
@@ -68,6 +75,8 @@ internal static class SpotReplayCommand
         var kept = run.Restarting(replaceWithCheapest: false);
         var karpenter = run.Restarting(replaceWithCheapest: true);
         var sun = SunReplay.Run(rtt);
+        var oracle = run.OracleCost();
+        var bestOther = new[] { onDemand, kept, karpenter }.Min(s => s.CostUsd);
 
         var c = CultureInfo.InvariantCulture;
         var vmDays = options.Vms * trace.Hours / 24.0;
@@ -77,9 +86,10 @@ internal static class SpotReplayCommand
         foreach (var s in new[] { superCloud, onDemand, kept, karpenter })
         {
             output.WriteLine(string.Create(c,
-                $"{s.Name,-42} {s.CostUsd,10:0.00} {1 - (s.CostUsd / onDemand.CostUsd),13:P1} {s.Interruptions,10} {s.InterruptionsSurvived,9} {s.VmsLost,15} {(s.PriceMigrations + s.InterruptionMigrations) / vmDays,13:0.###} {s.DowntimeSeconds / vmDays,18:0.###}"));
+                $"{s.Name,-42} {s.CostUsd,10:0.0000} {1 - (s.CostUsd / onDemand.CostUsd),13:P1} {s.Interruptions,10} {s.InterruptionsSurvived,9} {s.VmsLost,15} {(s.PriceMigrations + s.InterruptionMigrations) / vmDays,13:0.###} {s.DowntimeSeconds / vmDays,18:0.###}"));
         }
 
+        output.WriteLine(string.Create(c, $"bound: every VM in the cheapest market of each hour, moving free: {oracle:0.0000} USD, {1 - (oracle / onDemand.CostUsd):P1} below on-demand"));
         output.WriteLine(string.Create(c, $"follow the sun: client-weighted RTT {sun.FollowingMeanMs:0.#} ms following ({sun.Moves} moves: {string.Join(" → ", sun.Placement.Distinct())}) vs {sun.StaticMeanMs:0.#} ms in the best static region {sun.StaticRegion}: {sun.Reduction:P1} lower"));
         output.WriteLine(string.Create(c, $"policy engine: {policySeconds:0.0}s for the SuperCloud replay"));
 
@@ -113,7 +123,11 @@ internal static class SpotReplayCommand
                 ["karpenterCostUsd"] = Round(karpenter.CostUsd),
                 ["karpenterRestarts"] = karpenter.VmsLost,
                 ["karpenterDowntimeSecondsPerVmDay"] = Round(karpenter.DowntimeSeconds / vmDays),
-                ["cheapestStrategy"] = superCloud.CostUsd < new[] { onDemand, kept, karpenter }.Min(s => s.CostUsd),
+                ["cheapestStrategy"] = superCloud.CostUsd < bestOther,
+                ["costVsBestOtherUsd"] = Round(superCloud.CostUsd - bestOther),
+                ["oracleCostUsd"] = Round(oracle),
+                ["oracleSavingVsOnDemand"] = Round(1 - (oracle / onDemand.CostUsd)),
+                ["hazardScale"] = options.HazardScale,
                 ["vms"] = options.Vms,
                 ["hours"] = trace.Hours,
                 ["missingPrices"] = trace.MissingPrices,

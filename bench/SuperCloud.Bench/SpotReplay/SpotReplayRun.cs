@@ -28,6 +28,9 @@ internal sealed class SpotReplayRun(SpotTrace trace, ReplayCalibration calibrati
     /// <summary>The cheapest on-demand market that fits a VM.</summary>
     public SpotMarket OnDemandMarket => _markets.MinBy(m => m.OnDemand) ?? throw new InvalidOperationException("no market in the trace fits the VM");
 
+    /// <summary>The bound no strategy beats: every VM in the cheapest published market of every hour, moves free and instant.</summary>
+    public double OracleCost() => Enumerable.Range(0, trace.Hours).Sum(h => Cheapest(h).Spot[h] is var p && double.IsNaN(p) ? Cheapest(h).Billed(h) : p) * options.Vms;
+
     public StrategyResult OnDemand()
     {
         var result = new StrategyResult("on-demand, cheapest region", trace.Hours);
@@ -176,7 +179,7 @@ internal sealed class SpotReplayRun(SpotTrace trace, ReplayCalibration calibrati
             return hour + (1.0 / 60);
         }
 
-        return _random.Uniform(InterruptStream, vm, hour) < Hazard(market.Band[hour])
+        return _random.Uniform(InterruptStream, vm, hour) < Hazard(market.Band[hour]) * options.HazardScale
             ? hour + (_random.Uniform(NoticeStream, vm, hour) * 50 / 60)
             : null;
     }

@@ -56,7 +56,7 @@ internal static class SunReplay
             var now = day.AddHours(hour).AddMinutes(1);
             var pod = new PolicyPod("clients/app", 1000, 1L << 30, 0, $"{here.Name}-1", day, rules, Clients: Clients);
             var plan = PolicyEngine.Plan(new PolicyWorld(now, [pod], clusters, nodes, history, costs, 5, 2, new Dictionary<string, int>()));
-            if (plan.Decisions.FirstOrDefault() is { } move)
+            if (plan.Decisions is [var move, ..])
             {
                 history.Add(new PastMigration(pod.Key, MigrationReason.FollowTheSun, rules.Name, now, here.Name, move.TargetCluster));
                 here = clusters.First(c => c.Name == move.TargetCluster);
