@@ -40,7 +40,7 @@ public sealed class PolicyRulesParserTests
     [InlineData("zero-budget", "spec.dailyBudget: 0")]
     [InlineData("unreachable-budget", "spec.dailyBudget: 48 migrations a day cannot happen with spec.cooldown 1h")]
     [InlineData("bad-period", "spec.triggers.spotPrice.billingPeriod")]
-    [InlineData("bad-bandwidth", "spec.limits.bandwidth")]
+    [InlineData("bad-downtime", "spec.limits.maxDowntime")]
     [InlineData("twice", "spec.triggers.followTheSun.schedule: hour 8 appears more than once")]
     public void Unworkable_policies_are_refused_naming_the_field(string which, string field)
     {
@@ -50,7 +50,7 @@ public sealed class PolicyRulesParserTests
             "zero-budget" => Policy(new MigrationTriggers { SpotPrice = new SpotPriceTrigger() }, budget: 0),
             "unreachable-budget" => Policy(new MigrationTriggers { SpotPrice = new SpotPriceTrigger() }, cooldown: "1h", budget: 48),
             "bad-period" => Policy(new MigrationTriggers { SpotPrice = new SpotPriceTrigger { BillingPeriod = "0s" } }),
-            "bad-bandwidth" => Policy(new MigrationTriggers { SpotInterruption = new SpotInterruptionTrigger() }, limits: new MigrationLimits { Bandwidth = new ResourceQuantity("fast") }),
+            "bad-downtime" => Policy(new MigrationTriggers { SpotInterruption = new SpotInterruptionTrigger() }, limits: new MigrationLimits { MaxDowntime = "0s" }),
             _ => Policy(new MigrationTriggers
             {
                 FollowTheSun = new FollowTheSunTrigger { Schedule = [new SunScheduleEntry { FromHourUtc = 8, Region = "a" }, new SunScheduleEntry { FromHourUtc = 8, Region = "b" }] },
