@@ -82,7 +82,7 @@ public sealed class MigrationPolicyTests(LabFixture fixture, ITestOutputHelper o
             await ApplyPolicyAsync("e2e-interrupt", "interrupt", "    spotInterruption:\n      enabled: true\n", "cooldown: 1h");
             var deadline = DateTime.UtcNow.AddMinutes(2);
             await Lab.MustAsync("patch", "supernode", Host, "--subresource", "status", "--type", "merge", "-p",
-                $$"""{"status":{"interruptionNotice":{"time":"{{deadline:yyyy-MM-ddTHH:mm:ssZ}}","reason":"terminate"}}}""");
+                $$$"""{"status":{"interruptionNotice":{"time":"{{{deadline:yyyy-MM-ddTHH:mm:ssZ}}}","reason":"terminate"}}}""");
 
             foreach (var (pod, mark) in pods.Zip(marks))
             {
@@ -228,7 +228,7 @@ public sealed class MigrationPolicyTests(LabFixture fixture, ITestOutputHelper o
 
     private Task SetPricesAsync(string cluster, string spot, string onDemand) =>
         Lab.MustAsync("patch", "supercluster", cluster, "--subresource", "status", "--type", "merge", "-p",
-            $$"""{"status":{"prices":{"spot":{"perVcpuHour":"{{spot}}","perGiBHour":"0"},"onDemand":{"perVcpuHour":"{{onDemand}}","perGiBHour":"0"},"observedTime":"{{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}}","source":"e2e"}}}""");
+            $$$"""{"status":{"prices":{"spot":{"perVcpuHour":"{{{spot}}}","perGiBHour":"0"},"onDemand":{"perVcpuHour":"{{{onDemand}}}","perGiBHour":"0"},"observedTime":"{{{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}}}","source":"e2e"}}}""");
 
     private Task ClearPricesAsync(string cluster) =>
         Lab.KubectlAsync("patch", "supercluster", cluster, "--subresource", "status", "--type", "merge", "-p", """{"status":{"prices":null}}""");
@@ -237,7 +237,7 @@ public sealed class MigrationPolicyTests(LabFixture fixture, ITestOutputHelper o
     {
         foreach (var cluster in new[] { "aws-us-east-1", "aws-eu-west-1", "onprem" })
         {
-            await Lab.MustAsync("patch", "supercluster", cluster, "--type", "merge", "-p", $$"""{"spec":{"pricing":{"billingPeriod":"{{period}}"}}}""");
+            await Lab.MustAsync("patch", "supercluster", cluster, "--type", "merge", "-p", $$$"""{"spec":{"pricing":{"billingPeriod":"{{{period}}}"}}}""");
         }
     }
 
