@@ -82,7 +82,7 @@ public sealed class MigrationPolicyTests(LabFixture fixture, ITestOutputHelper o
             await ApplyPolicyAsync("e2e-interrupt", "interrupt", "    spotInterruption:\n      enabled: true\n", "cooldown: 1h");
             var deadline = DateTime.UtcNow.AddMinutes(2);
             await Lab.MustAsync("patch", "supernode", Host, "--subresource", "status", "--type", "merge", "-p",
-                $$$"""{"status":{"interruptionNotice":{"time":"{{{deadline:yyyy-MM-ddTHH:mm:ssZ}}}","reason":"terminate"}}}""");
+                Json(new JsonObject { ["status"] = new JsonObject { ["interruptionNotice"] = new JsonObject { ["time"] = Stamp(deadline), ["reason"] = "terminate" } } }));
 
             foreach (var (pod, mark) in pods.Zip(marks))
             {
@@ -226,18 +226,30 @@ public sealed class MigrationPolicyTests(LabFixture fixture, ITestOutputHelper o
         await Lab.KubectlAsync("delete", "superpodmigrations", "-n", "default", "-l", $"supercloud.dev/migration-policy={name}", "--ignore-not-found", "--wait=false");
     }
 
-    private Task SetPricesAsync(string cluster, string spot, string onDemand) =>
+    private Task<CommandResult> SetPricesAsync(string cluster, string spot, string onDemand) =>
         Lab.MustAsync("patch", "supercluster", cluster, "--subresource", "status", "--type", "merge", "-p",
-            $$$"""{"status":{"prices":{"spot":{"perVcpuHour":"{{{spot}}}","perGiBHour":"0"},"onDemand":{"perVcpuHour":"{{{onDemand}}}","perGiBHour":"0"},"observedTime":"{{{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}}}","source":"e2e"}}}""");
+            Json(new JsonObject
+            {
+                ["status"] = new JsonObject
+                {
+                    ["prices"] = new JsonObject
+                    {
+                        ["spot"] = new JsonObject { ["perVcpuHour"] = spot, ["perGiBHour"] = "0" },
+                        ["onDemand"] = new JsonObject { ["perVcpuHour"] = onDemand, ["perGiBHour"] = "0" },
+                        ["observedTime"] = Stamp(DateTime.UtcNow),
+                        ["source"] = "e2e",
+                    },
+                },
+            }));
 
-    private Task ClearPricesAsync(string cluster) =>
+    private Task<CommandResult> ClearPricesAsync(string cluster) =>
         Lab.KubectlAsync("patch", "supercluster", cluster, "--subresource", "status", "--type", "merge", "-p", """{"status":{"prices":null}}""");
 
     private async Task SetBillingPeriodAsync(string period)
     {
         foreach (var cluster in new[] { "aws-us-east-1", "aws-eu-west-1", "onprem" })
         {
-            await Lab.MustAsync("patch", "supercluster", cluster, "--type", "merge", "-p", $$$"""{"spec":{"pricing":{"billingPeriod":"{{{period}}}"}}}""");
+            await Lab.MustAsync("patch", "supercluster", cluster, "--type", "merge", "-p", Json(new JsonObject { ["spec"] = new JsonObject { ["pricing"] = new JsonObject { ["billingPeriod"] = period } } }));
         }
     }
 
@@ -267,6 +279,10 @@ public sealed class MigrationPolicyTests(LabFixture fixture, ITestOutputHelper o
 
     private static string? Condition(JsonNode? policy) =>
         policy?["status"]?["conditions"]?.AsArray().FirstOrDefault(c => c!["type"]!.GetValue<string>() == "Ready")?["message"]?.GetValue<string>();
+
+    private static string Json(JsonObject patch) => patch.ToJsonString();
+
+    private static string Stamp(DateTime time) => time.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     // Seconds into the current billing period.
     private static double Phase(DateTime anchor, DateTime now) => (now - anchor).TotalSeconds % BillingPeriod.TotalSeconds;
