@@ -4,6 +4,7 @@ using SuperCloud.Crds.V1Alpha1;
 using SuperCloud.Operator.Agents;
 using SuperCloud.Operator.Migrations;
 using SuperCloud.Operator.Networking;
+using SuperCloud.Operator.Policies;
 using SuperCloud.Operator.Runtime;
 using SuperCloud.Operator.Scheduling;
 
@@ -154,6 +155,24 @@ public static class ControllersServiceCollectionExtensions
                     string.IsNullOrEmpty(pod.Status?.Node) ? [] : [new ObjectKey(null, pod.Status.Node)]);
                 controller.Watches(sp.GetRequiredService<Informer<SuperPodMigration>>(), m =>
                     m.Metadata.Labels?.TryGetValue(SuperCloudApi.DrainedNodeLabel, out var node) == true ? [new ObjectKey(null, node)] : []);
+            });
+
+        // Policies move SuperPods on their own: every input of a decision (pods, nodes, prices, migrations) re-evaluates the policies it concerns.
+        services.TryAddSingleton(new PolicyControllerOptions());
+        services.AddController<MigrationPolicy, MigrationPolicyReconciler>(
+            "migrationpolicy",
+            configure: (controller, sp) =>
+            {
+                var policies = sp.GetRequiredService<Informer<MigrationPolicy>>();
+                var reconciler = sp.GetRequiredService<MigrationPolicyReconciler>();
+                IEnumerable<ObjectKey> All() => policies.Cache.List().Select(ObjectKey.From);
+                controller.Watches(sp.GetRequiredService<Informer<SuperPod>>(), pod =>
+                    reconciler.PolicyOf(pod, policies.Cache.List()) is { } policy ? [ObjectKey.From(policy)] : []);
+                controller.Watches(sp.GetRequiredService<Informer<SuperNode>>(), _ => All());
+                controller.Watches(sp.GetRequiredService<Informer<SuperCluster>>(), _ => All());
+                controller.Watches(sp.GetRequiredService<Informer<V1Namespace>>(), _ => All());
+                controller.Watches(sp.GetRequiredService<Informer<SuperPodMigration>>(), m =>
+                    m.Metadata.Labels?.TryGetValue(SuperCloudApi.MigrationPolicyLabel, out var policy) == true ? [new ObjectKey(null, policy)] : []);
             });
     }
 }
