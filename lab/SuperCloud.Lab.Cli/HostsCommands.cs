@@ -4,7 +4,7 @@ using SuperCloud.Lab.Hosts;
 
 namespace SuperCloud.Lab.Cli;
 
-/// <summary>The lab-host subcommands: <c>up</c>, <c>down</c>, <c>agent</c>, <c>operator</c>, <c>link</c>.</summary>
+/// <summary>The lab-host subcommands: <c>up</c>, <c>down</c>, <c>agent</c>, <c>operator</c>, <c>link</c>, <c>spot</c>.</summary>
 internal static class HostsCommands
 {
     public const string Usage = """
@@ -28,9 +28,9 @@ internal static class HostsCommands
                               | --isolate HOST | --rejoin HOST
               caps the traffic entering a cloud (tc rate: 100mbit, 1gbit), cuts/restores the link between two clouds, or
               cuts/heals the path between the management link (API server, operator) and a host, leaving host-to-host paths up
-        """;
+        """ + SpotCommand.Usage;
 
-    public static readonly string[] Names = ["up", "down", "agent", "operator", "link"];
+    public static readonly string[] Names = ["up", "down", "agent", "operator", "link", "spot"];
 
     private static readonly string[] LinkModes = ["--cloud", "--cut", "--restore", "--isolate", "--rejoin"];
 
@@ -52,6 +52,7 @@ internal static class HostsCommands
                 "up" => await UpAsync(args, loggerFactory, cancellationToken),
                 "down" => await DownAsync(args, logger, cancellationToken),
                 "agent" or "operator" => await ProcessAsync(command, args, logger, cancellationToken),
+                "spot" => await SpotCommand.RunAsync(args, logger, cancellationToken),
                 _ => await LinkAsync(args, logger, cancellationToken),
             };
         }

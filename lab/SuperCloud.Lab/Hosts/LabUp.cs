@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Lab.ApiServer;
 using SuperCloud.Lab.ApiServer.Auth;
+using SuperCloud.Lab.Spot;
 
 namespace SuperCloud.Lab.Hosts;
 
@@ -89,13 +90,15 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             initial);
 
         LabApiServer? server = null;
+        SpotLabServer? spot = null;
         try
         {
             await new LabNetwork(topology, commands, store, _logger).CreateAsync(stop);
             server = await StartApiServerAsync(store, subnet, stop);
+            spot = await LabSpotMarket.StartAsync(topology, options.DataDir, store, commands, processes, loggerFactory, time, stop);
             using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
             var api = new LabApiClient(http, time);
-            await CreateObjectsAsync(api, topology, stop);
+            await CreateObjectsAsync(api, topology, spot.Ec2Endpoints, stop);
             var nodes = await CreateNodesAsync(api, topology, stop);
             Uri operatorAddress;
             if (options.Chart is { } chart)
@@ -106,7 +109,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             {
                 await CreateIdentitiesAsync(api, server, topology, nodes, stop);
                 await WriteClusterCaAsync(store, stop);
-                await StartAgentsAsync(store, topology, processes, stop);
+                await StartAgentsAsync(store, topology, processes, new SpotMarketStore(options.DataDir, time).Read()!, stop);
                 operatorAddress = await StartOperatorAsync(store, processes, stop);
             }
 
@@ -137,6 +140,11 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             // Not the stop token: it has fired, and the teardown must run to its end.
             var state = store.Read() ?? initial;
             await teardown.StopProcessesAsync(state, CancellationToken.None);
+            if (spot is not null)
+            {
+                await spot.DisposeAsync();
+            }
+
             if (server is not null)
             {
                 await server.DisposeAsync();
@@ -323,13 +331,13 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
 
     private static JsonObject Env(string name, string value) => new() { ["name"] = name, ["value"] = value };
 
-    private async Task CreateObjectsAsync(LabApiClient api, LabTopology topology, CancellationToken cancellationToken)
+    private async Task CreateObjectsAsync(LabApiClient api, LabTopology topology, IReadOnlyDictionary<string, Uri> ec2Endpoints, CancellationToken cancellationToken)
     {
         await api.ApplyCrdsAsync(options.Executables.Crds, TimeSpan.FromSeconds(30), cancellationToken);
         await api.CreateAsync("/api/v1/namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = SystemNamespace } }, cancellationToken);
         foreach (var cloud in topology.Clouds)
         {
-            await api.CreateAsync("/apis/supercloud.dev/v1alpha1/superclusters", SuperClusterManifest.Build(cloud, topology.Clouds), cancellationToken);
+            await api.CreateAsync("/apis/supercloud.dev/v1alpha1/superclusters", SuperClusterManifest.Build(cloud, topology.Clouds, ec2Endpoints.GetValueOrDefault(cloud.Name)), cancellationToken);
         }
     }
 
@@ -342,7 +350,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
         CertificateAuthority.WritePem(ca.Certificate, _paths.Certs, "ca");
     }
 
-    private async Task StartAgentsAsync(LabStateStore store, LabTopology topology, LabProcesses processes, CancellationToken cancellationToken)
+    private async Task StartAgentsAsync(LabStateStore store, LabTopology topology, LabProcesses processes, SpotMarketState market, CancellationToken cancellationToken)
     {
         await store.UpdateAsync(s => s.ExternalPaths.Add(topology.AliasDirectory), cancellationToken);
         Directory.CreateDirectory(topology.AliasDirectory);
@@ -380,6 +388,11 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 $"--Kubernetes:LeaseDuration={Config(lease)}",
                 $"--Kubernetes:RenewInterval={Config(renew)}",
                 $"--Kubernetes:RequestTimeout={Config(requestTimeout)}",
+
+                // An EC2 instance: its provider id, and its metadata polled for spot interruption notices.
+                .. LabSpotMarket.HasEc2(host.Cloud)
+                    ? [$"--Kubernetes:ProviderId={LabSpotMarket.ProviderId(market, host)}", "--InstanceMetadata:Enabled=true", "--InstanceMetadata:PollInterval=00:00:02"]
+                    : Array.Empty<string>(),
             ];
             var process = processes.StartDetached(LabProcessNames.Agent(host.Name), options.Executables.NodeAgent, args, [], host.Namespace, _paths.AgentLog(host.Name));
             await store.UpdateAsync(s => s.Processes[process.Name] = process, cancellationToken);
@@ -397,6 +410,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             "--signer-ca", Path.Combine(_paths.Certs, "ca.crt"),
             "--signer-key", Path.Combine(_paths.Certs, "ca.key"),
             $"--Operator:LostNodeGracePeriod={Config(options.NodeGracePeriod)}",
+            "--Operator:PriceFeed:Interval=00:00:03",
         ];
         await store.UpdateAsync(
             s =>
@@ -405,7 +419,13 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 s.OperatorListenAddress = listen.GetLeftPart(UriPartial.Authority);
             },
             cancellationToken);
-        var process = processes.StartDetached(LabProcessNames.Operator, options.Executables.Operator, args, [], null, _paths.OperatorLog);
+        // The SDK's standard credential chain reads these, as it would on a workstation; the lab's EC2 accepts this key.
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["AWS_ACCESS_KEY_ID"] = LabSpotMarket.AccessKeyId,
+            ["AWS_SECRET_ACCESS_KEY"] = LabSpotMarket.SecretAccessKey,
+        };
+        var process = processes.StartDetached(LabProcessNames.Operator, options.Executables.Operator, args, [], null, _paths.OperatorLog, environment);
         await store.UpdateAsync(s => s.Processes[process.Name] = process, cancellationToken);
         return listen;
     }

@@ -8,8 +8,8 @@ namespace SuperCloud.Lab.Hosts;
 /// </summary>
 public static class SuperClusterManifest
 {
-    /// <summary>The SuperCluster for <paramref name="cloud"/>, with latencies to every cloud in <paramref name="all"/>.</summary>
-    public static JsonObject Build(LabCloud cloud, IReadOnlyList<LabCloud> all)
+    /// <summary>The SuperCluster for <paramref name="cloud"/>, with latencies to every cloud in <paramref name="all"/>, and the lab's EC2 endpoint for an aws cloud.</summary>
+    public static JsonObject Build(LabCloud cloud, IReadOnlyList<LabCloud> all, Uri? ec2Endpoint = null)
     {
         ArgumentNullException.ThrowIfNull(cloud);
         ArgumentNullException.ThrowIfNull(all);
@@ -31,12 +31,18 @@ public static class SuperClusterManifest
             latency.Add(new JsonObject { ["location"] = region, ["latencyMs"] = LatencyMs(cloud.Spec.Region, region) });
         }
 
+        var spec = new JsonObject { ["provider"] = cloud.Spec.Provider, ["region"] = cloud.Spec.Region, ["pricing"] = pricing, ["latency"] = latency };
+        if (ec2Endpoint is not null)
+        {
+            spec["aws"] = new JsonObject { ["endpoint"] = ec2Endpoint.ToString().TrimEnd('/'), ["instanceTypes"] = new JsonArray(Spot.LabSpotMarket.HostInstanceType) };
+        }
+
         return new JsonObject
         {
             ["apiVersion"] = "supercloud.dev/v1alpha1",
             ["kind"] = "SuperCluster",
             ["metadata"] = new JsonObject { ["name"] = cloud.Name, ["labels"] = new JsonObject { ["supercloud.dev/lab"] = "true" } },
-            ["spec"] = new JsonObject { ["provider"] = cloud.Spec.Provider, ["region"] = cloud.Spec.Region, ["pricing"] = pricing, ["latency"] = latency },
+            ["spec"] = spec,
         };
     }
 
