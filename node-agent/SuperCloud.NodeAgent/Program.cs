@@ -6,6 +6,7 @@ using SuperCloud.NodeAgent.Hypervisor;
 using SuperCloud.NodeAgent.Hypervisor.Qemu;
 using SuperCloud.NodeAgent.Hypervisor.Xen;
 using SuperCloud.NodeAgent.Migration;
+using SuperCloud.NodeAgent.Interruption;
 using SuperCloud.NodeAgent.Registration;
 using SuperCloud.NodeAgent.Security;
 
@@ -96,6 +97,15 @@ try
 catch (Exception e) when (e is IOException or k8s.Exceptions.KubeConfigException)
 {
     await Console.Error.WriteLineAsync("invalid configuration: " + e.Message);
+    return 2;
+}
+
+var metadataOptions = configuration.GetSection(InstanceMetadataOptions.SectionName).Get<InstanceMetadataOptions>() ?? new InstanceMetadataOptions();
+if (metadataOptions.Enabled && (metadataOptions.Validate() is { Count: > 0 } metadataErrors
+    ? metadataErrors
+    : kubernetes is null ? ["InstanceMetadata:Enabled needs the Kubernetes API to record notices (Kubernetes:Kubeconfig, or running in a pod)"] : []) is { Count: > 0 } interruptionErrors)
+{
+    await Console.Error.WriteLineAsync("invalid configuration: " + string.Join("; ", interruptionErrors));
     return 2;
 }
 
@@ -193,6 +203,11 @@ var app = AgentServer.Build(options, credentials, driver, TimeProvider.System,
     kubernetes is null ? null : builder =>
     {
         builder.Services.AddNodeRegistration(registrationOptions, kubernetes);
+        if (metadataOptions.Enabled)
+        {
+            builder.Services.AddInterruptionPoller(metadataOptions);
+        }
+
         if (options.RequestCertificates)
         {
             builder.Services.AddSingleton<CertificateRequester>();

@@ -47,6 +47,9 @@ public sealed class OperatorOptions
     /// <summary>How long a SuperNode stays NotReady before its SuperPods are treated as lost (a lab shortens it to seconds).</summary>
     public TimeSpan LostNodeGracePeriod { get; set; } = new Controllers.NodeHealthOptions().LostNodeGracePeriod;
 
+    /// <summary>How often the clouds' prices are read, and how the provider SDKs retry (section Operator:PriceFeed).</summary>
+    public Providers.HostPoolProviderOptions PriceFeed { get; set; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -81,6 +84,7 @@ public sealed class OperatorOptions
         }
 
         LeaderElection.ToOptions().Validate();
+        PriceFeed.Validate();
         AgentClient.Validate();
         Signer.Validate();
     }

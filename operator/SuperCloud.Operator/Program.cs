@@ -23,7 +23,8 @@ try
             {
                 MaxParallelMigrations = options.MaxParallelMigrations,
                 MaxOutboundPerNode = options.MaxOutboundMigrationsPerNode,
-            });
+            },
+            priceFeed: PriceFeed(options));
     });
 }
 catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
@@ -39,6 +40,14 @@ await using (app)
 }
 
 return Environment.ExitCode;
+
+// Credential Secrets without a namespace are read from the operator's own, where its leader-election Lease lives.
+static SuperCloud.Operator.Providers.HostPoolProviderOptions PriceFeed(OperatorOptions options)
+{
+    var feed = options.PriceFeed;
+    feed.Namespace = Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } own ? own : options.LeaderElection.Namespace;
+    return feed;
+}
 
 static NodeCertificateSignerOptions? Signer(OperatorOptions options) =>
     options.Signer.Configured

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using SuperCloud.Crds.V1Alpha1;
 using SuperCloud.Operator.Agents;
 using SuperCloud.Operator.Migrations;
+using SuperCloud.Operator.Providers;
 using SuperCloud.Operator.Runtime;
 using SuperCloud.Operator.Scheduling;
 
@@ -17,7 +18,8 @@ public static class ControllersServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddSuperCloudControllers(
         this IServiceCollection services, NodeHealthOptions? nodeHealth = null, SchedulerOptions? scheduler = null,
-        SchedulingControllerOptions? scheduling = null, SuperPodControllerOptions? superPods = null, MigrationControllerOptions? migrations = null)
+        SchedulingControllerOptions? scheduling = null, SuperPodControllerOptions? superPods = null, MigrationControllerOptions? migrations = null,
+        HostPoolProviderOptions? priceFeed = null)
     {
         nodeHealth ??= new NodeHealthOptions();
         nodeHealth.Validate();
@@ -56,6 +58,11 @@ public static class ControllersServiceCollectionExtensions
             configure: (controller, sp) => controller.Watches(
                 sp.GetRequiredService<Informer<SuperNode>>(),
                 node => string.IsNullOrEmpty(node.Spec?.Cluster) ? [] : [new ObjectKey(null, node.Spec.Cluster)]));
+        priceFeed ??= new HostPoolProviderOptions();
+        priceFeed.Validate();
+        services.TryAddSingleton(priceFeed);
+        services.TryAddSingleton<HostPoolProviders>();
+        services.AddController<SuperCluster, SuperClusterPriceFeedReconciler>("supercluster-prices");
         superPods?.Validate();
         if (superPods is { AgentClient: { } agentClient })
         {
