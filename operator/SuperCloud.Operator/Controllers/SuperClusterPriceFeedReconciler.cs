@@ -77,7 +77,11 @@ public sealed partial class SuperClusterPriceFeedReconciler(
                     return true;
                 },
                 cancellationToken);
-            LogPrices(logger, key.Name, type, chosen.Zone, chosen.UsdPerHour, rates.PerVcpuHour, rates.PerGiBHour);
+            // Every poll refreshes observedTime; only a change of price is worth a log line.
+            if (cluster.Status?.Prices?.Spot is not { } before || before.PerVcpuHour != rates.PerVcpuHour || before.PerGiBHour != rates.PerGiBHour)
+            {
+                LogPrices(logger, key.Name, type, chosen.Zone, chosen.UsdPerHour, rates.PerVcpuHour, rates.PerGiBHour);
+            }
         }
         catch (HostPoolProviderException e)
         {
