@@ -22,6 +22,7 @@ public sealed partial class SpotLabServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _enforcer;
+    private int _disposed;
 
     private SpotLabServer(
         WebApplication app, SpotLabServerOptions options, SpotMarketStore store, TimeProvider time, ILogger logger,
@@ -156,6 +157,11 @@ public sealed partial class SpotLabServer : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         try
         {
