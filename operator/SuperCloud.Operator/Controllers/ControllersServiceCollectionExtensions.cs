@@ -5,6 +5,7 @@ using SuperCloud.Operator.Agents;
 using SuperCloud.Operator.Migrations;
 using SuperCloud.Operator.Networking;
 using SuperCloud.Operator.Policies;
+using SuperCloud.Operator.Providers;
 using SuperCloud.Operator.Runtime;
 using SuperCloud.Operator.Scheduling;
 
@@ -19,7 +20,8 @@ public static class ControllersServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddSuperCloudControllers(
         this IServiceCollection services, NodeHealthOptions? nodeHealth = null, SchedulerOptions? scheduler = null,
-        SchedulingControllerOptions? scheduling = null, SuperPodControllerOptions? superPods = null, MigrationControllerOptions? migrations = null)
+        SchedulingControllerOptions? scheduling = null, SuperPodControllerOptions? superPods = null, MigrationControllerOptions? migrations = null,
+        HostPoolProviderOptions? priceFeed = null)
     {
         nodeHealth ??= new NodeHealthOptions();
         nodeHealth.Validate();
@@ -65,6 +67,11 @@ public static class ControllersServiceCollectionExtensions
                 var clusters = sp.GetRequiredService<Informer<SuperCluster>>();
                 controller.Watches(clusters, changed => clusters.Cache.Keys().Where(k => k.Name != changed.Metadata.Name));
             });
+        priceFeed ??= new HostPoolProviderOptions();
+        priceFeed.Validate();
+        services.TryAddSingleton(priceFeed);
+        services.TryAddSingleton<HostPoolProviders>();
+        services.AddController<SuperCluster, SuperClusterPriceFeedReconciler>("supercluster-prices");
         superPods?.Validate();
         if (superPods is { AgentClient: { } agentClient })
         {
