@@ -8,13 +8,21 @@ namespace SuperCloud.E2E.Tests;
 /// MigrationPolicies moving SuperPods on their own in the lab: at the billing boundary after a spot price change and
 /// not before, off a host under an interruption notice before its deadline, within a cooldown and a daily budget, and
 /// towards clients that moved to another continent. Each policy selects only this class's SuperPods by label.
-/// The spot prices (SuperCluster status.prices) and interruption notices (SuperNode status.interruptionNotice) are
-/// written through the lab's API server here, standing in for the operator's price feed and the agents' metadata poller.
+/// Spot prices are set in the lab's simulated EC2 (<c>supercloud-lab spot --price</c>, per m5.large instance-hour) and
+/// reach SuperCluster status.prices through the operator's price feed. Interruption notices (SuperNode
+/// status.interruptionNotice) are written through the lab's API server, standing in for the agent's metadata poller:
+/// <c>supercloud-lab spot --interrupt</c> would tear the shared lab's spot host down at its deadline, and SpotMarketTests
+/// covers that path on a lab of its own.
 /// </summary>
 [Collection(SharedLab.Name)]
 public sealed class MigrationPolicyTests(LabFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan BillingPeriod = TimeSpan.FromSeconds(40);
+
+    // USD per m5.large-hour: the lab's own spot price (30 % of on-demand), one far dearer and one far cheaper than it.
+    private const string LabSpotPrice = "0.0288";
+    private const string DearSpotPrice = "0.2";
+    private const string CheapSpotPrice = "0.02";
 
     private LabRun Lab => fixture.Lab;
 
@@ -34,8 +42,8 @@ public sealed class MigrationPolicyTests(LabFixture fixture, ITestOutputHelper o
             await Lab.UntilAsync(() => Task.FromResult(Phase(anchor, DateTime.UtcNow) is > 1 and < 8), "a billing period has just begun", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
             var changed = DateTime.UtcNow;
             var boundary = anchor + (BillingPeriod * Math.Ceiling((changed - anchor) / BillingPeriod));
-            await SetPricesAsync("aws-us-east-1", spot: "0.05", onDemand: "0.08");
-            await SetPricesAsync("aws-eu-west-1", spot: "0.005", onDemand: "0.08");
+            await SetSpotPriceAsync("aws-us-east-1", DearSpotPrice);
+            await SetSpotPriceAsync("aws-eu-west-1", CheapSpotPrice);
 
             var migration = await UntilPolicyMigrationAsync("e2e-price", TimeSpan.FromSeconds(90));
             var created = Created(migration);
@@ -58,8 +66,8 @@ public sealed class MigrationPolicyTests(LabFixture fixture, ITestOutputHelper o
         {
             await DeletePolicyAsync("e2e-price");
             await pod.DeleteAsync();
-            await ClearPricesAsync("aws-us-east-1");
-            await ClearPricesAsync("aws-eu-west-1");
+            await SetSpotPriceAsync("aws-us-east-1", LabSpotPrice);
+            await SetSpotPriceAsync("aws-eu-west-1", LabSpotPrice);
             await SetBillingPeriodAsync("1h");
         }
     }
@@ -128,23 +136,23 @@ public sealed class MigrationPolicyTests(LabFixture fixture, ITestOutputHelper o
         try
         {
             await StartLabelledAsync(pod, "budget", "    clusters: [aws-us-east-1]\n");
-            await SetPricesAsync("aws-us-east-1", spot: "0.05", onDemand: "0.08");
-            await SetPricesAsync("aws-eu-west-1", spot: "0.005", onDemand: "0.08");
+            await SetSpotPriceAsync("aws-us-east-1", DearSpotPrice);
+            await SetSpotPriceAsync("aws-eu-west-1", CheapSpotPrice);
             await ApplyPolicyAsync("e2e-budget", "budget", "    spotPrice:\n      minSavingPercent: 20\n      evaluateAt: PriceChange\n", "cooldown: 45s\n  dailyBudget: 2");
 
             var first = await UntilPolicyMigrationAsync("e2e-budget", TimeSpan.FromSeconds(60));
             (await pod.UntilFinishedAsync(Name(first), TimeSpan.FromSeconds(180))).Should().Match<JsonNode>(m => Roamer.Phase(m) == "Succeeded");
 
             // Back the other way at once: the cooldown holds the second move until it ends.
-            await SetPricesAsync("aws-eu-west-1", spot: "0.05", onDemand: "0.08");
-            await SetPricesAsync("aws-us-east-1", spot: "0.005", onDemand: "0.08");
+            await SetSpotPriceAsync("aws-eu-west-1", DearSpotPrice);
+            await SetSpotPriceAsync("aws-us-east-1", CheapSpotPrice);
             var second = await UntilPolicyMigrationAsync("e2e-budget", TimeSpan.FromSeconds(120), count: 2);
             (Created(second) - Created(first)).Should().BeGreaterThanOrEqualTo(cooldown - TimeSpan.FromSeconds(1), "the cooldown separates two moves");
             (await pod.UntilFinishedAsync(Name(second), TimeSpan.FromSeconds(180))).Should().Match<JsonNode>(m => Roamer.Phase(m) == "Succeeded");
 
             // A third flip after the cooldown: the budget of two is spent, the policy says so and nothing moves.
-            await SetPricesAsync("aws-us-east-1", spot: "0.05", onDemand: "0.08");
-            await SetPricesAsync("aws-eu-west-1", spot: "0.005", onDemand: "0.08");
+            await SetSpotPriceAsync("aws-us-east-1", DearSpotPrice);
+            await SetSpotPriceAsync("aws-eu-west-1", CheapSpotPrice);
             await Lab.UntilAsync(async () => Condition(await Lab.GetAsync("migrationpolicy", "e2e-budget"))?.Contains("daily budget of 2", StringComparison.Ordinal) == true,
                 "the policy reports its spent budget", cooldown + TimeSpan.FromSeconds(60));
             (await PolicyMigrationsAsync("e2e-budget")).Should().HaveCount(2);
@@ -161,8 +169,8 @@ public sealed class MigrationPolicyTests(LabFixture fixture, ITestOutputHelper o
         {
             await DeletePolicyAsync("e2e-budget");
             await pod.DeleteAsync();
-            await ClearPricesAsync("aws-us-east-1");
-            await ClearPricesAsync("aws-eu-west-1");
+            await SetSpotPriceAsync("aws-us-east-1", LabSpotPrice);
+            await SetSpotPriceAsync("aws-eu-west-1", LabSpotPrice);
         }
     }
 
@@ -230,24 +238,8 @@ public sealed class MigrationPolicyTests(LabFixture fixture, ITestOutputHelper o
         await Lab.KubectlAsync("delete", "superpodmigrations", "-n", "default", "-l", $"supercloud.dev/migration-policy={name}", "--ignore-not-found", "--wait=false");
     }
 
-    private Task<CommandResult> SetPricesAsync(string cluster, string spot, string onDemand) =>
-        Lab.MustAsync("patch", "supercluster", cluster, "--subresource", "status", "--type", "merge", "-p",
-            Json(new JsonObject
-            {
-                ["status"] = new JsonObject
-                {
-                    ["prices"] = new JsonObject
-                    {
-                        ["spot"] = new JsonObject { ["perVcpuHour"] = spot, ["perGiBHour"] = "0" },
-                        ["onDemand"] = new JsonObject { ["perVcpuHour"] = onDemand, ["perGiBHour"] = "0" },
-                        ["observedTime"] = Stamp(DateTime.UtcNow),
-                        ["source"] = "e2e",
-                    },
-                },
-            }));
-
-    private Task<CommandResult> ClearPricesAsync(string cluster) =>
-        Lab.KubectlAsync("patch", "supercluster", cluster, "--subresource", "status", "--type", "merge", "-p", """{"status":{"prices":null}}""");
+    // The operator's price feed reads it within its interval (3 s in the lab) and writes the SuperCluster's status.prices.
+    private Task<CommandResult> SetSpotPriceAsync(string cloud, string usdPerInstanceHour) => Lab.LabAsync("spot", "--cloud", cloud, "--price", usdPerInstanceHour);
 
     private async Task SetBillingPeriodAsync(string period)
     {
