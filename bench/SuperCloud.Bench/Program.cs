@@ -1,8 +1,15 @@
 using SuperCloud.Bench;
+using SuperCloud.Bench.SpotReplay;
 
 // `make bench`: every figure beside a baseline measured in the same run, except two rows (scheduler and bind) that set
 // the pods/s beside kube-scheduler's scheduler_perf threshold, a quoted constant labelled "QUOTED, not measured".
 // Arguments pick sections (`supercloud-bench shim`); none runs them all.
+// `spot-replay --prices FILE` replays a spot price trace instead (its own options).
+if (args is ["spot-replay", .. var replayArgs])
+{
+    return SpotReplayCommand.Run(replayArgs, Console.Out, Console.Error);
+}
+
 string[] knownSections = ["api", "scheduler", "bind", "operator", "shim", "vm", "migration", "network", "images"];
 var unknownSection = args.FirstOrDefault(a => !knownSections.Contains(a, StringComparer.OrdinalIgnoreCase));
 if (unknownSection is not null)

@@ -142,10 +142,8 @@ internal static class SampleObjects
             {
                 SpotPrice = new SpotPriceTrigger { MinSavingPercent = 30, BillingPeriod = "1h", EvaluateAt = PriceEvaluation.PriceChange },
                 SpotInterruption = new SpotInterruptionTrigger { Enabled = true, PreferOnDemand = true },
-                FollowTheSun = new FollowTheSunTrigger
-                {
-                    Schedule = [new SunScheduleEntry { FromHourUtc = 0, Region = "ap-northeast-1" }, new SunScheduleEntry { FromHourUtc = 8, Region = "eu-west-1" }],
-                },
+
+                // followTheSun is refused beside spotPrice: the two pull towards different places.
                 StubAccess = new StubAccessTrigger { Enabled = false },
             },
             Limits = Limits(),

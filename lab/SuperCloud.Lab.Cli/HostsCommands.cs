@@ -4,7 +4,7 @@ using SuperCloud.Lab.Hosts;
 
 namespace SuperCloud.Lab.Cli;
 
-/// <summary>The lab-host subcommands: <c>up</c>, <c>down</c>, <c>agent</c>, <c>operator</c>, <c>link</c>.</summary>
+/// <summary>The lab-host subcommands: <c>up</c>, <c>down</c>, <c>agent</c>, <c>operator</c>, <c>link</c>, <c>spot</c>.</summary>
 internal static class HostsCommands
 {
     public const string Usage = """
@@ -36,9 +36,9 @@ internal static class HostsCommands
           supercloud-lab client --data-dir DIR --cloud CLOUD -- COMMAND [ARGS...]
               runs COMMAND in the cloud's client namespace (like a laptop on the cloud's VPN: it reaches every SuperPod
               IP through the cloud's first host) with this terminal, and exits with its exit code
-        """;
+        """ + SpotCommand.Usage;
 
-    public static readonly string[] Names = ["up", "down", "agent", "operator", "link", "ovs", "client"];
+    public static readonly string[] Names = ["up", "down", "agent", "operator", "link", "ovs", "client", "spot"];
 
     private static readonly string[] LinkModes = ["--cloud", "--cut", "--restore", "--isolate", "--rejoin"];
 
@@ -61,6 +61,7 @@ internal static class HostsCommands
                 "down" => await DownAsync(args, logger, cancellationToken),
                 "agent" or "operator" or "ovs" => await ProcessAsync(command, args, logger, cancellationToken),
                 "client" => await ClientAsync(args, logger, cancellationToken),
+                "spot" => await SpotCommand.RunAsync(args, logger, cancellationToken),
                 _ => await LinkAsync(args, logger, cancellationToken),
             };
         }

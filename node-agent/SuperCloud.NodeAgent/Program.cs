@@ -7,6 +7,7 @@ using SuperCloud.NodeAgent.Hypervisor;
 using SuperCloud.NodeAgent.Hypervisor.Qemu;
 using SuperCloud.NodeAgent.Hypervisor.Xen;
 using SuperCloud.NodeAgent.Migration;
+using SuperCloud.NodeAgent.Interruption;
 using SuperCloud.NodeAgent.Network;
 using SuperCloud.NodeAgent.Registration;
 using SuperCloud.NodeAgent.Security;
@@ -123,6 +124,15 @@ if (networkOptions.Enabled && networkOptions.Underlay is { } underlay && registr
     return 2;
 }
 
+var metadataOptions = configuration.GetSection(InstanceMetadataOptions.SectionName).Get<InstanceMetadataOptions>() ?? new InstanceMetadataOptions();
+if (metadataOptions.Enabled && (metadataOptions.Validate() is { Count: > 0 } metadataErrors
+    ? metadataErrors
+    : kubernetes is null ? ["InstanceMetadata:Enabled needs the Kubernetes API to record notices (Kubernetes:Kubeconfig, or running in a pod)"] : []) is { Count: > 0 } interruptionErrors)
+{
+    await Console.Error.WriteLineAsync("invalid configuration: " + string.Join("; ", interruptionErrors));
+    return 2;
+}
+
 if (kubernetes is not null && registrationOptions.Validate(options) is { Count: > 0 } registrationErrors)
 {
     await Console.Error.WriteLineAsync("invalid configuration: " + string.Join("; ", registrationErrors));
@@ -231,6 +241,11 @@ var app = AgentServer.Build(options, credentials, driver, images, TimeProvider.S
         if (kubernetes is not null)
         {
             builder.Services.AddNodeRegistration(registrationOptions, kubernetes);
+            if (metadataOptions.Enabled)
+            {
+                builder.Services.AddInterruptionPoller(metadataOptions);
+            }
+
             if (options.RequestCertificates)
             {
                 builder.Services.AddSingleton<CertificateRequester>();

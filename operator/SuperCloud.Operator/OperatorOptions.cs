@@ -62,6 +62,9 @@ public sealed class OperatorOptions
     /// <summary>The read-only dashboard; served only when its listen address is set.</summary>
     public Dashboard.DashboardOptions Dashboard { get; set; } = new();
 
+    /// <summary>How often the clouds' prices are read, and how the provider SDKs retry (section Operator:PriceFeed).</summary>
+    public Providers.HostPoolProviderOptions PriceFeed { get; set; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -100,6 +103,7 @@ public sealed class OperatorOptions
         Cost.Validate();
         CloudEvents.Validate();
         Dashboard.Validate();
+        PriceFeed.Validate();
         AgentClient.Validate();
         Signer.Validate();
         Images.Validate();

@@ -26,7 +26,8 @@ try
             {
                 MaxParallelMigrations = options.MaxParallelMigrations,
                 MaxOutboundPerNode = options.MaxOutboundMigrationsPerNode,
-            });
+            },
+            priceFeed: PriceFeed(options));
         services.AddCostAccounting(options.Cost);
         services.AddCloudEvents(options.CloudEvents);
         services.AddDashboard(options.Dashboard);
@@ -45,6 +46,14 @@ await using (app)
 }
 
 return Environment.ExitCode;
+
+// Credential Secrets without a namespace are read from the operator's own, where its leader-election Lease lives.
+static SuperCloud.Operator.Providers.HostPoolProviderOptions PriceFeed(OperatorOptions options)
+{
+    var feed = options.PriceFeed;
+    feed.Namespace = Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } own ? own : options.LeaderElection.Namespace;
+    return feed;
+}
 
 static NodeCertificateSignerOptions? Signer(OperatorOptions options) =>
     options.Signer.Configured

@@ -43,6 +43,12 @@ public static class ConditionTypes
     /// </summary>
     public const string OwnerConfirmed = "OwnerConfirmed";
 
+    /// <summary>
+    /// SuperCluster: whether <c>status.prices</c> holds what the provider publishes now. False when the last read failed
+    /// (the last prices are kept; the message says why and since when).
+    /// </summary>
+    public const string PricesCurrent = "PricesCurrent";
+
     /// <summary>SuperNode: the cloud announced that the spot instance will be reclaimed.</summary>
     public const string InterruptionPending = "InterruptionPending";
 }

@@ -14,4 +14,10 @@ public sealed class FollowTheSunTrigger
 
     /// <summary>Move towards the SuperPod's clientLocations, using the SuperClusters' latency tables.</summary>
     public bool? UseClientLocations { get; set; }
+
+    /// <summary>With useClientLocations: the least drop of client-weighted round-trip time, in percent of the current one, worth a migration.</summary>
+    [Minimum(1)]
+    [Maximum(100)]
+    [Default(20)]
+    public int? MinGainPercent { get; set; }
 }

@@ -3,6 +3,7 @@ using SuperCloud.Crds.Schema;
 namespace SuperCloud.Crds.V1Alpha1;
 
 /// <summary>Which SuperPods a policy governs, what triggers their migration, and the limits that apply.</summary>
+[CelRule("!has(self.dailyBudget) || self.dailyBudget > 0 || !(has(self.triggers.spotPrice) || has(self.triggers.followTheSun) || has(self.triggers.stubAccess))", "a dailyBudget of 0 leaves no migration for the spotPrice, followTheSun or stubAccess triggers", FieldPath = ".dailyBudget", Reason = "FieldValueInvalid")]
 public sealed class MigrationPolicySpec
 {
     /// <summary>The SuperPods the policy applies to; a SuperPod's spec.migrationPolicy can only choose among the policies whose selectors match it.</summary>

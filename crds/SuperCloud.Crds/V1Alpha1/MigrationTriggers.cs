@@ -4,6 +4,7 @@ namespace SuperCloud.Crds.V1Alpha1;
 
 /// <summary>The events that make a policy migrate a SuperPod.</summary>
 [CelRule("has(self.spotPrice) || has(self.spotInterruption) || has(self.followTheSun) || has(self.stubAccess)", "set at least one trigger: spotPrice, spotInterruption, followTheSun or stubAccess", Reason = "FieldValueRequired")]
+[CelRule("!(has(self.spotPrice) && has(self.followTheSun))", "spotPrice and followTheSun pull a SuperPod towards different places: set one of them per policy", FieldPath = ".followTheSun", Reason = "FieldValueForbidden")]
 public sealed class MigrationTriggers
 {
     /// <summary>Move to cheaper capacity when the saving is large enough.</summary>

@@ -23,4 +23,10 @@ public static class SuperCloudApi
 
     /// <summary>Label on a SuperPodMigration created by a drain: the SuperNode being drained.</summary>
     public const string DrainedNodeLabel = Group + "/drained-node";
+
+    /// <summary>Label on a SuperPodMigration a MigrationPolicy created: the policy's name.</summary>
+    public const string MigrationPolicyLabel = Group + "/migration-policy";
+
+    /// <summary>Taint key (effect NoSchedule) the operator puts on a SuperNode under a spot interruption notice; its value is the notice's action.</summary>
+    public const string InterruptionTaint = Group + "/interruption";
 }

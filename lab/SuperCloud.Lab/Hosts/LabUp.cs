@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using SuperCloud.Agent.Contracts.Security;
 using SuperCloud.Lab.ApiServer;
 using SuperCloud.Lab.ApiServer.Auth;
+using SuperCloud.Lab.Spot;
 
 namespace SuperCloud.Lab.Hosts;
 
@@ -95,13 +96,15 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             initial);
 
         LabApiServer? server = null;
+        SpotLabServer? spot = null;
         try
         {
             await new LabNetwork(topology, commands, store, _logger).CreateAsync(stop);
             server = await StartApiServerAsync(store, subnet, stop);
+            spot = await LabSpotMarket.StartAsync(topology, options.DataDir, store, commands, processes, loggerFactory, time, stop);
             using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
             var api = new LabApiClient(http, time);
-            await CreateObjectsAsync(api, topology, stop);
+            await CreateObjectsAsync(api, topology, spot.Ec2Endpoints, stop);
             var nodes = await CreateNodesAsync(api, topology, stop);
             var guest = options.GuestDirectory ?? await Registry.GuestImages.BuildAsync(stop);
             await new LabRegistries(topology, commands, store, processes, _paths, time, _logger).StartAsync(guest, stop);
@@ -115,7 +118,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 await CreateIdentitiesAsync(api, server, topology, nodes, stop);
                 await WriteClusterCaAsync(store, stop);
                 await StartSwitchesAsync(store, topology, commands, processes, stop);
-                await StartAgentsAsync(store, topology, processes, stop);
+                await StartAgentsAsync(store, topology, processes, new SpotMarketStore(options.DataDir, time).Read()!, stop);
                 var subresourcePort = FreeLoopbackPort();
                 operatorAddress = await StartOperatorAsync(store, topology, processes, subresourcePort, stop);
                 await RegisterSubresourceApiAsync(api, subresourcePort, stop);
@@ -148,6 +151,11 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             // Not the stop token: it has fired, and the teardown must run to its end.
             var state = store.Read() ?? initial;
             await teardown.StopProcessesAsync(state, CancellationToken.None);
+            if (spot is not null)
+            {
+                await spot.DisposeAsync();
+            }
+
             if (server is not null)
             {
                 await server.DisposeAsync();
@@ -347,13 +355,13 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
 
     private static JsonObject Env(string name, string value) => new() { ["name"] = name, ["value"] = value };
 
-    private async Task CreateObjectsAsync(LabApiClient api, LabTopology topology, CancellationToken cancellationToken)
+    private async Task CreateObjectsAsync(LabApiClient api, LabTopology topology, IReadOnlyDictionary<string, Uri> ec2Endpoints, CancellationToken cancellationToken)
     {
         await api.ApplyCrdsAsync(options.Executables.Crds, TimeSpan.FromSeconds(30), cancellationToken);
         await api.CreateAsync("/api/v1/namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = SystemNamespace } }, cancellationToken);
         foreach (var cloud in topology.Clouds)
         {
-            await api.CreateAsync("/apis/supercloud.dev/v1alpha1/superclusters", SuperClusterManifest.Build(cloud, topology.Clouds), cancellationToken);
+            await api.CreateAsync("/apis/supercloud.dev/v1alpha1/superclusters", SuperClusterManifest.Build(cloud, topology.Clouds, ec2Endpoints.GetValueOrDefault(cloud.Name)), cancellationToken);
         }
     }
 
@@ -390,7 +398,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
         Directory.CreateDirectory(topology.AliasDirectory);
     }
 
-    private async Task StartAgentsAsync(LabStateStore store, LabTopology topology, LabProcesses processes, CancellationToken cancellationToken)
+    private async Task StartAgentsAsync(LabStateStore store, LabTopology topology, LabProcesses processes, SpotMarketState market, CancellationToken cancellationToken)
     {
         await RecordHostDirectoriesAsync(store, topology, cancellationToken);
 
@@ -438,6 +446,11 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 $"--Images:Directory={_paths.Images(host.Name)}",
                 $"--Images:Mirrors:0={LabRegistries.Address(topology, host.Cloud)}",
                 .. registries.Select((r, i) => string.Create(CultureInfo.InvariantCulture, $"--Images:Registry:PlainHttp:{i}={r}")),
+
+                // An EC2 instance: its provider id, and its metadata polled for spot interruption notices.
+                .. LabSpotMarket.HasEc2(host.Cloud)
+                    ? [$"--Kubernetes:ProviderId={LabSpotMarket.ProviderId(market, host)}", "--InstanceMetadata:Enabled=true", "--InstanceMetadata:PollInterval=00:00:02"]
+                    : Array.Empty<string>(),
             ];
             var process = processes.StartDetached(LabProcessNames.Agent(host.Name), options.Executables.NodeAgent, args, [], host.Namespace, _paths.AgentLog(host.Name));
             await store.UpdateAsync(s => s.Processes[process.Name] = process, cancellationToken);
@@ -468,6 +481,7 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
             "--tls-private-key-file", Path.Combine(_paths.Certs, SubresourceApiCertificateName + ".key"),
             "--requestheader-client-ca-file", Path.Combine(_paths.Pki, FrontProxyCaName + ".crt"),
             "--requestheader-allowed-names", FrontProxyClientName,
+            "--Operator:PriceFeed:Interval=00:00:03",
         ];
         await store.UpdateAsync(
             s =>
@@ -477,7 +491,13 @@ public sealed class LabUp(LabUpOptions options, ILoggerFactory loggerFactory, Ti
                 s.DashboardAddress = dashboard;
             },
             cancellationToken);
-        var process = processes.StartDetached(LabProcessNames.Operator, options.Executables.Operator, args, [], null, _paths.OperatorLog);
+        // The SDK's standard credential chain reads these, as it would on a workstation; the lab's EC2 accepts this key.
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["AWS_ACCESS_KEY_ID"] = LabSpotMarket.AccessKeyId,
+            ["AWS_SECRET_ACCESS_KEY"] = LabSpotMarket.SecretAccessKey,
+        };
+        var process = processes.StartDetached(LabProcessNames.Operator, options.Executables.Operator, args, [], null, _paths.OperatorLog, environment);
         await store.UpdateAsync(s => s.Processes[process.Name] = process, cancellationToken);
         return listen;
     }

@@ -22,8 +22,8 @@ public static class SuperClusterManifest
     /// <summary>The pool of the network whose addresses start with 10.<paramref name="secondOctet"/> in the cloud numbered <paramref name="cloudIndex"/>.</summary>
     public static string Pool(int secondOctet, int cloudIndex) => string.Create(CultureInfo.InvariantCulture, $"10.{secondOctet}.{cloudIndex - 1}.0/24");
 
-    /// <summary>The SuperCluster for <paramref name="cloud"/>, with latencies to every cloud in <paramref name="all"/>.</summary>
-    public static JsonObject Build(LabCloud cloud, IReadOnlyList<LabCloud> all)
+    /// <summary>The SuperCluster for <paramref name="cloud"/>, with latencies to every cloud in <paramref name="all"/>, and the lab's EC2 endpoint for an aws cloud.</summary>
+    public static JsonObject Build(LabCloud cloud, IReadOnlyList<LabCloud> all, Uri? ec2Endpoint = null)
     {
         ArgumentNullException.ThrowIfNull(cloud);
         ArgumentNullException.ThrowIfNull(all);
@@ -45,24 +45,30 @@ public static class SuperClusterManifest
             latency.Add(new JsonObject { ["location"] = region, ["latencyMs"] = LatencyMs(cloud.Spec.Region, region) });
         }
 
+        var spec = new JsonObject
+        {
+            ["provider"] = cloud.Spec.Provider,
+            ["region"] = cloud.Spec.Region,
+            ["pricing"] = pricing,
+            ["latency"] = latency,
+            ["overlay"] = new JsonObject
+            {
+                ["networks"] = new JsonArray(OverlayNetworks
+                    .Select(n => (JsonNode)new JsonObject { ["name"] = n.Name, ["vni"] = n.Vni, ["cidr"] = Pool(n.SecondOctet, cloud.Index) })
+                    .ToArray()),
+            },
+        };
+        if (ec2Endpoint is not null)
+        {
+            spec["aws"] = new JsonObject { ["endpoint"] = ec2Endpoint.ToString().TrimEnd('/'), ["instanceTypes"] = new JsonArray(Spot.LabSpotMarket.HostInstanceType) };
+        }
+
         return new JsonObject
         {
             ["apiVersion"] = "supercloud.dev/v1alpha1",
             ["kind"] = "SuperCluster",
             ["metadata"] = new JsonObject { ["name"] = cloud.Name, ["labels"] = new JsonObject { ["supercloud.dev/lab"] = "true" } },
-            ["spec"] = new JsonObject
-            {
-                ["provider"] = cloud.Spec.Provider,
-                ["region"] = cloud.Spec.Region,
-                ["pricing"] = pricing,
-                ["latency"] = latency,
-                ["overlay"] = new JsonObject
-                {
-                    ["networks"] = new JsonArray(OverlayNetworks
-                        .Select(n => (JsonNode)new JsonObject { ["name"] = n.Name, ["vni"] = n.Vni, ["cidr"] = Pool(n.SecondOctet, cloud.Index) })
-                        .ToArray()),
-                },
-            },
+            ["spec"] = spec,
         };
     }
 

@@ -24,26 +24,7 @@ public sealed class AgentAdmissionTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         _lab = await RegistrationLab.StartAsync();
-        foreach (var file in new[] { "serviceaccount.yaml", "rbac.yaml", "admission-policy.yaml" })
-        {
-            foreach (var obj in KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "deploy", file))))
-            {
-                await CreateAsync(obj);
-            }
-        }
-
-        foreach (var name in new[] { Agent, Neighbour })
-        {
-            await _lab.Client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = name } });
-        }
-
-        var node = await _lab.Client.CoreV1.ReadNodeAsync(Agent);
-        var token = await _lab.Client.CoreV1.CreateNamespacedServiceAccountTokenAsync(new Authenticationv1TokenRequest
-        {
-            Spec = new V1TokenRequestSpec { BoundObjectRef = new V1BoundObjectReference { Kind = "Node", ApiVersion = "v1", Name = Agent, Uid = node.Metadata.Uid } },
-        }, "supercloud-node-agent", RegistrationLab.Namespace);
-        _agentKubeconfig = Path.Combine(Path.GetDirectoryName(_lab.KubeconfigPath)!, "agent-1.kubeconfig");
-        await File.WriteAllTextAsync(_agentKubeconfig, _lab.Server.KubeconfigFor(_lab.Server.BaseAddress, token.Status.Token));
+        _agentKubeconfig = await _lab.InstallAgentIdentityAsync(Agent, Neighbour);
         _agentClient = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_agentKubeconfig));
     }
 
@@ -165,34 +146,4 @@ public sealed class AgentAdmissionTests : IAsyncLifetime, IDisposable
         ["metadata"] = new JsonObject { ["name"] = name },
         ["spec"] = new JsonObject { ["cluster"] = "lab-eu", ["hypervisor"] = "qemu", ["agentEndpoint"] = endpoint, ["spot"] = false },
     };
-
-    private async Task CreateAsync(object obj)
-    {
-        switch (obj)
-        {
-            case V1ServiceAccount account:
-                await _lab.Client.CoreV1.CreateNamespacedServiceAccountAsync(account, account.Metadata.NamespaceProperty);
-                break;
-            case V1ClusterRole role:
-                await _lab.Client.RbacAuthorizationV1.CreateClusterRoleAsync(role);
-                break;
-            case V1ClusterRoleBinding binding:
-                await _lab.Client.RbacAuthorizationV1.CreateClusterRoleBindingAsync(binding);
-                break;
-            case V1Role role:
-                await _lab.Client.RbacAuthorizationV1.CreateNamespacedRoleAsync(role, role.Metadata.NamespaceProperty);
-                break;
-            case V1RoleBinding binding:
-                await _lab.Client.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(binding, binding.Metadata.NamespaceProperty);
-                break;
-            case V1ValidatingAdmissionPolicy policy:
-                await _lab.Client.AdmissionregistrationV1.CreateValidatingAdmissionPolicyAsync(policy);
-                break;
-            case V1ValidatingAdmissionPolicyBinding binding:
-                await _lab.Client.AdmissionregistrationV1.CreateValidatingAdmissionPolicyBindingAsync(binding);
-                break;
-            default:
-                throw new InvalidOperationException($"unexpected object {obj.GetType().Name} in node-agent/deploy");
-        }
-    }
 }

@@ -171,4 +171,63 @@ internal sealed class RegistrationLab : IAsyncDisposable
         Directory.Delete(_directory, recursive: true);
         Directory.Delete(Path.GetDirectoryName(KubeconfigPath)!, recursive: true);
     }
+
+    /// <summary>
+    /// Installs node-agent/deploy (ServiceAccount, RBAC, admission policy), a core Node for each of <paramref name="nodes"/>,
+    /// and writes a kubeconfig with the agents' ServiceAccount token bound to the first node; returns its path.
+    /// </summary>
+    public async Task<string> InstallAgentIdentityAsync(params string[] nodes)
+    {
+        foreach (var file in new[] { "serviceaccount.yaml", "rbac.yaml", "admission-policy.yaml" })
+        {
+            foreach (var obj in KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "deploy", file))))
+            {
+                await CreateAsync(obj);
+            }
+        }
+
+        foreach (var name in nodes)
+        {
+            await Client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = name } });
+        }
+
+        var node = await Client.CoreV1.ReadNodeAsync(nodes[0]);
+        var token = await Client.CoreV1.CreateNamespacedServiceAccountTokenAsync(new Authenticationv1TokenRequest
+        {
+            Spec = new V1TokenRequestSpec { BoundObjectRef = new V1BoundObjectReference { Kind = "Node", ApiVersion = "v1", Name = nodes[0], Uid = node.Metadata.Uid } },
+        }, "supercloud-node-agent", Namespace);
+        var path = Path.Combine(Path.GetDirectoryName(KubeconfigPath)!, nodes[0] + ".kubeconfig");
+        await File.WriteAllTextAsync(path, Server.KubeconfigFor(Server.BaseAddress, token.Status.Token));
+        return path;
+    }
+
+    private async Task CreateAsync(object obj)
+    {
+        switch (obj)
+        {
+            case V1ServiceAccount account:
+                await Client.CoreV1.CreateNamespacedServiceAccountAsync(account, account.Metadata.NamespaceProperty);
+                break;
+            case V1ClusterRole role:
+                await Client.RbacAuthorizationV1.CreateClusterRoleAsync(role);
+                break;
+            case V1ClusterRoleBinding binding:
+                await Client.RbacAuthorizationV1.CreateClusterRoleBindingAsync(binding);
+                break;
+            case V1Role role:
+                await Client.RbacAuthorizationV1.CreateNamespacedRoleAsync(role, role.Metadata.NamespaceProperty);
+                break;
+            case V1RoleBinding binding:
+                await Client.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(binding, binding.Metadata.NamespaceProperty);
+                break;
+            case V1ValidatingAdmissionPolicy policy:
+                await Client.AdmissionregistrationV1.CreateValidatingAdmissionPolicyAsync(policy);
+                break;
+            case V1ValidatingAdmissionPolicyBinding binding:
+                await Client.AdmissionregistrationV1.CreateValidatingAdmissionPolicyBindingAsync(binding);
+                break;
+            default:
+                throw new InvalidOperationException($"unexpected object {obj.GetType().Name} in node-agent/deploy");
+        }
+    }
 }

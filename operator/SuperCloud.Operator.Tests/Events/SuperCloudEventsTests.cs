@@ -78,6 +78,21 @@ public sealed class SuperCloudEventsTests
     }
 
     [Fact]
+    public void Policy_decision_names_the_policy_whose_label_the_migration_carries()
+    {
+        var byPolicy = Migration(null, null, 1);
+        byPolicy.Spec.Reason = MigrationReason.SpotInterruption;
+        byPolicy.Metadata.Labels = new Dictionary<string, string> { [SuperCloudApi.MigrationPolicyLabel] = "evacuate" };
+
+        var decision = SuperCloudEvents.ForMigration(null, byPolicy, Now).Single();
+
+        decision.Type.Should().Be(SuperCloudEventTypes.PolicyDecision);
+        var data = decision.Data.Should().BeOfType<System.Text.Json.Nodes.JsonObject>().Subject;
+        data["policy"]!.GetValue<string>().Should().Be("evacuate");
+        data["reason"]!.GetValue<string>().Should().Be("SpotInterruption");
+    }
+
+    [Fact]
     public void SuperPod_bound_then_running_yields_scheduled_then_running_once()
     {
         var pending = Pod(null, null, 1);

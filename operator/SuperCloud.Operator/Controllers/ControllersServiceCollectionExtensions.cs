@@ -4,6 +4,8 @@ using SuperCloud.Crds.V1Alpha1;
 using SuperCloud.Operator.Agents;
 using SuperCloud.Operator.Migrations;
 using SuperCloud.Operator.Networking;
+using SuperCloud.Operator.Policies;
+using SuperCloud.Operator.Providers;
 using SuperCloud.Operator.Runtime;
 using SuperCloud.Operator.Scheduling;
 
@@ -18,7 +20,8 @@ public static class ControllersServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddSuperCloudControllers(
         this IServiceCollection services, NodeHealthOptions? nodeHealth = null, SchedulerOptions? scheduler = null,
-        SchedulingControllerOptions? scheduling = null, SuperPodControllerOptions? superPods = null, MigrationControllerOptions? migrations = null)
+        SchedulingControllerOptions? scheduling = null, SuperPodControllerOptions? superPods = null, MigrationControllerOptions? migrations = null,
+        HostPoolProviderOptions? priceFeed = null)
     {
         nodeHealth ??= new NodeHealthOptions();
         nodeHealth.Validate();
@@ -64,6 +67,11 @@ public static class ControllersServiceCollectionExtensions
                 var clusters = sp.GetRequiredService<Informer<SuperCluster>>();
                 controller.Watches(clusters, changed => clusters.Cache.Keys().Where(k => k.Name != changed.Metadata.Name));
             });
+        priceFeed ??= new HostPoolProviderOptions();
+        priceFeed.Validate();
+        services.TryAddSingleton(priceFeed);
+        services.TryAddSingleton<HostPoolProviders>();
+        services.AddController<SuperCluster, SuperClusterPriceFeedReconciler>("supercluster-prices");
         superPods?.Validate();
         if (superPods is { AgentClient: { } agentClient })
         {
@@ -154,6 +162,24 @@ public static class ControllersServiceCollectionExtensions
                     string.IsNullOrEmpty(pod.Status?.Node) ? [] : [new ObjectKey(null, pod.Status.Node)]);
                 controller.Watches(sp.GetRequiredService<Informer<SuperPodMigration>>(), m =>
                     m.Metadata.Labels?.TryGetValue(SuperCloudApi.DrainedNodeLabel, out var node) == true ? [new ObjectKey(null, node)] : []);
+            });
+
+        // Policies move SuperPods on their own: every input of a decision (pods, nodes, prices, migrations) re-evaluates the policies it concerns.
+        services.TryAddSingleton(new PolicyControllerOptions());
+        services.AddController<MigrationPolicy, MigrationPolicyReconciler>(
+            "migrationpolicy",
+            configure: (controller, sp) =>
+            {
+                var policies = sp.GetRequiredService<Informer<MigrationPolicy>>();
+                var reconciler = sp.GetRequiredService<MigrationPolicyReconciler>();
+                IEnumerable<ObjectKey> All() => policies.Cache.List().Select(ObjectKey.From);
+                controller.Watches(sp.GetRequiredService<Informer<SuperPod>>(), pod =>
+                    reconciler.PolicyOf(pod, policies.Cache.List()) is { } policy ? [ObjectKey.From(policy)] : []);
+                controller.Watches(sp.GetRequiredService<Informer<SuperNode>>(), _ => All());
+                controller.Watches(sp.GetRequiredService<Informer<SuperCluster>>(), _ => All());
+                controller.Watches(sp.GetRequiredService<Informer<V1Namespace>>(), _ => All());
+                controller.Watches(sp.GetRequiredService<Informer<SuperPodMigration>>(), m =>
+                    m.Metadata.Labels?.TryGetValue(SuperCloudApi.MigrationPolicyLabel, out var policy) == true ? [new ObjectKey(null, policy)] : []);
             });
     }
 }

@@ -73,7 +73,10 @@ public static class SuperCloudEvents
             yield return Create(now, SuperCloudEventTypes.PolicyDecision, "superpodmigrations", time, new JsonObject
             {
                 ["decision"] = "Migrate",
-                ["policy"] = now.Metadata.OwnerReferences?.FirstOrDefault(r => r.Kind == "MigrationPolicy")?.Name,
+                // The MigrationPolicy controller labels what it creates; an owner reference names a policy too.
+                ["policy"] = now.Metadata.Labels?.TryGetValue(SuperCloudApi.MigrationPolicyLabel, out var policy) == true
+                    ? policy
+                    : now.Metadata.OwnerReferences?.FirstOrDefault(r => r.Kind == "MigrationPolicy")?.Name,
                 ["reason"] = reason.ToString(),
                 ["migration"] = now.Metadata.Name,
                 ["target"] = Target(now.Spec.Target),

@@ -8,7 +8,8 @@ namespace SuperCloud.Operator.Migrations;
 /// <summary>
 /// Resolves a migration's limits field by field: the SuperPodMigration's own, then the SuperPod's MigrationPolicy's, then
 /// <see cref="EffectiveMigrationLimits.Defaults"/>. The SuperPod's policy is the one its spec.migrationPolicy names when
-/// that policy's selectors match it, else the matching policy with the highest priority (ties: the first name). Pure.
+/// that policy's selectors match it, else the matching policy with the highest priority, then the most specific selectors
+/// (ties: the first name). Pure.
 /// </summary>
 public static class MigrationLimitsResolver
 {
@@ -25,7 +26,15 @@ public static class MigrationLimitsResolver
             .ToList();
         var named = pod.Spec.MigrationPolicy?.Name;
         return matching.FirstOrDefault(p => p.Metadata.Name == named)
-            ?? matching.OrderByDescending(p => p.Spec.Priority ?? 0).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).FirstOrDefault();
+            ?? matching.OrderByDescending(p => p.Spec.Priority ?? 0).ThenByDescending(Specificity).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).FirstOrDefault();
+    }
+
+    /// <summary>How specific a policy's selectors are, as KubeVirt ranks migration policies: the number of label requirements in both.</summary>
+    public static int Specificity(MigrationPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        static int Count(V1LabelSelector? selector) => (selector?.MatchLabels?.Count ?? 0) + (selector?.MatchExpressions?.Count ?? 0);
+        return Count(policy.Spec.Selectors?.NamespaceSelector) + Count(policy.Spec.Selectors?.SuperPodSelector);
     }
 
     /// <summary>
