@@ -21,7 +21,7 @@ HAS_SHIM := $(wildcard native-shim/CMakeLists.txt)
 # End-to-end families that take minutes each: `make test` leaves them out, so it stays well under 30 minutes, and
 # `make test-slow` runs them one family at a time, printing each family's time. CI runs both (.ci/run).
 E2E_PROJECT := e2e/SuperCloud.E2E.Tests/SuperCloud.E2E.Tests.csproj
-E2E_SLOW    := PartitionTests MigrationFaultTests DiskMigrationTests DashboardBrowserTests
+E2E_SLOW    := PartitionTests MigrationFaultTests DiskMigrationTests DashboardBrowserTests MigrationPolicyTests
 E2E_DEFAULT_FILTER := $(subst $(eval) ,&,$(foreach c,$(E2E_SLOW),FullyQualifiedName!~.$(c).))
 
 .PHONY: help setup build native guest manifests plugin test test-slow test-dotnet test-native e2e bench demo clean
@@ -74,7 +74,7 @@ test-dotnet:
 	done; \
 	bash .ci/summarize-trx $(RESULTS) || status=1; exit $$status
 
-test-slow: setup build ## the slow end-to-end families (partitions, migration faults, disk migration, dashboard), each timed
+test-slow: setup build ## the slow end-to-end families (partitions, migration faults, disk migration, dashboard, migration policies), each timed
 	@rm -rf $(RESULTS)/slow; mkdir -p $(RESULTS)/slow; status=0; \
 	for c in $(E2E_SLOW); do \
 	  echo "== e2e $$c"; start=$$(date +%s); \
