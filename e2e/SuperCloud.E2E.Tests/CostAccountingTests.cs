@@ -8,6 +8,10 @@ namespace SuperCloud.E2E.Tests;
 [Collection(UserFacingLabs.Name)]
 public sealed class CostAccountingTests(UserFacingLab lab, ITestOutputHelper output)
 {
+    // USD per m5.large-hour: the lab's spot price, and the one the test moves the market to.
+    private const string LabSpotPrice = "0.0288";
+    private const string ChangedSpotPrice = "0.2";
+
     [SkippableFact]
     public async Task Spot_price_change_in_the_lab_changes_a_superpods_rate_from_then_on()
     {
@@ -16,35 +20,19 @@ public sealed class CostAccountingTests(UserFacingLab lab, ITestOutputHelper out
         try
         {
             var node = await pod.StartAsync("    clusters: [aws-us-east-1]\n    spot: Required\n");
-            var cluster = (await lab.Lab.GetAsync("supercluster", "aws-us-east-1"))!;
-            var spot = cluster["spec"]!["pricing"]!["spot"]!;
-
-            // 1 vCPU and 128Mi at the cluster's spot prices.
-            var before = Rate(spot["perVcpuHour"]!.GetValue<string>(), spot["perGiBHour"]!.GetValue<string>());
+            // The rate is the price feed's (status.prices, from the lab's EC2 spot price history), else the declared one.
+            var before = Rate(await SpotPricesAsync());
             var cost = await UntilCostAsync(c => c?["capacity"]?.GetValue<string>() == "Spot" && Decimal(c["ratePerHour"]) == decimal.Round(before, 6), $"thrifty is charged the spot rate {before}/h on {node}");
             output.WriteLine($"on {node}: {cost.ToJsonString()}");
 
-            // The price feed's write, as the operator's identity makes it (the feed runs in the operator).
-            var changedAt = DateTime.UtcNow;
-            var prices = new JsonObject
-            {
-                ["status"] = new JsonObject
-                {
-                    ["prices"] = new JsonObject
-                    {
-                        ["spot"] = new JsonObject { ["perVcpuHour"] = "9.5", ["perGiBHour"] = "0.8" },
-                        ["observedTime"] = changedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                        ["source"] = "e2e",
-                    },
-                },
-            };
-            var patched = await Commands.RunAsync(RepoPaths.Kubectl, [
-                "--kubeconfig", Path.Combine(lab.Lab.DataDir, "operator.kubeconfig"), "patch", "supercluster", "aws-us-east-1",
-                "--subresource=status", "--type=merge", "-p", prices.ToJsonString()]);
-            patched.ExitCode.Should().Be(0, patched.ToString());
-            var after = Rate("9.5", "0.8");
+            // The spot market moves: the lab's EC2 answers a new price, the operator's price feed writes it.
+            await lab.Lab.LabAsync("spot", "--cloud", "aws-us-east-1", "--price", ChangedSpotPrice);
+            JsonNode? changed = null;
+            await lab.Lab.UntilAsync(async () => Rate(changed = await SpotPricesAsync()) != before, "the price feed writes the new spot price to the SuperCluster", TimeSpan.FromSeconds(60));
+            var after = Rate(changed!);
+            output.WriteLine($"spot price {ChangedSpotPrice}/instance-hour: {changed!.ToJsonString()}, thrifty's rate {before}/h -> {after}/h");
 
-            var first = await UntilCostAsync(c => Decimal(c?["ratePerHour"]) == after, $"thrifty's rate becomes {after}/h");
+            var first = await UntilCostAsync(c => Decimal(c?["ratePerHour"]) == decimal.Round(after, 6), $"thrifty's rate becomes {after}/h");
             var second = await UntilCostAsync(
                 c => c?["lastUpdated"] is { } t && t.GetValue<DateTime>() - first["lastUpdated"]!.GetValue<DateTime>() >= TimeSpan.FromSeconds(10),
                 "the cost is accounted at least 10 s further", TimeSpan.FromSeconds(60));
@@ -71,9 +59,7 @@ public sealed class CostAccountingTests(UserFacingLab lab, ITestOutputHelper out
         }
         finally
         {
-            await Commands.RunAsync(RepoPaths.Kubectl, [
-                "--kubeconfig", Path.Combine(lab.Lab.DataDir, "operator.kubeconfig"), "patch", "supercluster", "aws-us-east-1",
-                "--subresource=status", "--type=json", "-p", """[{"op":"remove","path":"/status/prices"}]"""]);
+            await Commands.RunAsync(RepoPaths.LabCli, ["spot", "--data-dir", lab.Lab.DataDir, "--cloud", "aws-us-east-1", "--price", LabSpotPrice]);
             await pod.DeleteAsync();
         }
 
@@ -91,6 +77,16 @@ public sealed class CostAccountingTests(UserFacingLab lab, ITestOutputHelper out
             return cost!;
         }
     }
+
+    // The spot unit prices that apply to aws-us-east-1 now: the price feed's, else the declared ones.
+    private async Task<JsonNode> SpotPricesAsync()
+    {
+        var cluster = (await lab.Lab.GetAsync("supercluster", "aws-us-east-1"))!;
+        return cluster["status"]?["prices"]?["spot"] ?? cluster["spec"]!["pricing"]!["spot"]!;
+    }
+
+    // 1 vCPU and 128Mi at the given unit prices.
+    private static decimal Rate(JsonNode spot) => Rate(spot["perVcpuHour"]!.GetValue<string>(), spot["perGiBHour"]!.GetValue<string>());
 
     private static decimal Rate(string perVcpu, string perGiB) =>
         decimal.Parse(perVcpu, CultureInfo.InvariantCulture) + (decimal.Parse(perGiB, CultureInfo.InvariantCulture) / 8);
