@@ -93,6 +93,7 @@ public sealed partial class NetworkTests(LabFixture fixture, ITestOutputHelper o
 
             // Network convergence minus VM resume <= 0: both agents acted before the target resumed the VM.
             var uid = pod.Uid;
+            // The first of each: a switch-over the operator repeats (CompleteTarget) activates the network again, harmlessly.
             var resumed = LogTime(await pod.NodeAsync(), $"VM {uid} resumed after its incoming migration switched over");
             var activated = LogTime(await pod.NodeAsync(), $"VM {uid} network activated on this host");
             var forwarded = LogTime(source, $"VM {uid} network forwarded to");
@@ -301,10 +302,10 @@ public sealed partial class NetworkTests(LabFixture fixture, ITestOutputHelper o
         Lab.State()["Processes"]![$"agent/{host}"]!["Args"]!.AsArray().Select(a => a!.GetValue<string>())
             .First(a => a.StartsWith("--NodeAgent:ListenAddress=", StringComparison.Ordinal))["--NodeAgent:ListenAddress=".Length..];
 
-    // The UTC timestamp of the last line of HOST's agent log that contains TEXT.
+    // The UTC timestamp of the first line of HOST's agent log that contains TEXT.
     private DateTimeOffset LogTime(string host, string text)
     {
-        var line = File.ReadLines(Path.Combine(Lab.HostDirectory(host), "agent.log")).Last(l => l.Contains(text, StringComparison.Ordinal));
+        var line = File.ReadLines(Path.Combine(Lab.HostDirectory(host), "agent.log")).First(l => l.Contains(text, StringComparison.Ordinal));
         return DateTimeOffset.Parse(line[..line.IndexOf(' ', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
     }
 
