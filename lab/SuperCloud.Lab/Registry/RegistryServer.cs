@@ -14,6 +14,11 @@ public sealed class RegistryServer : IAsyncDisposable
     /// <summary>The registry binary.</summary>
     public const string Executable = "docker-registry";
 
+    // sh -c WATCHDOG registry config owner-pid: serve, and stop serving once the owner process is gone.
+    private const string Watchdog =
+        "\"$0\" serve \"$1\" & registry=$!; trap 'kill $registry 2>/dev/null' EXIT INT TERM; " +
+        "while kill -0 \"$2\" 2>/dev/null && kill -0 $registry 2>/dev/null; do sleep 1; done; wait $registry";
+
     private readonly Process _process;
     private readonly string _directory;
     private readonly bool _ownsDirectory;
@@ -54,9 +59,14 @@ public sealed class RegistryServer : IAsyncDisposable
         var address = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{FreePort()}");
         var config = Path.Combine(directory, "config.yml");
         RegistryConfig.Write(config, Path.Combine(directory, "storage"), address, tls, token);
-        var info = new ProcessStartInfo(Executable) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add("serve");
-        info.ArgumentList.Add(config);
+        // A watchdog shell holds the registry: it ends it when this process goes, even by SIGKILL (a test host killed
+        // after its run), which no exit handler of ours would see.
+        var info = new ProcessStartInfo("sh") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { "-c", Watchdog, Executable, config, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException($"{Executable} did not start");
         var log = new System.Text.StringBuilder();
         process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
