@@ -176,14 +176,21 @@ internal sealed class IncomingMigration(
             async _ =>
             {
                 Finish(MigrationPhase.Aborted, MigrationFailureReason.Aborted, "aborted: the incoming copy was deleted and never resumes here");
-                await Lifetime.CancelAsync();
-                await CloseRelayAsync();
-                if (_disks is not null)
+                try
                 {
-                    await _disks.CloseAsync();
+                    await Lifetime.CancelAsync();
+                    await CloseRelayAsync();
+                    if (_disks is not null)
+                    {
+                        await _disks.CloseAsync();
+                    }
+                }
+                finally
+                {
+                    // The record says the copy never resumes here: it goes, whatever the stream's teardown ran into.
+                    await DeleteCopyAsync(Driver, VmId);
                 }
 
-                await DeleteCopyAsync(Driver, VmId);
                 return true;
             },
             OwnershipWrite.BeforeAct,
