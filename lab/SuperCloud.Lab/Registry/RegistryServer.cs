@@ -14,10 +14,11 @@ public sealed class RegistryServer : IAsyncDisposable
     /// <summary>The registry binary.</summary>
     public const string Executable = "docker-registry";
 
-    // sh -c WATCHDOG registry config owner-pid: serve, and stop serving once the owner process is gone.
+    // sh -c WATCHDOG registry config owner-pid: serve, and stop serving once the owner process is gone; the registry also
+    // dies with the watchdog itself (parent-death signal), should that be killed first.
     private const string Watchdog =
-        "\"$0\" serve \"$1\" & registry=$!; trap 'kill $registry 2>/dev/null' EXIT INT TERM; " +
-        "while kill -0 \"$2\" 2>/dev/null && kill -0 $registry 2>/dev/null; do sleep 1; done; wait $registry";
+        "setpriv --pdeathsig KILL -- \"$0\" serve \"$1\" & registry=$!; trap 'kill -KILL $registry 2>/dev/null' EXIT INT TERM; " +
+        "while kill -0 \"$2\" 2>/dev/null && kill -0 $registry 2>/dev/null; do sleep 1; done; kill -KILL $registry 2>/dev/null; wait $registry";
 
     private readonly Process _process;
     private readonly string _directory;
